@@ -1,0 +1,10 @@
+from fastapi import APIRouter, Request
+
+from api.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def health(request: Request):
+    return request.app.state.engine.health()

