@@ -1,0 +1,133 @@
+"""The labelled eval sets must stay consistent with the corpus (see eval/data/validate_labels.py)."""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("validate_labels", ROOT / "eval" / "data" / "validate_labels.py")
+vl = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(vl)
+
+
+@pytest.fixture(scope="module")
+def docs():
+    d = vl.load_corpus(vl.CORPUS_DIR)
+    assert d, "corpus is empty"
+    return d
+
+
+@pytest.fixture(scope="module")
+def retrieval():
+    rows, errors = vl.load_jsonl(vl.RETRIEVAL_PATH)
+    assert errors == []
+    return rows
+
+
+@pytest.fixture(scope="module")
+def qa():
+    rows, errors = vl.load_jsonl(vl.QA_PATH)
+    assert errors == []
+    return rows
+
+
+def test_retrieval_labels_valid(retrieval, docs):
+    errors, _ = vl.validate_retrieval(retrieval, docs)
+    assert errors == []
+
+
+def test_retrieval_minimums(retrieval):
+    assert vl.retrieval_minimum_errors(retrieval) == []
+
+
+def test_qa_labels_valid(qa, docs):
+    errors, _ = vl.validate_qa(qa, docs)
+    assert errors == []
+
+
+def test_qa_minimums(qa):
+    assert vl.qa_minimum_errors(qa) == []
+
+
+def test_full_run_clean():
+    errors, _, _, _ = vl.run()
+    assert errors == []
+
+
+def test_seed_question_answer(qa):
+    seed = [r for r in qa if r["answerable"] and r["answer"] == "1.215 đơn thư khiếu nại"]
+    assert {r["variant"] for r in seed} >= {"vi", "vi_nodiac", "en"}
+    for r in seed:
+        assert r["gold"]["doc_id"] == vl.SEED_DOC
+        assert r["value"] == {"kind": "number", "number": 1215, "unit": "đơn thư khiếu nại"}
+
+
+@pytest.mark.parametrize("token,expected", [
+    ("1.215", 1215), ("12.001", 12001), ("84,4", 84.4), ("9.209,56", 9209.56),
+    ("225.092", 225092), ("08", 8), ("12,5", 12.5), ("1360", 1360),
+])
+def test_parse_vn_number(token, expected):
+    assert vl.parse_vn_number(token) == expected
+
+
+@pytest.mark.parametrize("answer_type,answer,expected", [
+    ("number", "1.215 đơn thư khiếu nại", {"kind": "number", "number": 1215}),
+    ("percent", "71,4 %", {"kind": "percent", "number": 71.4}),
+    ("ratio", "38/45 vụ việc", {"kind": "ratio", "number": 38, "denominator": 45}),
+    ("date", "26/02/2019", {"kind": "date", "date": "2019-02-26"}),
+    ("date", "22/9/2015", {"kind": "date", "date": "2015-09-22"}),
+    ("entity", "Khuông Văn Thông", None),
+])
+def test_expected_value(answer_type, answer, expected):
+    assert vl.expected_value(answer_type, answer) == expected
+
+
+def test_diacritics_and_abbreviations():
+    assert not vl.has_diacritics("nghe an giai quyet bao nhieu don khieu nai")
+    assert vl.has_diacritics("Nghệ An")
+    assert vl.has_diacritics("dan van đ")
+    assert vl.has_abbreviation("tỷ lệ giải quyết KNTC")
+    assert not vl.has_abbreviation("tỷ lệ giải quyết khiếu nại")
+
+
+# The checks themselves must catch rot: corrupt a copy and expect errors.
+def test_detects_broken_span(retrieval, docs):
+    bad = copy.deepcopy(retrieval)
+    bad[0]["gold"][0]["span"] = bad[0]["gold"][0]["span"].replace("1.215", "1.216")
+    errors, _ = vl.validate_retrieval(bad, docs)
+    assert any("not an exact substring" in e for e in errors)
+
+
+def test_detects_duplicate_id(qa, docs):
+    bad = copy.deepcopy(qa)
+    bad[1]["id"] = bad[0]["id"]
+    errors, _ = vl.validate_qa(bad, docs)
+    assert any("duplicate id" in e for e in errors)
+
+
+def test_detects_answer_outside_span_and_wrong_value(qa, docs):
+    bad = copy.deepcopy(qa)
+    row = next(r for r in bad if r["answerable"] and r["answer_type"] == "number")
+    row["answer"] = "999.999 đơn"
+    errors, _ = vl.validate_qa(bad, docs)
+    assert any("not a substring of its span" in e for e in errors)
+    assert any("does not match answer" in e for e in errors)
+
+
+def test_detects_unanswerable_with_answer(qa, docs):
+    bad = copy.deepcopy(qa)
+    row = next(r for r in bad if not r["answerable"])
+    row["answer"] = "1.215 đơn thư khiếu nại"
+    errors, _ = vl.validate_qa(bad, docs)
+    assert any("must have answer = null" in e for e in errors)
+
+
+def test_detects_bad_json(tmp_path):
+    p = tmp_path / "x.jsonl"
+    p.write_text(json.dumps({"id": "r001"}) + "\n{not json\n", encoding="utf-8")
+    rows, errors = vl.load_jsonl(p)
+    assert len(rows) == 1 and len(errors) == 1
