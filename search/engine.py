@@ -95,7 +95,7 @@ class SearchEngine:
         if mode in ("bm25", "hybrid"):
             lists["bm25"] = state.bm25.search(state.analyzer.terms(query), state.bm25.size if allowed else depth)
         if mode in ("dense", "hybrid"):
-            vector = self.encoder.encode_queries([query])[0]
+            vector = self.encoder.encode_queries([self.dense_query(query, state)])[0]
             lists["dense"] = state.dense.search(vector, state.dense.size if allowed else depth)
         if allowed is not None:
             lists = {name: [(r, s) for r, s in ranking if r in allowed][:depth]
@@ -111,6 +111,16 @@ class SearchEngine:
         return [(row, score, {name: scores.get(row) for name, scores in per_retriever.items()})
                 for row, score in fused[:k]]
 
+    def dense_query(self, query: str, state: IndexState | None = None) -> str:
+        """What the encoder sees: an unaccented Vietnamese query gets its diacritics back
+        (the encoder cannot read 'khieu nai'; BM25 matches it through its folded stream)."""
+        state = state or self.state
+        from search.diacritics import needs_restoring
+
+        if needs_restoring(query, state.restorer):
+            return state.restorer.restore(query)
+        return query
+
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                allowed: set[int] | None = None) -> dict:
         started = time.perf_counter()
@@ -119,8 +129,13 @@ class SearchEngine:
         ranked = self.rank(query, k, mode, state, allowed)
         results = [self.result(state, row, rank, score, query, scores)
                    for rank, (row, score, scores) in enumerate(ranked, start=1)]
-        return {"query": query, "mode": mode, "took_ms": round((time.perf_counter() - started) * 1000, 2),
-                "results": results}
+        response = {"query": query, "mode": mode,
+                    "took_ms": round((time.perf_counter() - started) * 1000, 2), "results": results}
+        if mode != "bm25":
+            restored = self.dense_query(query, state)
+            if restored != query:
+                response["query_restored"] = restored
+        return response
 
     def result(self, state: IndexState, row: int, rank: int, score: float, query: str,
                scores: dict | None = None) -> dict:
@@ -137,7 +152,8 @@ class SearchEngine:
 
     def citation(self, state: IndexState, passage: dict) -> str:
         return format_citation(passage["title"], passage["section"], passage["paragraph"],
-                               passage.get("paragraph_end"))
+                               passage.get("paragraph_end"), page=passage.get("page"),
+                               page_end=passage.get("page_end"))
 
     # --- documents ------------------------------------------------------------------
     def health(self) -> dict:

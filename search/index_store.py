@@ -25,6 +25,16 @@ class IndexState:
     bm25: BM25Index
     dense: DenseIndex
     embeddings: np.ndarray
+    _restorer: object = None
+
+    @property
+    def restorer(self):
+        """Diacritic restorer over this version's passages, built on first use."""
+        if self._restorer is None:
+            from search.diacritics import DiacriticRestorer
+
+            self._restorer = DiacriticRestorer(p["title"] + "\n" + p["text"] for p in self.passages)
+        return self._restorer
 
     @property
     def model_id(self) -> str:
