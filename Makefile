@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model index run test bench eval clean
+.PHONY: setup model index run test bench eval clean browser fonts
 
 # torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -39,7 +39,21 @@ index: model
 run: index
 	$(VENV)/bin/tracuu serve --host $(HOST) --port $(PORT) --index-dir $(INDEX_DIR)
 
-test: model
+# Debian's headless Chromium and its driver for tests/test_browser.py, installed only when
+# missing (TRACUU_SKIP_BROWSER=1 skips both the install and those tests).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ "$$TRACUU_SKIP_BROWSER" = 1 ] || { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then :; else \
+	  echo "installing chromium + chromium-driver (apt-get) for the browser tests"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium chromium-driver; fi
+
+# DejaVu Sans (Vietnamese glyphs) for the PDF fixtures of tests/test_ingest_*.py, only when missing.
+fonts:
+	@if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; else \
+	  echo "installing fonts-dejavu-core (apt-get) for the PDF ingestion tests"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y fonts-dejavu-core; fi
+
+test: model browser fonts
 	$(PY) -m pytest -q -rs
 
 bench: model

@@ -36,6 +36,14 @@ class SearchHit(BaseModel):
     span: list[int] = Field(..., description="[start, end) character span of the passage in the document text")
     footnotes: list[Footnote] = []
     scores: dict[str, Optional[float]] = Field({}, description="per-retriever scores (bm25, dense)")
+    metadata: dict = Field({}, description="the document's province, district, issuer, doc_type, date, period, "
+                                           "signer, references (directive ids)")
+    page: Optional[int] = Field(None, description="PDF page of the passage")
+
+
+class FacetCount(BaseModel):
+    value: Optional[str | int]
+    count: int
 
 
 class SearchResponse(BaseModel):
@@ -43,6 +51,10 @@ class SearchResponse(BaseModel):
     mode: Mode
     took_ms: float
     results: list[SearchHit]
+    filters: dict = {}
+    facets: dict[str, list[FacetCount]] = Field({}, description="passages per province, doc_type and year "
+                                                                "among the candidate pool")
+    query_restored: Optional[str] = Field(None, description="the query with diacritics restored for the encoder")
 
 
 class Health(BaseModel):
@@ -104,3 +116,112 @@ class ParagraphView(BaseModel):
 
 class ErrorMessage(BaseModel):
     detail: str
+
+
+# --- filters, answers, research (issues 3 and 4) ------------------------------------
+class FilterFields(BaseModel):
+    province: Optional[str] = Field(None, description="e.g. 'Nghệ An' (accents optional)")
+    district: Optional[str] = Field(None, description="huyện / thị xã / thành phố, e.g. 'Bình Sơn'")
+    doc_type: Optional[str] = Field(None, description="báo cáo, kết luận, chỉ thị, nghị quyết, kế hoạch, quyết định, quy chế, tin bài")
+    year_from: Optional[int] = Field(None, ge=1900, le=2100, description="overlaps the reporting period or date")
+    year_to: Optional[int] = Field(None, ge=1900, le=2100)
+    references: Optional[str] = Field(None, description="a cited directive, e.g. '114-KL/TW' or 'KL 114'")
+
+
+class SearchWithFilters(SearchRequest, FilterFields):
+    pass
+
+
+class AskRequest(FilterFields):
+    question: str = Field(..., description="a factual question, Vietnamese (with or without diacritics) or English")
+    k: int = Field(5, ge=1, le=20, description="passages returned with the answer")
+
+
+class AnswerValue(BaseModel):
+    kind: str
+    number: Optional[float] = None
+    unit: Optional[str] = None
+    raw: str
+    denominator: Optional[float] = None
+    end_number: Optional[float] = None
+    date: Optional[str] = None
+    scaled: Optional[float] = None
+
+
+class Evidence(BaseModel):
+    passage_id: str
+    doc_id: str
+    title: str
+    paragraph: int
+    sentence: str
+    span: list[Optional[int]] = Field(..., description="[start, end) of the answer in the document text")
+    answer_in_passage: list[int] = Field(..., description="[start, end) of the answer in the passage text")
+    citation: str
+    scores: Optional[dict] = None
+
+
+class AnswerResponse(BaseModel):
+    question: str
+    answer: Optional[str] = Field(None, description="quoted from the source with its unit; null when unsupported")
+    value: Optional[AnswerValue] = None
+    answer_type: str = Field(..., description="number, percent, ratio, date, entity or passage")
+    confidence: float
+    reason: Optional[str] = Field(None, description="why there is no answer, when there is none")
+    analysis: dict
+    evidence: list[Evidence]
+    passages: list[SearchHit]
+
+
+class CompareRequest(FilterFields):
+    query: str
+    group_by: Literal["province", "year", "doc_type"] = "province"
+    k_per_group: int = Field(3, ge=1, le=20)
+    mode: Mode = "hybrid"
+
+
+class CompareGroup(BaseModel):
+    key: Optional[str | int]
+    count: int = Field(..., description="passages of this group among the candidates")
+    results: list[SearchHit]
+
+
+class CompareResponse(BaseModel):
+    query: str
+    mode: Mode
+    group_by: str
+    k_per_group: int
+    took_ms: float
+    groups: list[CompareGroup]
+
+
+class DirectiveSummary(BaseModel):
+    id: str
+    type: Optional[str] = None
+    documents: int
+    mentions: int
+    date: Optional[str] = None
+    issuer: Optional[str] = None
+
+
+class DirectiveDocument(BaseModel):
+    doc_id: str
+    title: str
+    metadata: dict
+    mentions: int
+    passages: list[SearchHit]
+
+
+class DirectiveView(BaseModel):
+    id: str
+    type: Optional[str] = None
+    date: Optional[str] = None
+    issuer: Optional[str] = None
+    documents: list[DirectiveDocument]
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str
+    source: str
+    passages: int
+    metadata: dict

@@ -16,7 +16,17 @@ def short_title(title: str) -> str:
 
 
 def format_citation(title: str, section: str, paragraph: int, paragraph_end: int | None = None,
-                    extra: list[str] | None = None) -> str:
+                    extra: list[str] | None = None, page: int | None = None,
+                    page_end: int | None = None) -> str:
+    """`page`/`page_end`: the PDF page(s) the passage is on (", trang 3" / ", trang 3–4")."""
+    where_page = ""
+    if page:
+        where_page = f", trang {page}–{page_end}" if page_end and page_end != page else f", trang {page}"
+    return _format_citation(title, section, paragraph, paragraph_end, extra) + where_page
+
+
+def _format_citation(title: str, section: str, paragraph: int, paragraph_end: int | None = None,
+                     extra: list[str] | None = None) -> str:
     parts = [short_title(title)]
     if extra:
         parts += [e for e in extra if e]

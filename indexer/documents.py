@@ -1,4 +1,5 @@
-"""Reading documents from a corpus path: `.txt` files and BEIR-style `.jsonl`.
+"""Reading documents from a corpus path: `.txt`/`.md` (any common encoding), `.docx`,
+`.pdf`, `.html` (see indexer/readers/) and BEIR-style `.jsonl`.
 
 A document's `text` is the source text in NFC (see textnorm.normalize_source);
 every character span in a citation points into this text, which is also what
@@ -14,7 +15,7 @@ from typing import Iterator
 
 from indexer.textnorm import normalize_source
 
-SUPPORTED_SUFFIXES = (".txt", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl")
 # Sidecar metadata files live beside documents and are not documents themselves.
 SIDECAR_NAMES = ("metadata.jsonl",)
 SIDECAR_SUFFIXES = (".meta.json",)
@@ -23,10 +24,13 @@ SIDECAR_SUFFIXES = (".meta.json",)
 class IngestError(Exception):
     """A file that cannot be indexed; `path` says which and `reason` says why."""
 
-    def __init__(self, path: str, reason: str):
+    def __init__(self, path: str, reason: str, skipped: bool = False):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        # skipped: nothing to index (empty, unsupported type); otherwise the file failed
+        self.skipped = skipped or reason.startswith(("empty file", "unsupported file type",
+                                                     "no text found"))
 
 
 @dataclass
@@ -103,10 +107,15 @@ def read_path(path: Path, root: Path) -> list[Document]:
     """Documents in one file; raises IngestError for anything that cannot be read."""
     rel = path.name if root.is_file() else path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
-    if suffix == ".txt":
-        return [read_txt(path, rel)]
     if suffix == ".jsonl":
+        from indexer.readers import check_size
+
+        check_size(path)
         return list(read_jsonl(path, rel))
+    from indexer.readers import READERS, read_file
+
+    if suffix in READERS:
+        return [read_file(path, rel)]
     raise IngestError(str(path), f"unsupported file type {suffix or '(none)'}; "
                                  f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
 
@@ -137,3 +146,24 @@ def corpus_checksum(documents: list[Document]) -> str:
     for doc in sorted(documents, key=lambda d: d.doc_id):
         digest.update(doc.doc_id.encode("utf-8") + b"\0" + doc.checksum.encode() + b"\n")
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan_corpus(root: Path) -> list[tuple[Path, str, str]]:
+    """(path, name relative to the corpus root, sha256 of the bytes) of every candidate
+    file: what incremental indexing compares with the previous manifest."""
+    root = Path(root)
+    found = []
+    for path in iter_corpus_files(root):
+        if is_sidecar(path):
+            continue
+        rel = path.name if root.is_file() else path.relative_to(root).as_posix()
+        found.append((path, rel, file_sha256(path)))
+    return found

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: documents carry metadata and directive citations
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.jsonl"

@@ -13,6 +13,8 @@ from pathlib import Path
 from indexer import index_files as files
 from indexer.citation import format_citation
 from indexer.embedding import DEFAULT_MODEL_DIR, MODEL_ENV, Encoder, model_id
+from indexer.metadata import normalize_reference
+from search.filters import Filters, allowed_rows, facet_value, facets, reference_ids
 from search.fusion import normalized_score_fusion, reciprocal_rank_fusion
 from search.highlight import highlight_spans
 from search.index_store import IndexState, load_state
@@ -20,6 +22,20 @@ from search.index_store import IndexState, load_state
 MODES = ("bm25", "dense", "hybrid")
 FUSIONS = ("rrf", "score")
 MAX_K = 100
+GROUP_BY = ("province", "year", "doc_type")
+
+
+def citation_place_and_time(metadata: dict) -> list[str]:
+    """'Bình Sơn, Quảng Ngãi', '07/2020' — where and when, for the citation string."""
+    place = ", ".join(p for p in (metadata.get("district"), metadata.get("province")) if p)
+    date, when = metadata.get("date"), ""
+    if date:
+        parts = date.split("-")
+        when = "/".join(reversed(parts)) if len(parts) > 1 else parts[0]
+    elif metadata.get("period"):
+        period = metadata["period"]
+        when = str(period["from"]) if period["from"] == period.get("to") else f"{period['from']}–{period['to']}"
+    return [x for x in (place, when) if x]
 
 
 class QueryError(ValueError):
@@ -83,20 +99,19 @@ class SearchEngine:
             raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         return str(query).strip()
 
-    def rank(self, query: str, k: int, mode: str = "hybrid", state: IndexState | None = None,
-             allowed: set[int] | None = None) -> list[tuple[int, float, dict]]:
-        """(passage row, score, per-retriever scores), best first. `allowed` restricts the
-        rows (filters); retrievers then look deeper so k allowed rows can still be found."""
+    def fused(self, query: str, mode: str = "hybrid", state: IndexState | None = None,
+              allowed: set[int] | None = None, depth: int | None = None) -> list[tuple[int, float, dict]]:
+        """The candidate pool, best first: (passage row, score, per-retriever scores).
+        `allowed` restricts the rows (filters); retrievers then scan everything so that
+        the best allowed rows are found however far down they rank overall."""
         state = state or self.state
-        depth = max(self.depth, 3 * k)
-        if allowed is not None:
-            depth = max(depth, min(state.bm25.size, depth * 4))
+        depth = depth or self.depth
         lists: dict[str, list[tuple[int, float]]] = {}
         if mode in ("bm25", "hybrid"):
-            lists["bm25"] = state.bm25.search(state.analyzer.terms(query), state.bm25.size if allowed else depth)
+            lists["bm25"] = state.bm25.search(state.analyzer.terms(query), state.bm25.size if allowed is not None else depth)
         if mode in ("dense", "hybrid"):
             vector = self.encoder.encode_queries([self.dense_query(query, state)])[0]
-            lists["dense"] = state.dense.search(vector, state.dense.size if allowed else depth)
+            lists["dense"] = state.dense.search(vector, state.dense.size if allowed is not None else depth)
         if allowed is not None:
             lists = {name: [(r, s) for r, s in ranking if r in allowed][:depth]
                      for name, ranking in lists.items()}
@@ -109,7 +124,11 @@ class SearchEngine:
         else:
             fused = lists[mode]
         return [(row, score, {name: scores.get(row) for name, scores in per_retriever.items()})
-                for row, score in fused[:k]]
+                for row, score in fused]
+
+    def rank(self, query: str, k: int, mode: str = "hybrid", state: IndexState | None = None,
+             allowed: set[int] | None = None) -> list[tuple[int, float, dict]]:
+        return self.fused(query, mode, state, allowed, depth=max(self.depth, 3 * k))[:k]
 
     def dense_query(self, query: str, state: IndexState | None = None) -> str:
         """What the encoder sees: an unaccented Vietnamese query gets its diacritics back
@@ -121,16 +140,21 @@ class SearchEngine:
             return state.restorer.restore(query)
         return query
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid",
-               allowed: set[int] | None = None) -> dict:
+    def allowed(self, filters: Filters | None, state: IndexState) -> set[int] | None:
+        return allowed_rows(filters, state.documents, state.passages_by_doc)
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict:
         started = time.perf_counter()
         query = self.validate(query, k, mode)
         state = self.state
-        ranked = self.rank(query, k, mode, state, allowed)
+        pool = self.fused(query, mode, state, self.allowed(filters, state), depth=max(self.depth, 3 * k))
         results = [self.result(state, row, rank, score, query, scores)
-                   for rank, (row, score, scores) in enumerate(ranked, start=1)]
+                   for rank, (row, score, scores) in enumerate(pool[:k], start=1)]
         response = {"query": query, "mode": mode,
-                    "took_ms": round((time.perf_counter() - started) * 1000, 2), "results": results}
+                    "took_ms": round((time.perf_counter() - started) * 1000, 2), "results": results,
+                    "filters": filters.to_dict() if filters else {},
+                    # facets count passages among the candidate pool (the best `depth` passages)
+                    "facets": facets([row for row, _, _ in pool], state.passages, state.documents)}
         if mode != "bm25":
             restored = self.dense_query(query, state)
             if restored != query:
@@ -140,20 +164,105 @@ class SearchEngine:
     def result(self, state: IndexState, row: int, rank: int, score: float, query: str,
                scores: dict | None = None) -> dict:
         passage = state.passages[row]
-        return {
+        metadata = self.metadata(state, passage["doc_id"])
+        hit = {
             "rank": rank, "score": round(float(score), 6), "passage_id": passage["passage_id"],
             "doc_id": passage["doc_id"], "title": passage["title"], "paragraph": passage["paragraph"],
             "heading_path": passage["heading_path"], "section": passage["section"],
             "text": passage["text"], "highlights": highlight_spans(passage["text"], query),
             "citation": self.citation(state, passage),
             "span": [passage["start"], passage["end"]], "footnotes": passage["footnotes"],
+            "metadata": metadata,
             "scores": {name: (None if s is None else round(float(s), 6)) for name, s in (scores or {}).items()},
         }
+        if passage.get("page"):
+            hit["page"] = passage["page"]
+        return hit
+
+    @staticmethod
+    def metadata(state: IndexState, doc_id: str) -> dict:
+        """A document's metadata as results carry it: cited directives by id only."""
+        metadata = dict(state.documents[doc_id].get("metadata") or {})
+        metadata["references"] = reference_ids(metadata)
+        return metadata
 
     def citation(self, state: IndexState, passage: dict) -> str:
+        metadata = state.documents[passage["doc_id"]].get("metadata") or {}
         return format_citation(passage["title"], passage["section"], passage["paragraph"],
-                               passage.get("paragraph_end"), page=passage.get("page"),
-                               page_end=passage.get("page_end"))
+                               passage.get("paragraph_end"), extra=citation_place_and_time(metadata),
+                               page=passage.get("page"), page_end=passage.get("page_end"))
+
+    # --- cross-document research -----------------------------------------------------
+    def compare(self, query: str, group_by: str = "province", k_per_group: int = 3, mode: str = "hybrid",
+                filters: Filters | None = None, max_groups: int = 50) -> dict:
+        """The best passages per province / year / document type: precedents side by side."""
+        if group_by not in GROUP_BY:
+            raise QueryError(f"group_by must be one of {', '.join(GROUP_BY)}, got {group_by!r}")
+        if not isinstance(k_per_group, int) or not 1 <= k_per_group <= 20:
+            raise QueryError(f"k_per_group must be an integer from 1 to 20, got {k_per_group!r}")
+        started = time.perf_counter()
+        query = self.validate(query, 1, mode)
+        state = self.state
+        allowed = self.allowed(filters, state)
+        pool = self.fused(query, mode, state, allowed if allowed is not None else set(range(len(state.passages))),
+                          depth=len(state.passages))
+        groups: dict = {}
+        for row, score, scores in pool:
+            metadata = state.documents[state.passages[row]["doc_id"]].get("metadata") or {}
+            key = facet_value(metadata, group_by)
+            group = groups.setdefault(key, {"key": key, "count": 0, "results": []})
+            group["count"] += 1
+            if len(group["results"]) < k_per_group:
+                group["results"].append(self.result(state, row, len(group["results"]) + 1, score, query, scores))
+        # groups in the order of their best passage; unknown key (None) last
+        ordered = sorted(groups.values(), key=lambda g: (g["key"] is None, -g["results"][0]["score"]))
+        return {"query": query, "mode": mode, "group_by": group_by, "k_per_group": k_per_group,
+                "took_ms": round((time.perf_counter() - started) * 1000, 2), "groups": ordered[:max_groups]}
+
+    def directives(self) -> list[dict]:
+        """Every directive the corpus cites, with how many documents cite it."""
+        state = self.state
+        found: dict[str, dict] = {}
+        for doc_id, record in state.documents.items():
+            for ref in (record.get("metadata") or {}).get("references") or []:
+                entry = found.setdefault(ref["id"], {"id": ref["id"], "type": ref.get("type"), "documents": 0,
+                                                     "mentions": 0, "date": ref.get("date"),
+                                                     "issuer": ref.get("issuer")})
+                entry["documents"] += 1
+                entry["mentions"] += ref.get("count", 1)
+                entry["date"] = entry["date"] or ref.get("date")
+                entry["issuer"] = entry["issuer"] or ref.get("issuer")
+        return sorted(found.values(), key=lambda e: (-e["documents"], -e["mentions"], e["id"]))
+
+    def directive(self, directive_id: str) -> dict | None:
+        """The documents citing a directive and the passages where they do."""
+        state = self.state
+        wanted = normalize_reference(directive_id) or directive_id
+        documents = []
+        for doc_id, record in state.documents.items():
+            refs = [r for r in (record.get("metadata") or {}).get("references") or [] if r["id"] == wanted]
+            if not refs:
+                continue
+            mentions = [c for c in record.get("citations", []) if c["id"] == wanted]
+            rows = [r for r in state.passages_by_doc.get(doc_id, [])
+                    if any(state.passages[r]["start"] <= m["start"] < state.passages[r]["end"] for m in mentions)]
+            documents.append({"doc_id": doc_id, "title": record["title"], "metadata": self.metadata(state, doc_id),
+                              "mentions": refs[0].get("count", len(mentions)),
+                              "passages": [self.result(state, r, i, 0.0, wanted)
+                                           for i, r in enumerate(rows, start=1)]})
+        if not documents:
+            return None
+        ref = next(r for d in documents for r in state.documents[d["doc_id"]]["metadata"]["references"]
+                   if r["id"] == wanted)
+        return {"id": wanted, "type": ref.get("type"), "date": ref.get("date"), "issuer": ref.get("issuer"),
+                "documents": documents}
+
+    def documents_list(self, filters: Filters | None = None) -> list[dict]:
+        state = self.state
+        return [{"doc_id": doc_id, "title": record["title"], "source": record["source"],
+                 "passages": len(state.passages_by_doc.get(doc_id, [])), "metadata": self.metadata(state, doc_id)}
+                for doc_id, record in state.documents.items()
+                if filters is None or filters.accepts(record.get("metadata") or {})]
 
     # --- documents ------------------------------------------------------------------
     def health(self) -> dict:

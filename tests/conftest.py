@@ -112,3 +112,15 @@ def server(corpus_index, model_dir):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def keyed_server(corpus_index, model_dir, tmp_path_factory):
+    """`tracuu serve` with API keys (issue 7): keys `reader` (read), `admin` (admin) and
+    `burst` (read, 3/minute) in a TRACUU_API_KEYS_FILE, and a CORS allow-list naming the
+    origin `widget_origin` where a test may serve a host page (port reserved here)."""
+    from keyed_server import start_keyed_server
+
+    with start_keyed_server(corpus_index, model_dir, tmp_path_factory.mktemp("keyed"), tracuu_command(),
+                            free_port, ROOT) as info:
+        yield info

@@ -1,0 +1,205 @@
+/* tracuu embeddable search widget.
+ *
+ *   <script src="http://HOST:8000/widget.js" data-endpoint="http://HOST:8000" data-key="KEY"></script>
+ *
+ * renders a <tracuu-search> element where the script tag stands (data-target="#id" mounts it
+ * inside another element instead; data-mount="none" only defines the element). The element can
+ * also be written by hand: <tracuu-search endpoint="http://HOST:8000" key="KEY" k="5"></tracuu-search>.
+ * Everything lives in a shadow root, so the host page's CSS does not leak in or out. The host
+ * page's origin must be in the server's TRACUU_CORS_ORIGINS.
+ */
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  const defaults = { endpoint: "", key: "" };
+  if (script) {
+    try { defaults.endpoint = script.dataset.endpoint || new URL(script.src).origin; } catch (e) { /* inline */ }
+    defaults.key = script.dataset.key || "";
+  }
+
+  const CSS = `
+    :host { all: initial; display: block; font-family: "Noto Sans", "Segoe UI", Roboto, Arial, "DejaVu Sans", sans-serif;
+            color: #1d2430; line-height: 1.5; font-size: 15px; }
+    * { box-sizing: border-box; }
+    .box { border: 1px solid #d9dee5; border-radius: 10px; background: #fff; padding: 14px; }
+    .title { font-weight: 700; color: #0f4c81; font-size: 14px; margin: 0 0 8px; display: flex; align-items: center; gap: 6px; }
+    .logo { display: inline-block; width: 20px; height: 20px; line-height: 20px; text-align: center; border-radius: 4px;
+            background: #0f4c81; color: #fff; font-family: Georgia, serif; }
+    form { display: flex; gap: 6px; }
+    input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border: 1px solid #b8c2cf; border-radius: 7px; background: #fff; color: inherit; }
+    input:focus { outline: 2px solid #9cc3ea; border-color: #0f4c81; }
+    button { font: inherit; font-weight: 600; cursor: pointer; background: #0f4c81; color: #fff; border: 0; border-radius: 7px; padding: 0 16px; }
+    .status { color: #5b6574; font-size: 13px; margin: 8px 0 0; min-height: 1em; }
+    .status.error { color: #b42318; font-weight: 600; }
+    .answer { margin-top: 10px; border-left: 4px solid #0f4c81; background: #f3f7fb; padding: 8px 12px; border-radius: 6px; }
+    .answer .label { font-size: 11px; text-transform: uppercase; letter-spacing: .5px; color: #0f4c81; font-weight: 700; }
+    .answer .value { font-size: 19px; font-weight: 700; margin: 2px 0; }
+    .answer .src { font-size: 12px; color: #5b6574; }
+    ol { list-style: none; margin: 10px 0 0; padding: 0; }
+    li { padding: 10px 0; border-top: 1px solid #eef1f4; }
+    li:first-child { border-top: 0; }
+    a { color: #0f4c81; }
+    .t { font-weight: 600; text-decoration: none; }
+    .t:hover { text-decoration: underline; }
+    .cite { font-size: 12px; color: #5b6574; margin: 2px 0 4px; }
+    .snip { margin: 0; font-size: 14px; }
+    mark { background: #fff0a6; color: inherit; border-radius: 2px; }
+    .ell { color: #8a93a0; }
+  `;
+
+  function spansOf(list, length) {
+    const s = (list || []).map(x => [Math.max(0, x[0]), Math.min(length, x[1])]).filter(x => x[1] > x[0])
+      .sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const x of s) { const l = out[out.length - 1]; if (l && x[0] <= l[1]) l[1] = Math.max(l[1], x[1]); else out.push(x); }
+    return out;
+  }
+
+  function windowOf(text, spans, width) {
+    if (text.length <= width) return [0, text.length];
+    let best = [0, width], score = -1;
+    for (const [s] of spans) {
+      const a = Math.max(0, Math.min(s - 60, text.length - width)), b = a + width;
+      let n = 0;
+      for (const [x, y] of spans) if (x >= a && y <= b) n += y - x;
+      if (n > score) { score = n; best = [a, b]; }
+    }
+    let [a, b] = best;  // whole words at both ends
+    if (a > 0) { const sp = text.indexOf(" ", a); if (sp > 0 && sp - a < 25) a = sp + 1; }
+    if (b < text.length) { const sp = text.lastIndexOf(" ", b); if (sp > a && b - sp < 25) b = sp; }
+    return [a, b];
+  }
+
+  function h(tag, attrs, ...kids) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null) continue;
+      if (k === "text") n.textContent = v; else if (k === "class") n.className = v; else n.setAttribute(k, v);
+    }
+    for (const c of kids) if (c != null) n.append(c);
+    return n;
+  }
+
+  class TracuuSearch extends HTMLElement {
+    static get observedAttributes() { return ["endpoint", "key", "k", "mode", "placeholder"]; }
+
+    constructor() {
+      super();
+      this.root = this.attachShadow({ mode: "open" });
+      this.seq = 0;
+      this.askSupported = true;
+    }
+
+    get endpoint() { return (this.getAttribute("endpoint") || defaults.endpoint || location.origin).replace(/\/+$/, ""); }
+    get key() { return this.getAttribute("key") || defaults.key || ""; }
+
+    connectedCallback() {
+      if (this.form) return;
+      const style = h("style", { text: CSS });
+      this.input = h("input", { type: "search", part: "input", "aria-label": "Câu hỏi hoặc từ khóa",
+                                placeholder: this.getAttribute("placeholder") || "Hỏi về văn bản, ví dụ: số đơn khiếu nại đã giải quyết…" });
+      this.form = h("form", { role: "search" }, this.input, h("button", { type: "submit", text: "Tìm" }));
+      this.statusEl = h("p", { class: "status", role: "status" });
+      this.answerEl = h("div", { class: "answer", hidden: "" });
+      this.list = h("ol", { class: "results" });
+      this.root.append(style, h("div", { class: "box", part: "box" },
+        h("p", { class: "title" }, h("span", { class: "logo", text: "§" }), "Tra cứu văn bản"),
+        this.form, this.statusEl, this.answerEl, this.list));
+      this.form.addEventListener("submit", ev => { ev.preventDefault(); this.search(this.input.value); });
+    }
+
+    async call(path, body) {
+      const headers = { "Accept": "application/json" };
+      if (this.key) headers["Authorization"] = "Bearer " + this.key;
+      if (body) headers["Content-Type"] = "application/json";
+      const r = await fetch(this.endpoint + path, { method: body ? "POST" : "GET", headers, body: body ? JSON.stringify(body) : undefined });
+      if (!r.ok) { const e = new Error("HTTP " + r.status); e.status = r.status; e.retryAfter = r.headers.get("Retry-After"); throw e; }
+      return r.json();
+    }
+
+    status(text, error) { this.statusEl.textContent = text; this.statusEl.className = "status" + (error ? " error" : ""); }
+
+    viewUrl(docId, n, passage) {
+      return this.endpoint + "/view/" + docId.split("/").map(encodeURIComponent).join("/") +
+        (passage ? "?passage=" + encodeURIComponent(passage) : "") + "#p" + n;
+    }
+
+    async search(query) {
+      query = (query || "").trim();
+      if (!query) return;
+      this.input.value = query;
+      const seq = ++this.seq;
+      const k = Math.max(1, Math.min(20, parseInt(this.getAttribute("k") || "5", 10) || 5));
+      const mode = this.getAttribute("mode") || "hybrid";
+      this.status("Đang tìm…");
+      this.answerEl.hidden = true;
+      if (this.askSupported) this.ask(query, seq);
+      try {
+        const data = await this.call(`/search?q=${encodeURIComponent(query)}&k=${k}&mode=${encodeURIComponent(mode)}`);
+        if (seq !== this.seq) return;
+        this.render(data.results || []);
+        this.status(data.results && data.results.length ? `${data.results.length} kết quả` : "Không tìm thấy kết quả phù hợp.");
+        this.setAttribute("data-state", "done");
+      } catch (err) {
+        if (seq !== this.seq) return;
+        this.list.replaceChildren();
+        this.setAttribute("data-state", "error");
+        const msg = err.status === 401 ? "Cần khóa API hợp lệ (data-key)." :
+          err.status === 403 ? "Khóa API không đủ quyền." :
+          err.status === 429 ? `Quá nhiều yêu cầu, thử lại sau ${err.retryAfter || "ít"} giây.` :
+          err.status ? `Lỗi máy chủ (${err.status}).` : "Không kết nối được máy chủ tra cứu (kiểm tra địa chỉ và CORS).";
+        this.status(msg, true);
+      }
+    }
+
+    async ask(query, seq) {
+      try {
+        const a = await this.call("/ask", { question: query });
+        if (seq !== this.seq || !a || !a.answer) return;
+        const ev = (a.evidence || [])[0];
+        this.answerEl.replaceChildren(h("div", { class: "label", text: "Câu trả lời" }), h("div", { class: "value", text: a.answer }),
+          ev ? h("div", { class: "src" }, "Nguồn: ", h("a", { href: this.viewUrl(ev.doc_id, ev.paragraph, ev.passage_id), target: "_blank",
+                                                             rel: "noopener", text: ev.citation || ev.title })) : null);
+        this.answerEl.hidden = false;
+      } catch (err) {
+        if (err.status === 404 || err.status === 405) this.askSupported = false;
+      }
+    }
+
+    render(results) {
+      this.list.replaceChildren();
+      for (const r of results) {
+        const text = r.text || "";
+        const spans = spansOf(r.highlights, text.length);
+        const [a, b] = windowOf(text, spans, 320);
+        const snip = h("p", { class: "snip" });
+        if (a > 0) snip.append(h("span", { class: "ell", text: "… " }));
+        let pos = a;
+        for (const [s, e] of spans) {
+          if (e <= a || s >= b) continue;
+          const x = Math.max(s, a), y = Math.min(e, b);
+          if (x > pos) snip.append(text.slice(pos, x));
+          snip.append(h("mark", { text: text.slice(x, y) }));
+          pos = y;
+        }
+        if (pos < b) snip.append(text.slice(pos, b));
+        if (b < text.length) snip.append(h("span", { class: "ell", text: " …" }));
+        const href = this.viewUrl(r.doc_id, r.paragraph, r.passage_id);
+        this.list.append(h("li", { "data-passage-id": r.passage_id },
+          h("a", { class: "t", href, target: "_blank", rel: "noopener", text: r.title || r.doc_id }),
+          h("div", { class: "cite", text: r.citation }), snip));
+      }
+    }
+  }
+
+  if (!customElements.get("tracuu-search")) customElements.define("tracuu-search", TracuuSearch);
+
+  if (script && script.dataset.mount !== "none") {
+    const widget = document.createElement("tracuu-search");
+    for (const name of ["k", "mode", "placeholder"]) if (script.dataset[name]) widget.setAttribute(name, script.dataset[name]);
+    const target = script.dataset.target && document.querySelector(script.dataset.target);
+    if (target) target.append(widget);
+    else if (script.parentNode && script.parentNode !== document.head) script.parentNode.insertBefore(widget, script.nextSibling);
+    else document.addEventListener("DOMContentLoaded", () => document.body.append(widget));
+  }
+})();

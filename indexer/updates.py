@@ -1,0 +1,105 @@
+"""Adding and withdrawing documents of an indexed corpus (`tracuu add/remove`, the API).
+
+Where added documents live: in the corpus folder the index was built from (its
+manifest's `corpus.root`). The corpus folder stays the one source of truth, so a later
+`tracuu index CORPUS` sees exactly what `add` and `remove` left and changes nothing.
+- add: each file is read first (a file that cannot be indexed is reported and not
+  copied), then copied into the corpus folder under its own name (replacing a file of
+  that name: an update), then the index is rebuilt incrementally (only the new
+  documents are read, segmented and embedded).
+- remove: the document's source file is moved out of the corpus folder into
+  INDEX_DIR/removed/<timestamp>/ (recoverable), then the index is rebuilt incrementally.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from indexer import index_files as files
+from indexer.build import BuildReport, build_index
+from indexer.documents import IngestError
+
+REMOVED_DIR = "removed"
+
+
+def corpus_root(index_dir: Path) -> Path:
+    version = files.current_version(index_dir)
+    if version is None or not version.exists():
+        raise files.IndexError_(f"no index in {index_dir}; build one first with "
+                                f"`tracuu index CORPUS --index-dir {index_dir}`")
+    manifest = files.read_manifest(version)
+    root = Path(manifest.get("corpus", {}).get("root", ""))
+    if not root.is_dir():
+        raise files.IndexError_(f"the corpus folder of {index_dir} ({root}) is not a folder or is gone; "
+                                f"documents can only be added to an index built from a folder: "
+                                f"`tracuu index FOLDER --index-dir {index_dir}`")
+    return root
+
+
+def safe_name(name: str) -> str:
+    name = Path(name.replace("\\", "/")).name
+    if not name or name.startswith("."):
+        raise IngestError(name or "(no name)", "invalid file name")
+    return name
+
+
+def add_documents(index_dir: Path, paths: list[Path], names: list[str] | None = None,
+                  encoder=None, model: str | None = None, progress: bool = False,
+                  log=lambda msg: print(msg, file=sys.stderr)) -> BuildReport:
+    """Copy readable files into the corpus folder and index them. Files that cannot be
+    read are in report.rejected (and were not copied)."""
+    from indexer.readers import read_file
+
+    index_dir = Path(index_dir)
+    root = corpus_root(index_dir)
+    rejected: list[IngestError] = []
+    for i, path in enumerate(paths):
+        path = Path(path)
+        name = safe_name(names[i] if names else path.name)
+        try:
+            if not path.is_file():
+                raise IngestError(str(path), "no such file")
+            if path.suffix.lower() != Path(name).suffix.lower():
+                raise IngestError(name, "file name and contents type differ")
+            read_file(path, name)  # rejects what cannot be indexed before it enters the corpus
+        except IngestError as err:
+            if names:
+                err = IngestError(name, err.reason, err.skipped)
+            rejected.append(err)
+            log(f"{'skipped' if err.skipped else 'failed'} {err.path}: {err.reason}")
+            continue
+        target = root / name
+        tmp = root / f".{name}.adding"
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    report = build_index(root, index_dir, model=model, encoder=encoder, progress=progress, log=log)
+    report.rejected = rejected + report.rejected
+    return report
+
+
+def remove_documents(index_dir: Path, doc_ids: list[str], encoder=None, model: str | None = None,
+                     progress: bool = False, log=lambda msg: print(msg, file=sys.stderr)) -> BuildReport:
+    """Move the documents' source files out of the corpus folder and re-index.
+    Unknown doc_ids raise KeyError naming them (nothing is changed)."""
+    index_dir = Path(index_dir)
+    root = corpus_root(index_dir)
+    manifest = files.read_manifest(files.current_version(index_dir))
+    by_doc = {d: rel for rel, src in manifest.get("sources", {}).items() for d in src.get("doc_ids", [])}
+    unknown = [d for d in doc_ids if d not in by_doc]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    moved_to = index_dir / REMOVED_DIR / time.strftime("%Y%m%dT%H%M%S")
+    for doc_id in doc_ids:
+        rel = by_doc[doc_id]
+        others = [d for d, r in by_doc.items() if r == rel and d not in doc_ids]
+        if others:
+            raise ValueError(f"{doc_id} comes from {rel}, which also holds {len(others)} other "
+                             f"document(s); edit that file and run `tracuu index {root}`")
+        source = root / rel
+        if source.exists():
+            (moved_to / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(source), moved_to / rel)
+            log(f"removed {doc_id} (its file is kept in {moved_to / rel})")
+    return build_index(root, index_dir, model=model, encoder=encoder, progress=progress, log=log)

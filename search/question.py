@@ -1,0 +1,230 @@
+"""What a question asks: the kind of answer, the place, the period, the counted thing.
+
+Works on Vietnamese with or without diacritics and on English, by matching folded
+(accent-free, lower-case) text. English content words are mapped to the Vietnamese
+terms the reports use, so an English question retrieves and is answered from the
+Vietnamese text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, asdict
+
+from indexer.gazetteer import find_districts, find_provinces
+from indexer.textnorm import fold_diacritics, lower_preserving_length, normalize_text
+
+# (folded pattern, answer type); first match wins, so specific patterns come first
+ASKS_PATTERNS = [
+    (r"\b(bao nhieu phan tram|ty le|ti le|bao nhieu %|what (share|percentage|proportion|percent|rate)|"
+     r"how many percent|percentage of|share of)\b", "percent"),
+    (r"\b(khi nao|ngay nao|ngay bao nhieu|thoi gian nao|luc nao|vao ngay|when|what date|which date|"
+     r"what day|on what day)\b", "date"),
+    (r"\b(nam nao|which year|what year)\b", "date"),
+    (r"\b(bao nhieu|may (don|vu|luot|nguoi|xa|huyen|mo hinh|cuoc|lan|van ban|ho)|thu may|xep thu|how many|how much|"
+     r"number of|what number|so luong)\b", "number"),
+    (r"\b(ai|la ai|nguoi nao|who|whom|co quan nao|don vi nao|which (agency|body|office|department|"
+     r"organi[sz]ation|unit)|what (agency|body|office))\b", "entity"),
+]
+
+# English content words → the Vietnamese the reports use (folded and accented forms both work
+# for BM25; accented text helps the encoder)
+ENGLISH_TERMS = {
+    "complaint": "khiếu nại", "complaints": "khiếu nại", "denunciation": "tố cáo", "denunciations": "tố cáo",
+    "accusations": "tố cáo", "petition": "đơn thư", "petitions": "đơn thư", "letters": "đơn thư",
+    "applications": "đơn", "citizen": "công dân", "citizens": "công dân", "reception": "tiếp công dân",
+    "received": "tiếp nhận", "receive": "tiếp nhận", "resolve": "giải quyết", "resolved": "giải quyết",
+    "settled": "giải quyết", "settle": "giải quyết", "handled": "giải quyết", "cases": "vụ việc",
+    "case": "vụ việc", "dialogue": "đối thoại", "dialogues": "đối thoại", "mediation": "hòa giải",
+    "mediated": "hòa giải", "court": "tòa án", "courts": "tòa án", "administrative": "hành chính",
+    "procedures": "thủ tục hành chính", "procedure": "thủ tục", "reform": "cải cách", "commune": "xã",
+    "communes": "xã", "district": "huyện", "districts": "huyện", "province": "tỉnh", "models": "mô hình",
+    "model": "mô hình", "households": "hộ", "villages": "thôn", "meetings": "hội nghị", "meeting": "hội nghị",
+    "conference": "hội nghị", "inspections": "thanh tra", "inspection": "thanh tra", "documents": "văn bản",
+    "resolutions": "nghị quyết", "directives": "chỉ thị", "directive": "chỉ thị", "plans": "kế hoạch",
+    "plan": "kế hoạch", "conclusion": "kết luận", "growth": "tăng trưởng", "budget": "ngân sách",
+    "revenue": "thu ngân sách", "population": "dân số", "area": "diện tích", "staff": "cán bộ",
+    "officials": "cán bộ công chức", "civil": "công chức", "servants": "công chức", "signed": "ký",
+    "signer": "ký", "held": "tổ chức", "organized": "tổ chức", "rural": "nông thôn mới", "poverty": "giảm nghèo",
+    "grassroots": "cơ sở", "democracy": "dân chủ", "mass": "dân vận", "mobilization": "dân vận",
+    "mobilisation": "dân vận", "skillful": "dân vận khéo", "religions": "tôn giáo", "ethnic": "dân tộc",
+    "chairman": "chủ tịch", "chairwoman": "chủ tịch", "people's": "nhân dân", "committee": "ủy ban",
+    "council": "hội đồng nhân dân", "front": "mặt trận tổ quốc", "fatherland": "mặt trận tổ quốc",
+    "online": "trực tuyến", "services": "dịch vụ công", "public": "công", "rate": "tỷ lệ", "visits": "lượt",
+    "times": "lượt", "people": "người", "persons": "người", "units": "đơn vị", "agencies": "cơ quan",
+    "payroll": "biên chế", "reduced": "giảm", "merged": "sáp nhập", "land": "đất đai", "disputes": "tranh chấp",
+    "feedback": "phản ánh", "jurisdiction": "thẩm quyền", "competence": "thẩm quyền",
+    "under": "thuộc", "total": "tổng số", "received.": "tiếp nhận", "reports": "báo cáo", "report": "báo cáo", "recommendations": "kiến nghị", "months": "tháng", "first": "đầu",
+}
+
+ENGLISH_MARKERS = {"how", "what", "when", "who", "which", "did", "does", "many", "much", "the", "of", "in",
+                   "between", "and", "were", "was", "is", "are", "during", "from", "by"}
+
+YEAR = r"(?:19|20)\d{2}"
+PERIOD_PATTERNS = [
+    re.compile(rf"(?:giai doan|tu nam|tu|between|from|period)?\s*({YEAR})\s*(?:-|–|—|den|toi|to|and|through)\s*(?:nam\s*)?({YEAR})"),
+    re.compile(rf"\b({YEAR})\b"),
+]
+QUESTION_PHRASES = re.compile(r"\b(bao nhieu|giai doan|khi nao|ngay nao|nam nao|nhu the nao|la gi|la ai|"
+                              r"thoi gian nao|luc nao|co bao nhieu|duoc bao nhieu)\b")
+# function words dropped from keywords; the English set only for English questions, since
+# folded Vietnamese syllables collide with it ("to" is tố/tổ, "an" is an, "do" is độ)
+QUESTION_WORDS_VI = {"may", "nao", "khi", "ai", "gi", "la", "co", "khong", "duoc", "da", "cua", "the", "nhu",
+                     "ra", "sao", "ngay", "tai", "o", "trong", "va", "cac", "nhung", "nam", "tu", "den"}
+QUESTION_WORDS_EN = {"how", "many", "much", "what", "when", "who", "which", "did", "does", "do", "is", "are",
+                     "was", "were", "the", "a", "an", "of", "in", "on", "at", "to", "from", "between", "and",
+                     "by", "for", "with", "during", "its", "their", "there", "year", "years", "period", "share",
+                     "percentage", "number"}
+
+
+@dataclass
+class QuestionAnalysis:
+    question: str
+    language: str  # "vi" | "en"
+    asks: str  # number | percent | date | entity | passage
+    province: str | None = None
+    district: str | None = None
+    years: tuple[int, int] | None = None
+    counted: str | None = None  # the counted thing, in Vietnamese ("đơn khiếu nại")
+    keywords: list[str] = field(default_factory=list)  # folded content syllables
+    retrieval_query: str = ""
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["years"] = list(self.years) if self.years else None
+        return data
+
+
+def _folded(text: str) -> str:
+    return lower_preserving_length(fold_diacritics(normalize_text(text)))
+
+
+def detect_language(question: str) -> str:
+    # place names may carry diacritics in an English question: count English words instead
+    words = re.findall(r"[a-z']+", _folded(question))
+    english = sum(1 for w in words if w in ENGLISH_MARKERS or english_term(w))
+    return "en" if words and english >= max(2, int(0.4 * len(words))) else "vi"
+
+
+def detect_asks(folded: str) -> str:
+    for pattern, asks in ASKS_PATTERNS:
+        if re.search(pattern, folded):
+            return asks
+    return "passage"
+
+
+def detect_years(folded: str) -> tuple[int, int] | None:
+    m = PERIOD_PATTERNS[0].search(folded)
+    if m:
+        low, high = sorted((int(m.group(1)), int(m.group(2))))
+        return low, high
+    years = [int(y) for y in PERIOD_PATTERNS[1].findall(folded)]
+    if years:
+        return min(years), max(years)
+    return None
+
+
+def detect_counted(question: str, language: str) -> str | None:
+    """The noun phrase after 'bao nhiêu' / 'mấy' (Vietnamese) or the mapped English noun."""
+    text = normalize_text(question)
+    if language == "vi":
+        m = re.search(r"(?i)(?:bao\s+nhi[eêế]u|m[aấ]y)\s+((?:[^\W\d_]+\s*){1,4})", text)
+        if m:
+            words = m.group(1).split()
+            stop = {"giai", "trong", "tại", "năm", "của", "đã", "được", "đến", "với", "để", "cho", "từ", "về",
+                    "ở", "và", "so", "khi", "theo", "thuộc", "trên", "là", "tính", "tới"}
+            kept = []
+            for word in words:
+                if _folded(word) in {_folded(s) for s in stop}:
+                    break
+                kept.append(word)
+            return " ".join(kept) or None
+        return None
+    words = re.findall(r"[a-z']+", _folded(question))
+    for i, word in enumerate(words):
+        if word in ("many", "much") and i + 1 < len(words):
+            for nxt in words[i + 1:i + 4]:
+                if english_term(nxt):
+                    return english_term(nxt)
+    return None
+
+
+def english_term(word: str) -> str | None:
+    """The Vietnamese term for an English word, trying its singular ('denunciations')."""
+    for form in (word, word[:-1] if word.endswith("s") else None, word[:-2] if word.endswith("es") else None):
+        if form and form in ENGLISH_TERMS:
+            return ENGLISH_TERMS[form]
+    return None
+
+
+def english_to_vietnamese_terms(question: str) -> list[str]:
+    terms = []
+    for word in re.findall(r"[a-z']+", _folded(question)):
+        term = english_term(word)
+        if term and term not in terms:
+            terms.append(term)
+    return terms
+
+
+DISTRICT_IN_QUERY = re.compile(r"\b(?:huyen|thi xa|thanh pho|tp)\s+([a-z]+(?:\s+[a-z]+)?)")
+ENGLISH_DISTRICT = re.compile(r"\b([A-ZĐ][\w]+(?:\s+[A-ZĐ][\w]+)?)\s+(?:city|district|town)\b")
+
+
+def _district_in_query(folded: str, question: str, known: dict[str, str]) -> str | None:
+    """'huyen binh son', 'huyen son tinh', 'Vinh city': a district named in a question, even
+    lower-case and unaccented, if the corpus or the gazetteer's curated list knows it. A
+    district the corpus has no document about is still returned, so the answer abstains
+    instead of quoting another district."""
+    from indexer.gazetteer import _DISTRICT_INDEX  # folded name → (canonical, province)
+
+    candidates = [m.group(1) for m in DISTRICT_IN_QUERY.finditer(folded)]
+    candidates += [_folded(m.group(1)) for m in ENGLISH_DISTRICT.finditer(normalize_text(question))]
+    for candidate in candidates:
+        words = candidate.split()
+        for key in (" ".join(words[:2]), words[0]):
+            if key in known:
+                return known[key]
+            if key in _DISTRICT_INDEX:
+                return _DISTRICT_INDEX[key][0]
+    return None
+
+
+def analyze_question(question: str, known_districts: dict[str, str] | None = None) -> QuestionAnalysis:
+    """`known_districts`: folded district name → canonical, from the indexed documents'
+    metadata, so "Binh Son" is recognised without the word "huyện"."""
+    folded = _folded(question)
+    language = detect_language(question)
+    asks = detect_asks(folded)
+    provinces = find_provinces(question, query=True)
+    province = provinces[0][0] if provinces else None
+    district = None
+    found = find_districts(question)
+    if found:
+        district = found[0][1]
+    elif known_districts:
+        for key, name in sorted(known_districts.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded):
+                district = name
+                break
+    if district is None:
+        district = _district_in_query(folded, question, known_districts or {})
+    if district and province and _folded(district) == _folded(province):
+        province = None  # "thành phố X" named after its province: the district is the place asked
+    years = detect_years(folded)
+    counted = detect_counted(question, language)
+    place_words = set()
+    for name in filter(None, (province, district)):
+        place_words.update(_folded(name).split())
+    from indexer.analysis import expand_abbreviations
+
+    expanded = _folded(expand_abbreviations(question))
+    keywords = list(dict.fromkeys(
+        w for w in re.findall(r"[^\W_]+", QUESTION_PHRASES.sub(" ", expanded))
+        if w not in QUESTION_WORDS_VI and w not in place_words and not re.fullmatch(YEAR, w)))
+    retrieval_query = question
+    if language == "en":
+        mapped = english_to_vietnamese_terms(question)
+        retrieval_query = question + " " + " ".join(mapped)
+        keywords = [w for term in mapped for w in _folded(term).split()]
+    return QuestionAnalysis(question=question, language=language, asks=asks, province=province,
+                            district=district, years=years, counted=counted, keywords=keywords,
+                            retrieval_query=retrieval_query)
