@@ -316,7 +316,12 @@ class Answerer:
         return extra
 
     # --- answer -----------------------------------------------------------------------
-    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> dict:
+    def ask_in(self, question: str, rows: set[int], k: int = 5) -> dict:
+        """Answer from the given passages only (reading comprehension with a gold context)."""
+        return self.ask(question, k=k, restrict=rows)
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None,
+            restrict: set[int] | None = None) -> dict:
         if question is None or not str(question).strip():
             raise QueryError("question must not be empty")
         if not isinstance(k, int) or not 1 <= k <= 20:
@@ -324,7 +329,7 @@ class Answerer:
         question = str(question).strip()
         engine, state = self.engine, self.engine.state
         analysis = analyze_question(question, self.known_districts())
-        rows, reason = self.scope(analysis, filters)
+        rows, reason = (restrict, None) if restrict is not None else self.scope(analysis, filters)
         response = {"question": question, "answer": None, "value": None,
                     "answer_type": analysis.asks, "confidence": 0.0, "reason": reason,
                     "analysis": analysis.to_dict(), "evidence": [], "passages": []}

@@ -108,7 +108,8 @@ class SearchEngine:
         depth = depth or self.depth
         lists: dict[str, list[tuple[int, float]]] = {}
         if mode in ("bm25", "hybrid"):
-            lists["bm25"] = state.bm25.search(state.analyzer.terms(query), state.bm25.size if allowed is not None else depth)
+            lists["bm25"] = state.bm25.search(state.analyzer.terms(self.bm25_query(query)),
+                                              state.bm25.size if allowed is not None else depth)
         if mode in ("dense", "hybrid"):
             vector = self.encoder.encode_queries([self.dense_query(query, state)])[0]
             lists["dense"] = state.dense.search(vector, state.dense.size if allowed is not None else depth)
@@ -129,6 +130,16 @@ class SearchEngine:
     def rank(self, query: str, k: int, mode: str = "hybrid", state: IndexState | None = None,
              allowed: set[int] | None = None) -> list[tuple[int, float, dict]]:
         return self.fused(query, mode, state, allowed, depth=max(self.depth, 3 * k))[:k]
+
+    @staticmethod
+    def bm25_query(query: str) -> str:
+        """An English query shares no words with Vietnamese reports but names (Nghe An):
+        BM25 gets the Vietnamese terms of its content words too (complaints → khiếu nại)."""
+        from search.question import detect_language, english_to_vietnamese_terms
+
+        if detect_language(query) != "en":
+            return query
+        return query + " " + " ".join(english_to_vietnamese_terms(query))
 
     def dense_query(self, query: str, state: IndexState | None = None) -> str:
         """What the encoder sees: an unaccented Vietnamese query gets its diacritics back
