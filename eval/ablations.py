@@ -85,13 +85,14 @@ def rows(ranking) -> list[int]:
     return [r for r, _ in ranking][:RETRIEVE_K]
 
 
-def ablate_dataset(dataset_arg: str, encoder, log) -> dict:
+def ablate_dataset(dataset_arg: str, encoder, log, index_dir: Path | None = None,
+                   bm25_only: bool = False) -> dict:
     from search.bm25 import BM25Index
     from search.engine import SearchEngine
     from search.fusion import normalized_score_fusion, reciprocal_rank_fusion
 
     dataset = load_dataset(dataset_arg)
-    index_dir = ensure_index(dataset, encoder=encoder, log=log)
+    index_dir = index_dir or ensure_index(dataset, encoder=encoder, log=log)
     engine = SearchEngine(index_dir, encoder=encoder)
     state = engine.state
     params = state.manifest["settings"]["bm25"]
@@ -101,7 +102,7 @@ def ablate_dataset(dataset_arg: str, encoder, log) -> dict:
 
     # dense lists once
     dense_lists = {}
-    for q in dataset.queries:
+    for q in ([] if bm25_only else dataset.queries):
         vector = encoder.encode_queries([engine.dense_query(q.text, state)])[0]
         dense_lists[q.text] = state.dense.search(vector, DEPTH)
 
@@ -113,10 +114,16 @@ def ablate_dataset(dataset_arg: str, encoder, log) -> dict:
         lists = {q.text: index.search(cache.query(q.text, streams, glossary), DEPTH) for q in dataset.queries}
         bm25_lists[name] = lists
         rankers[f"bm25 | {name}"] = lambda text, l=lists: rows(l[text])
+        if bm25_only:
+            continue
         rankers[f"hybrid rrf60 | {name}"] = lambda text, l=lists: rows(reciprocal_rank_fusion(
             {"bm25": l[text], "dense": dense_lists[text]}, k=60.0))
     out["groups"]["bm25_streams"] = evaluate(engine, dataset, rankers=rankers)["results"]
 
+    if bm25_only:
+        out["groups"]["fusion"] = out["groups"]["passage_length"] = None
+        out["passage_length_note"] = out["fusion_note"] = "not run (BM25-only run: no embeddings yet)"
+        return out
     # 2. fusion over the default BM25 and dense lists
     default_bm25 = bm25_lists[next(iter(BM25_SETTINGS))]
     rankers = {"bm25 alone": lambda text: rows(default_bm25[text]),
@@ -157,7 +164,7 @@ def markdown(report: dict) -> str:
         for group, results in ds["groups"].items():
             lines += ["", f"**{group.replace('_', ' ')}**", ""]
             if results is None:
-                lines.append(ds.get("passage_length_note", "not run"))
+                lines.append(ds.get(f"{group}_note", "not run"))
                 continue
             lines += ["| setting | " + " | ".join(METRIC_LABELS[c] for c in cols) + " |",
                       "|---|" + "---|" * len(cols)]
@@ -174,6 +181,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.ablations")
     parser.add_argument("--datasets", default="corpus,../shared/datasets/vlsp2023-legal-retrieval")
     parser.add_argument("--out", type=Path, default=Path("eval/results"))
+    parser.add_argument("--index-dir", type=Path, default=None, help="use this index (one dataset only)")
+    parser.add_argument("--bm25-only", action="store_true", help="analyser-stream ablations only (no model)")
     parser.add_argument("--merge", nargs="+", type=Path, default=None,
                         help="combine ablations.json files of separate runs into OUT (no computation)")
     args = parser.parse_args(argv)
@@ -191,7 +200,7 @@ def main(argv=None) -> int:
     from indexer.embedding import Encoder
 
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    encoder = Encoder()
+    encoder = None if args.bm25_only else Encoder()
     report = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
               "machine": machine_info(), "versions": versions(), "depth": DEPTH,
               "metrics": list(DEFAULT_METRICS), "datasets": []}
@@ -200,7 +209,7 @@ def main(argv=None) -> int:
         if arg != "corpus" and not path.exists():
             log(f"skipping {arg}: not found")
             continue
-        report["datasets"].append(ablate_dataset(arg, encoder, log))
+        report["datasets"].append(ablate_dataset(arg, encoder, log, args.index_dir, args.bm25_only))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "ablations.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (args.out / "ablations.md").write_text(markdown(report), encoding="utf-8")

@@ -108,6 +108,8 @@ class CachingEncoder:
     index-format or chunking change then re-embeds only passages never seen before.
     Seeded from every index version already under the cache folder."""
 
+    SAVE_EVERY = 256
+
     def __init__(self, encoder, cache_dir: Path | None = None):
         self._encoder = encoder
         self._path = Path(cache_dir or CACHE_DIR) / f"embeddings-{encoder.id}.npz"
@@ -156,12 +158,16 @@ class CachingEncoder:
 
         keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self._vectors]
-        if missing:
-            vectors = self._encoder.encode_passages([texts[i] for i in missing], batch_size, progress)
-            for i, v in zip(missing, vectors):
+        # in slices, saved after each: an interrupted build resumes where it stopped
+        for first in range(0, len(missing), self.SAVE_EVERY):
+            part = missing[first:first + self.SAVE_EVERY]
+            vectors = self._encoder.encode_passages([texts[i] for i in part], batch_size, False)
+            for i, v in zip(part, vectors):
                 self._vectors[keys[i]] = v
             self._dirty = True
             self.save()
+            if progress:
+                print(f"embedded {first + len(part)}/{len(missing)} new passages", flush=True)
         if not texts:
             return np.zeros((0, self._encoder.dim), dtype=np.float32)
         return np.ascontiguousarray(np.stack([self._vectors[k] for k in keys]), dtype=np.float32)
@@ -175,7 +181,7 @@ def index_dir_for(dataset: Dataset, max_chars: int | None = None, cache_dir: Pat
 
 
 def ensure_index(dataset: Dataset, encoder=None, max_chars: int | None = None,
-                 cache_dir: Path | None = None, log=print) -> Path:
+                 cache_dir: Path | None = None, log=print, progress: bool = False) -> Path:
     """Build (or reuse) the index of `dataset` with the real model; returns the index dir."""
     from indexer.build import build_index
     from indexer.chunker import MAX_PASSAGE_CHARS
@@ -189,7 +195,7 @@ def ensure_index(dataset: Dataset, encoder=None, max_chars: int | None = None,
     if not isinstance(encoder, CachingEncoder):
         encoder = CachingEncoder(encoder, cache_dir)
     report = build_index(dataset.corpus_path, index_dir, encoder=encoder, max_chars=max_chars,
-                         progress=False, log=log)
+                         progress=progress, log=log)
     encoder.save()
     log(report.summary())
     return index_dir
