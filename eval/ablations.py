@@ -172,7 +172,7 @@ def markdown(report: dict) -> str:
             for name, r in results.items():
                 a = r["all"]
                 mark = " ★" if a["ndcg@10"] == best else ""
-                lines.append(f"| {name}{mark} | " + " | ".join(f"{a[c]:.3f}" for c in cols) + " |")
+                lines.append(f"| {name.replace(' | ', ' · ')}{mark} | " + " | ".join(f"{a[c]:.3f}" for c in cols) + " |")
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -270,90 +270,21 @@ def test_widget_from_an_origin_not_allowed_is_refused(browser, keyed_server, wid
     shot(browser, "widget-origin-not-allowed", full_page=False)
 
 
-class StandInAskRequest(BaseModel):
-    question: str
-    k: int = 5
-    province: str | None = None
-
-
-@pytest.fixture(scope="module")
-def featured_server(engine):
-    """The app with stand-ins for what issues 3 and 4 add (/ask, search filters and facets,
-    GET /documents), so the page's answer box, filters and facets are exercised before (and
-    whatever the state of) the real ones: the page detects features from /openapi.json."""
-    import socket
-
-    import uvicorn
-    from fastapi import Query
-    from fastapi.routing import APIRoute
-    from api.app import create_app
-    from api.auth import AuthConfig
-
-    app = create_app(engine, auth=AuthConfig(None, None), cors=[])
-    app.router.routes = [r for r in app.router.routes
-                         if not (isinstance(r, APIRoute) and r.path == "/search" and "GET" in r.methods)]
-    provinces = {NGHE_AN: "Nghệ An", "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt": "Bắc Giang",
-                 "binh-son-bao-cao-dan-van-chinh-quyen-2021.txt": "Quảng Ngãi",
-                 "thai-hoa-quy-che-cong-tac-dan-van.txt": "Nghệ An"}
-
-    def facets(results):
-        counts: dict[str, int] = {}
-        for hit in results:
-            if provinces.get(hit["doc_id"]):
-                counts[provinces[hit["doc_id"]]] = counts.get(provinces[hit["doc_id"]], 0) + 1
-        return {"province": counts, "doc_type": {"báo cáo": len(results)}}
-
-    @app.get("/search")
-    def search(q: str, k: int = 10, mode: str = "hybrid", province: str | None = Query(None),
-               year_from: int | None = Query(None), year_to: int | None = Query(None)):
-        response = engine.search(q, k=100, mode="bm25")
-        results = [h | {"metadata": {"province": provinces.get(h["doc_id"]), "date": "2020"}}
-                   for h in response["results"] if not province or provinces.get(h["doc_id"]) == province][:k]
-        return response | {"results": results, "facets": facets(response["results"])}
-
-    @app.post("/ask")
-    def ask(body: StandInAskRequest):
-        paragraph = engine.paragraph(NGHE_AN, 9)
-        sentence = next(s for s in paragraph["text"].split(";") if "1.215" in s).strip()
-        return {"question": body.question, "answer": ANSWER, "answer_type": "number", "confidence": 0.86,
-                "value": {"kind": "number", "number": 1215, "unit": "đơn thư khiếu nại", "raw": "1.215"},
-                "evidence": [{"passage_id": paragraph["passage_ids"][0], "doc_id": NGHE_AN, "title": paragraph["title"],
-                              "paragraph": 9, "sentence": sentence, "span": paragraph["span"],
-                              "citation": paragraph["title"][:60] + "… — đoạn 9, Nghệ An"}], "passages": []}
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+def test_answer_box_filters_and_facets(browser, server):
+    """The real /ask, filters and facets (issues 3 and 4) on the page."""
     import httpx
-    import time
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def test_answer_box_filters_and_facets_when_the_server_has_them(browser, featured_server):
     from selenium.webdriver.common.by import By
 
-    open_page(browser, featured_server + "/")
-    # filters the server accepts are shown; the others (district, doc_type, references) are not
-    assert browser.find_element(By.ID, "f-province").is_displayed()
-    assert browser.find_element(By.ID, "f-year_from").is_displayed()
-    assert not browser.find_elements(By.ID, "f-district")
+    open_page(browser, server + "/")
+    # every filter the server accepts is shown
+    for name in ("province", "district", "doc_type", "year_from", "year_to", "references"):
+        assert browser.find_element(By.ID, f"f-{name}").is_displayed(), name
     search_and_wait(browser, QUESTION)
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#answer .answer-text"), "no answer box")
     answer = browser.find_element(By.ID, "answer")
     assert browser.find_element(By.CSS_SELECTOR, "#answer .answer-text").text == ANSWER
-    assert "86%" in answer.find_element(By.CSS_SELECTOR, ".confidence").text
+    confidence = httpx.post(server + "/ask", json={"question": QUESTION}, timeout=60).json()["confidence"]
+    assert f"{round(confidence * 100)}%" in answer.find_element(By.CSS_SELECTOR, ".confidence").text
     assert ANSWER in answer.find_element(By.CSS_SELECTOR, ".evidence-quote mark").text
     facet_values = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#facets .facet-link")]
     assert any(v.startswith("Nghệ An") for v in facet_values) and any(v.startswith("Bắc Giang") for v in facet_values)
@@ -369,7 +300,7 @@ def test_answer_box_filters_and_facets_when_the_server_has_them(browser, feature
     docs = {h.get_attribute("data-doc-id") for h in browser.find_elements(By.CSS_SELECTOR, "#results li.hit")}
     assert docs == {"bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt"}
     # the evidence link opens the paragraph with the answer marked
-    browser.get(featured_server + "/?q=" + QUESTION)
+    browser.get(server + "/?q=" + QUESTION)
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#answer .evidence-link"), "no evidence link")
     browser.find_element(By.CSS_SELECTOR, "#answer .evidence-link").click()
     wait_for(browser, lambda d: d.execute_script("return document.body.dataset.ready") == "1", "no document page")
