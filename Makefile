@@ -59,5 +59,12 @@ test: model browser fonts
 bench: model
 	$(PY) -m eval.bench
 
+# retrieval metrics on our labelled set and VLSP 2023, the ablations, and the answer evaluation
+eval: model
+	$(VENV)/bin/tracuu eval corpus
+	$(VENV)/bin/tracuu eval ../shared/datasets/vlsp2023-legal-retrieval
+	$(PY) -m eval.ablations
+	$(PY) -m eval.qa all
+
 clean:
 	rm -rf $(INDEX_DIR) .pytest_cache

@@ -360,7 +360,7 @@ def cmd_eval(args) -> int:
     from eval.retrieval import markdown, run
 
     try:
-        report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit)
+        report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit, fusion=args.fusion)
     except (FileNotFoundError, KeyError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -100,6 +100,9 @@ def ablate_dataset(dataset_arg: str, encoder, log, index_dir: Path | None = None
            "groups": {}}
     log(f"{dataset.name}: {len(state.passages)} passages, {len(dataset.queries)} queries")
 
+    # the engine's query-side BM25 processing (English content words → Vietnamese terms)
+    bm25_text = getattr(engine, "bm25_query", lambda text: text)
+
     # dense lists once
     dense_lists = {}
     for q in ([] if bm25_only else dataset.queries):
@@ -111,7 +114,8 @@ def ablate_dataset(dataset_arg: str, encoder, log, index_dir: Path | None = None
     rankers, bm25_lists = {}, {}
     for name, (streams, glossary) in BM25_SETTINGS.items():
         index = BM25Index.from_terms(cache.documents(streams, glossary), **params)
-        lists = {q.text: index.search(cache.query(q.text, streams, glossary), DEPTH) for q in dataset.queries}
+        lists = {q.text: index.search(cache.query(bm25_text(q.text), streams, glossary), DEPTH)
+                 for q in dataset.queries}
         bm25_lists[name] = lists
         rankers[f"bm25 | {name}"] = lambda text, l=lists: rows(l[text])
         if bm25_only:

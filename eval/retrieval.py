@@ -204,7 +204,8 @@ def markdown(report: dict) -> str:
 
 
 def run(dataset_arg: str, modes=MODES, index_dir: Path | None = None, out_dir: Path | None = Path("eval/results"),
-        limit: int | None = None, encoder=None, log=lambda m: print(m, file=sys.stderr, flush=True)) -> dict:
+        limit: int | None = None, encoder=None, log=lambda m: print(m, file=sys.stderr, flush=True),
+        fusion: str | None = None) -> dict:
     from search.engine import SearchEngine
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -217,7 +218,7 @@ def run(dataset_arg: str, modes=MODES, index_dir: Path | None = None, out_dir: P
         encoder = Encoder()
     if index_dir is None:
         index_dir = ensure_index(dataset, encoder=encoder, log=log)
-    engine = SearchEngine(Path(index_dir), encoder=encoder)
+    engine = SearchEngine(Path(index_dir), encoder=encoder, **({"fusion": fusion} if fusion else {}))
     state = engine.state
     log(f"{dataset.name}: {len(dataset.queries)} queries, index {index_dir} "
         f"({len(state.documents)} documents, {len(state.passages)} passages)")
@@ -242,10 +243,11 @@ def run(dataset_arg: str, modes=MODES, index_dir: Path | None = None, out_dir: P
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / f"{dataset.name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
+        name = dataset.name + (f"-fusion-{fusion}" if fusion else "")
+        (out_dir / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
                                                      encoding="utf-8")
-        (out_dir / f"{dataset.name}.md").write_text(markdown(report), encoding="utf-8")
-        log(f"wrote {out_dir / (dataset.name + '.json')} and .md")
+        (out_dir / f"{name}.md").write_text(markdown(report), encoding="utf-8")
+        log(f"wrote {out_dir / (name + '.json')} and .md")
     return report
 
 
@@ -266,12 +268,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "under eval/.cache/")
     p.add_argument("--out", type=Path, default=Path("eval/results"), help="results folder (default: %(default)s)")
     p.add_argument("--limit", type=int, default=None, help="only the first N queries (smoke runs)")
+    p.add_argument("--fusion", choices=("rrf", "score"), default=None,
+                   help="hybrid fusion instead of the engine default (results go to <dataset>-fusion-<f>.*)")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
-    report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit)
+    report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit, fusion=args.fusion)
     print(markdown(report))
     return 0

@@ -139,7 +139,7 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
                   force, progress, log) -> BuildReport:
     from types import SimpleNamespace
 
-    from indexer.documents import file_sha256, is_sidecar, iter_corpus_files, read_path, scan_corpus
+    from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
     from indexer.incremental import PreviousVersion, assemble_term_matrix, content_hash, write_delay
     from indexer.readers.pdf import page_at
 
@@ -151,7 +151,7 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
 
     scanned = scan_corpus(corpus)
     sidecars = {} if corpus.is_file() else {
-        p.relative_to(corpus).as_posix(): file_sha256(p) for p in iter_corpus_files(corpus) if is_sidecar(p)}
+        p.relative_to(corpus).as_posix(): files.file_sha256(p) for p in iter_corpus_files(corpus) if is_sidecar(p)}
     sidecars_same = sidecars == previous.manifest.get("sidecars", {})
     metadata_overrides = {} if corpus.is_file() else load_sidecar(corpus)
 

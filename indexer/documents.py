@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from indexer.index_files import file_sha256
 from indexer.textnorm import normalize_source
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl")
@@ -145,14 +146,6 @@ def corpus_checksum(documents: list[Document]) -> str:
     digest = hashlib.sha256()
     for doc in sorted(documents, key=lambda d: d.doc_id):
         digest.update(doc.doc_id.encode("utf-8") + b"\0" + doc.checksum.encode() + b"\n")
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 

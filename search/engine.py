@@ -45,7 +45,7 @@ class QueryError(ValueError):
 class SearchEngine:
     def __init__(self, index_dir: Path, model: str | None = None, encoder: Encoder | None = None,
                  verify: bool = True, rrf_k: float = 60.0, weights: dict[str, float] | None = None,
-                 fusion: str = "rrf", depth: int = 100):
+                 fusion: str = "score", depth: int = 100):
         import os
 
         self.index_dir = Path(index_dir)

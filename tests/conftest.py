@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from serving import free_port, running_server, tracuu_command  # noqa: F401  (tests import these)
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
@@ -72,46 +74,11 @@ def engine(corpus_index, encoder):
     return SearchEngine(corpus_index, encoder=encoder)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tracuu_command() -> list[str]:
-    return [sys.executable, "-m", "api.cli"]
-
-
 @pytest.fixture(scope="session")
 def server(corpus_index, model_dir):
     """`tracuu serve` as a real process on a free local port."""
-    import httpx
-
-    port = free_port()
-    log = open(corpus_index.parent / "server.log", "w")
-    proc = subprocess.Popen(tracuu_command() + ["serve", "--port", str(port), "--index-dir", str(corpus_index),
-                                                "--model", str(model_dir)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {(corpus_index.parent / 'server.log').read_text()}")
-        try:
-            if httpx.get(base + "/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start in 120 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_server(corpus_index, corpus_index.parent / "server.log", model_dir) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +88,5 @@ def keyed_server(corpus_index, model_dir, tmp_path_factory):
     origin `widget_origin` where a test may serve a host page (port reserved here)."""
     from keyed_server import start_keyed_server
 
-    with start_keyed_server(corpus_index, model_dir, tmp_path_factory.mktemp("keyed"), tracuu_command(),
-                            free_port, ROOT) as info:
+    with start_keyed_server(corpus_index, model_dir, tmp_path_factory.mktemp("keyed")) as info:
         yield info

@@ -7,8 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +28,9 @@ class KeyedServer:
 
 
 @contextlib.contextmanager
-def start_keyed_server(index_dir: Path, model_dir: Path, work: Path, command: list[str], free_port, cwd: Path):
-    import httpx
-
+def start_keyed_server(index_dir: Path, model_dir: Path, work: Path):
     from api.auth import hash_key
+    from serving import free_port, running_server
 
     keys = {"reader": "tq_read_" + secrets.token_urlsafe(16), "admin": "tq_admin_" + secrets.token_urlsafe(16),
             "burst": "tq_burst_" + secrets.token_urlsafe(16)}
@@ -50,28 +47,5 @@ def start_keyed_server(index_dir: Path, model_dir: Path, work: Path, command: li
     env = dict(os.environ, TRACUU_API_KEYS_FILE=str(keys_file), TRACUU_RATE_LIMIT="1000/minute",
                TRACUU_CORS_ORIGINS=widget_origin)
     log_path = work / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(command + ["serve", "--port", str(port), "--index-dir", str(index_dir),
-                                       "--model", str(model_dir)],
-                            cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"keyed server exited: {log_path.read_text()}")
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("keyed server did not start in 120 s")
+    with running_server(index_dir, log_path, model_dir, env=env, port=port) as base:
         yield KeyedServer(base, keys, keys_file, log_path, widget_port, widget_origin)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import (BAC_GIANG, BINH_SON, CONFERENCE, CORPUS, NGHE_AN, ROOT, THAI_HOA, free_port,
+from conftest import (BAC_GIANG, BINH_SON, CONFERENCE, CORPUS, NGHE_AN, ROOT, THAI_HOA, running_server,
                       tracuu_command)
 from indexer import index_files as files
 from indexer.build import build_index
@@ -189,25 +189,8 @@ def test_running_server_picks_up_tracuu_add_without_failing_requests(tmp_path, e
     corpus = corpus_copy(tmp_path / "corpus", [BINH_SON, CONFERENCE, THAI_HOA])
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, encoder=encoder)
-    port = free_port()
-    log = open(tmp_path / "server.log", "w")
     env = {k: v for k, v in os.environ.items() if k != "TRACUU_API_KEYS_FILE"}
-    server = subprocess.Popen(tracuu_command() + ["serve", "--port", str(port), "--index-dir", str(index_dir),
-                                                  "--model", str(model_dir)],
-                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
-
+    with running_server(index_dir, tmp_path / "server.log", model_dir, env=env) as base:
         failures, answered, stop = [], [], threading.Event()
 
         def hammer():
@@ -245,13 +228,6 @@ def test_running_server_picks_up_tracuu_add_without_failing_requests(tmp_path, e
         assert r.status_code == 403 and "--allow-updates" in r.json()["detail"]
         r = httpx.post(base + "/documents", files={"files": ("x.txt", b"abc", "text/plain")}, timeout=30)
         assert r.status_code == 403
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def test_api_upload_and_delete_when_allowed(tmp_path, encoder, monkeypatch):
