@@ -57,6 +57,7 @@ test: model browser fonts
 	$(PY) -m pytest -q -rs
 
 bench: model
+	$(PY) -m eval.corpus_bench
 	$(PY) -m eval.bench
 
 # retrieval metrics on our labelled set and VLSP 2023, the ablations, and the answer evaluation
