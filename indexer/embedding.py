@@ -46,6 +46,9 @@ class Encoder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
 
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracuu-encoder")
         self.name = name
         self.id = model_id(name)
         self.model = SentenceTransformer(name, device=device, local_files_only=local)
@@ -59,6 +62,12 @@ class Encoder:
                 progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # Every encode runs on one dedicated thread: a server calls from many worker threads,
+        # and torch's OpenMP pool per calling thread would make teams that fight for the cores.
+        return self._worker.submit(self._encode_now, texts, prompt_name, batch_size, progress).result()
+
+    def _encode_now(self, texts: list[str], prompt_name: str | None, batch_size: int,
+                    progress: bool) -> np.ndarray:
         vectors = self.model.encode(list(texts), prompt_name=prompt_name, batch_size=batch_size,
                                     normalize_embeddings=True, convert_to_numpy=True,
                                     show_progress_bar=progress)
