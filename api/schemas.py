@@ -225,3 +225,26 @@ class DocumentSummary(BaseModel):
     source: str
     passages: int
     metadata: dict
+
+
+# --- index updates (issue 6) ----------------------------------------------------------
+class Rejection(BaseModel):
+    file: str
+    reason: str
+    skipped: bool = Field(..., description="true: not a document (empty, unsupported); false: a broken file")
+
+
+class UploadResult(BaseModel):
+    added: list[str]
+    rejected: list[Rejection]
+    index_version: str
+    documents: int
+    passages: int
+    passages_embedded: int
+
+
+class RemoveResult(BaseModel):
+    removed: list[str]
+    index_version: str
+    documents: int
+    passages: int

@@ -19,10 +19,8 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-try:  # issue 7's keys and scopes
-    from api.auth import require_scope
-except ImportError:  # pragma: no cover - auth not installed
-    require_scope = None
+from api.auth import require_scope
+from api.schemas import ErrorMessage, RemoveResult, UploadResult
 
 ALLOW_UPDATES_ENV = "TRACUU_ALLOW_UPDATES"
 DISABLED = ("document updates are disabled on this server: configure an admin API key "
@@ -42,16 +40,15 @@ def updates_allowed(request: Request) -> None:
     raise HTTPException(403, DISABLED)
 
 
-_dependencies = [Depends(updates_allowed)]
-if require_scope is not None:
-    _dependencies.insert(0, Depends(require_scope("admin")))
+_dependencies = [Depends(require_scope("admin")), Depends(updates_allowed)]
 
 
 def _rejections(errors) -> list[dict]:
     return [{"file": Path(e.path).name, "reason": e.reason, "skipped": e.skipped} for e in errors]
 
 
-@router.post("/documents", status_code=201, dependencies=_dependencies,
+@router.post("/documents", status_code=201, dependencies=_dependencies, response_model=UploadResult,
+             responses={422: {"description": "no file could be indexed; `rejected` says why"}},
              summary="Upload documents (.txt .md .docx .pdf .html) and index them")
 def upload_documents(request: Request, files: list[UploadFile] = File(...)):
     from indexer.updates import add_documents
@@ -85,7 +82,8 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...)):
     return body
 
 
-@router.delete("/documents/{doc_id:path}", dependencies=_dependencies,
+@router.delete("/documents/{doc_id:path}", dependencies=_dependencies, response_model=RemoveResult,
+               responses={404: {"model": ErrorMessage, "description": "unknown document"}},
                summary="Withdraw a document from the corpus and the index")
 def delete_document(request: Request, doc_id: str):
     from indexer.updates import remove_documents
