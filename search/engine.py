@@ -139,7 +139,8 @@ class SearchEngine:
 
         if detect_language(query) != "en":
             return query
-        return query + " " + " ".join(english_to_vietnamese_terms(query))
+        missing = [t for t in english_to_vietnamese_terms(query) if t not in query]  # /ask adds them already
+        return " ".join([query, *missing])
 
     def dense_query(self, query: str, state: IndexState | None = None) -> str:
         """What the encoder sees: an unaccented Vietnamese query gets its diacritics back
