@@ -53,7 +53,7 @@ ENGLISH_TERMS = {
     "times": "lượt", "people": "người", "persons": "người", "units": "đơn vị", "agencies": "cơ quan",
     "payroll": "biên chế", "reduced": "giảm", "merged": "sáp nhập", "land": "đất đai", "disputes": "tranh chấp",
     "feedback": "phản ánh", "jurisdiction": "thẩm quyền", "competence": "thẩm quyền",
-    "under": "thuộc", "total": "tổng số", "received.": "tiếp nhận", "reports": "báo cáo", "report": "báo cáo", "recommendations": "kiến nghị", "months": "tháng", "first": "đầu",
+    "under": "thuộc", "total": "tổng số", "reports": "báo cáo", "report": "báo cáo", "recommendations": "kiến nghị", "months": "tháng", "first": "đầu",
 }
 
 ENGLISH_MARKERS = {"how", "what", "when", "who", "which", "did", "does", "many", "much", "the", "of", "in",
