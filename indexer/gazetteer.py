@@ -36,18 +36,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from indexer.textnorm import search_key
+
 # --------------------------------------------------------------------------
 # Folding
 # --------------------------------------------------------------------------
 
 
 def fold(text: str) -> str:
-    """Accent- and case-insensitive form: NFC → NFD, drop combining marks,
-    đ/Đ → d/D, lowercase, collapse whitespace."""
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text))
-    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    lowered = without_marks.replace("đ", "d").replace("Đ", "D").lower()
-    return " ".join(lowered.split())
+    """Accent- and case-insensitive form (textnorm.search_key), whitespace collapsed."""
+    return " ".join(search_key(text).split())
 
 
 def _fold_char(ch: str) -> str:

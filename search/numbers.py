@@ -40,8 +40,9 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
+
+from indexer.textnorm import search_key
 
 __all__ = [
     "KINDS",
@@ -136,12 +137,8 @@ def parse_vn_number(token: str) -> float | None:
 
 
 def fold_diacritics(text: str) -> str:
-    """Lowercase and strip Vietnamese accents: "Đơn thư" -> "don thu"."""
-    # "đ" has no decomposition, so it is mapped by hand.
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", stripped).lower()
+    """Lowercase and strip Vietnamese accents: "Đơn thư" -> "don thu" (textnorm.search_key)."""
+    return search_key(text)
 
 
 _MAGNITUDES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, asdict
 
 from indexer.gazetteer import find_districts, find_provinces
-from indexer.textnorm import fold_diacritics, lower_preserving_length, normalize_text
+from indexer.textnorm import normalize_text, search_key
 
 # (folded pattern, answer type); first match wins, so specific patterns come first
 ASKS_PATTERNS = [
@@ -95,7 +95,7 @@ class QuestionAnalysis:
 
 
 def _folded(text: str) -> str:
-    return lower_preserving_length(fold_diacritics(normalize_text(text)))
+    return search_key(text)
 
 
 def detect_language(question: str) -> str:
