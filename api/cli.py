@@ -264,22 +264,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", default=None,
                        help="sentence-transformers folder or hub id (default: $TRACUU_MODEL or models/multilingual-e5-small)")
 
+    def ingest(p):
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--max-file-mb", type=float, default=None,
+                       help="reject files larger than this (default: $TRACUU_MAX_FILE_MB or 50)")
+        common(p)
+
     p = sub.add_parser("index", help="index a corpus folder or file (skips when already up to date)")
     p.add_argument("path", nargs="?", default="corpus")
     p.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--max-file-mb", type=float, default=None,
-                   help="reject files larger than this (default: $TRACUU_MAX_FILE_MB or 50)")
-    common(p)
+    ingest(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="copy files (.txt .md .docx .pdf .html) into the indexed corpus "
                                    "folder and index them (only they are read and embedded)")
     p.add_argument("files", nargs="+")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--max-file-mb", type=float, default=None,
-                   help="reject files larger than this (default: $TRACUU_MAX_FILE_MB or 50)")
-    common(p)
+    ingest(p)
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", help="withdraw documents by doc_id (their files move to "

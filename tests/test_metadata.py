@@ -29,13 +29,9 @@ from indexer.metadata import (
     strip_web_chrome,
 )
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-
-NGHE_AN_114 = "nghe-an-5-nam-thuc-hien-ket-luan-114.txt"
-BAC_GIANG = "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt"
-BINH_SON = "binh-son-bao-cao-dan-van-chinh-quyen-2021.txt"
-THAI_HOA = "thai-hoa-quy-che-cong-tac-dan-van.txt"
-CONFERENCE_2018 = "hoi-nghi-tong-ket-qcdc-dan-van-chinh-quyen-2018.txt"
+from conftest import BAC_GIANG, BINH_SON, CORPUS, THAI_HOA
+from conftest import CONFERENCE as CONFERENCE_2018
+from conftest import NGHE_AN as NGHE_AN_114
 ALL_DOCUMENTS = (NGHE_AN_114, BAC_GIANG, BINH_SON, THAI_HOA, CONFERENCE_2018)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -24,12 +23,8 @@ from search.numbers import (
     parse_vn_number,
 )
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-NGHE_AN = "nghe-an-5-nam-thuc-hien-ket-luan-114.txt"
-BAC_GIANG = "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt"
-BINH_SON = "binh-son-bao-cao-dan-van-chinh-quyen-2021.txt"
-HOI_NGHI = "hoi-nghi-tong-ket-qcdc-dan-van-chinh-quyen-2018.txt"
-THAI_HOA = "thai-hoa-quy-che-cong-tac-dan-van.txt"
+from conftest import BAC_GIANG, BINH_SON, CORPUS, NGHE_AN, THAI_HOA
+from conftest import CONFERENCE as HOI_NGHI
 CORPUS_FILES = [NGHE_AN, BAC_GIANG, BINH_SON, HOI_NGHI, THAI_HOA]
 
 
