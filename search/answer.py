@@ -110,15 +110,32 @@ class Candidate:
 class Answerer:
     def __init__(self, engine: SearchEngine):
         self.engine = engine
+        self._per_version: tuple = (None, {}, {})  # (index version, districts, years spoken per doc)
+
+    def _version_cache(self) -> tuple[dict, dict]:
+        """Facts derived from the documents of the served index version, computed once per version."""
+        state = self.engine.state
+        if self._per_version[0] != state.version:
+            districts = {}
+            for record in state.documents.values():
+                district = (record.get("metadata") or {}).get("district")
+                if district:
+                    districts[search_key(district)] = district
+            self._per_version = (state.version, districts, {})
+        return self._per_version[1], self._per_version[2]
 
     # --- scope ------------------------------------------------------------------------
     def known_districts(self) -> dict[str, str]:
-        names = {}
-        for record in self.engine.state.documents.values():
-            district = (record.get("metadata") or {}).get("district")
-            if district:
-                names[search_key(district)] = district
-        return names
+        return self._version_cache()[0]
+
+    def _years_spoken(self, doc_id: str) -> set[int]:
+        """Years a document speaks of ("năm 2022", "trong 2022"), comparisons ("so với năm 2021") aside."""
+        spoken = self._version_cache()[1]
+        if doc_id not in spoken:
+            text = self.engine.state.documents[doc_id]["text"]
+            spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
+                              - {int(y) for y in COMPARISON_YEAR.findall(text)})
+        return spoken[doc_id]
 
     def scope(self, analysis: QuestionAnalysis, filters: Filters | None) -> tuple[set[int] | None, str | None]:
         """Passage rows the answer may come from, or the reason there are none."""
@@ -171,9 +188,7 @@ class Answerer:
         if years is None and not sentence_years:
             # a document that states no period: it must speak of the year asked somewhere
             # ("Với những kết quả trong 2022"), comparisons ("so với năm 2021") aside
-            text = record["text"]
-            spoken = {int(y) for y in YEAR_MENTION.findall(text)} - {int(y) for y in COMPARISON_YEAR.findall(text)}
-            return any(low <= y <= high for y in spoken)
+            return any(low <= y <= high for y in self._years_spoken(passage["doc_id"]))
         mentioned = sentence_years or ({int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", passage["text"])}
                                        - {int(y) for y in COMPARISON_YEAR.findall(passage["text"])})
         return any(low <= y <= high for y in mentioned)

@@ -100,7 +100,8 @@ class SearchEngine:
         return str(query).strip()
 
     def fused(self, query: str, mode: str = "hybrid", state: IndexState | None = None,
-              allowed: set[int] | None = None, depth: int | None = None) -> list[tuple[int, float, dict]]:
+              allowed: set[int] | None = None, depth: int | None = None,
+              dense_text: str | None = None) -> list[tuple[int, float, dict]]:
         """The candidate pool, best first: (passage row, score, per-retriever scores).
         `allowed` restricts the rows (filters); retrievers then scan everything so that
         the best allowed rows are found however far down they rank overall."""
@@ -111,7 +112,7 @@ class SearchEngine:
             lists["bm25"] = state.bm25.search(state.analyzer.terms(self.bm25_query(query)),
                                               state.bm25.size if allowed is not None else depth)
         if mode in ("dense", "hybrid"):
-            vector = self.encoder.encode_queries([self.dense_query(query, state)])[0]
+            vector = self.encoder.encode_queries([dense_text or self.dense_query(query, state)])[0]
             lists["dense"] = state.dense.search(vector, state.dense.size if allowed is not None else depth)
         if allowed is not None:
             lists = {name: [(r, s) for r, s in ranking if r in allowed][:depth]
@@ -159,7 +160,9 @@ class SearchEngine:
         started = time.perf_counter()
         query = self.validate(query, k, mode)
         state = self.state
-        pool = self.fused(query, mode, state, self.allowed(filters, state), depth=max(self.depth, 3 * k))
+        restored = self.dense_query(query, state) if mode != "bm25" else query
+        pool = self.fused(query, mode, state, self.allowed(filters, state), depth=max(self.depth, 3 * k),
+                          dense_text=restored)
         results = [self.result(state, row, rank, score, query, scores)
                    for rank, (row, score, scores) in enumerate(pool[:k], start=1)]
         response = {"query": query, "mode": mode,
@@ -167,10 +170,8 @@ class SearchEngine:
                     "filters": filters.to_dict() if filters else {},
                     # facets count passages among the candidate pool (the best `depth` passages)
                     "facets": facets([row for row, _, _ in pool], state.passages, state.documents)}
-        if mode != "bm25":
-            restored = self.dense_query(query, state)
-            if restored != query:
-                response["query_restored"] = restored
+        if restored != query:
+            response["query_restored"] = restored
         return response
 
     def result(self, state: IndexState, row: int, rank: int, score: float, query: str,

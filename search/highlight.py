@@ -8,6 +8,7 @@ marking; "Nghệ An" inside "tỉnh Nghệ An" is.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.analysis import expand_abbreviations
 from indexer.textnorm import search_key
@@ -27,12 +28,17 @@ def _syllables(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in SYLLABLE.finditer(key)]
 
 
+@lru_cache(maxsize=256)
+def _query_terms(query: str) -> tuple[frozenset, frozenset]:
+    """The query's folded syllables and adjacent pairs, computed once for all its results."""
+    syllables = [s for s, _, _ in _syllables(expand_abbreviations(query))]
+    return frozenset(syllables), frozenset(zip(syllables, syllables[1:]))
+
+
 def highlight_spans(text: str, query: str) -> list[list[int]]:
-    query_syllables = [s for s, _, _ in _syllables(expand_abbreviations(query))]
-    if not query_syllables:
+    singles, bigrams = _query_terms(query)
+    if not singles:
         return []
-    bigrams = set(zip(query_syllables, query_syllables[1:]))
-    singles = set(query_syllables)
     spans: list[list[int]] = []
     run: list[tuple[str, int, int]] = []
 
