@@ -1,0 +1,84 @@
+"""Metadata filters, pushed down into the store: province, district, type, years, directives.
+
+The store applies them where the passages live (a set of rows for the local files, a
+WHERE clause on indexed JSONB for PostgreSQL), so a retriever returns the best passages
+that pass them however far down those rank overall.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, asdict
+
+from indexer.gazetteer import canonical_province
+from indexer.metadata import normalize_reference
+from indexer.textnorm import search_key
+
+
+class FilterError(ValueError):
+    pass
+
+
+def doc_years(metadata: dict) -> tuple[int, int] | None:
+    """The years a document speaks for: its reporting period, else the year of its date."""
+    period = metadata.get("period")
+    if period and period.get("from"):
+        return int(period["from"]), int(period.get("to") or period["from"])
+    date = metadata.get("date")
+    if date and date[:4].isdigit():
+        return int(date[:4]), int(date[:4])
+    return None
+
+
+def doc_year(metadata: dict) -> int | None:
+    """One year per document for facets and grouping: the end of its period, else its date."""
+    years = doc_years(metadata)
+    return years[1] if years else None
+
+
+def reference_ids(metadata: dict) -> list[str]:
+    return [r["id"] for r in metadata.get("references") or []]
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and search_key(a) == search_key(b)
+
+
+@dataclass
+class Filters:
+    province: str | None = None
+    district: str | None = None
+    doc_type: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    references: str | None = None
+
+    def __post_init__(self):
+        if self.province:
+            self.province = canonical_province(self.province) or self.province.strip()
+        if self.references:
+            self.references = normalize_reference(self.references) or self.references.strip()
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise FilterError(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
+
+    def is_empty(self) -> bool:
+        return not any(asdict(self).values())
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def accepts(self, metadata: dict) -> bool:
+        if self.province and not _same(metadata.get("province"), self.province):
+            return False
+        if self.district and not _same(metadata.get("district"), self.district):
+            return False
+        if self.doc_type and not _same(metadata.get("doc_type"), self.doc_type):
+            return False
+        if self.year_from or self.year_to:
+            years = doc_years(metadata)
+            if years is None:
+                return False
+            low, high = self.year_from or -10**6, self.year_to or 10**6
+            if years[1] < low or years[0] > high:  # the periods must overlap
+                return False
+        if self.references and self.references not in reference_ids(metadata):
+            return False
+        return True
