@@ -89,6 +89,23 @@ class Store(abc.ABC):
         """Where this store lives, safe to log or show (no password)."""
         return self.location
 
+    def snapshot(self) -> "Store":
+        """A reader pinned to the version being read: a later `refresh()` of this store does
+        not move it. One per request, so a request never mixes two versions (a passage id
+        from one search must still resolve when the results are built). Backends without
+        versions may return self."""
+        return self
+
+    def warnings(self) -> list[str]:
+        """What an operator must know about the version served (e.g. the current version was
+        corrupt and an older intact one is served instead). Shown by /health and logged."""
+        return []
+
+    def repair(self) -> list[str]:
+        """Bring the store back to a consistent state (`tracuu index --repair`); returns one
+        line per thing done or found, saying what to do when it cannot repair."""
+        return [f"{self.describe()}: nothing to repair"]
+
     # --- documents and passages ----------------------------------------------------------
     @abc.abstractmethod
     def count(self) -> tuple[int, int]:
@@ -116,6 +133,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def passage_ids(self, doc_id: str) -> list[str]:
         """The passages of one document, in document order ([] for an unknown doc_id)."""
+
+    def iter_passages(self, batch: int = 1000) -> Iterator[dict]:
+        """Every passage of the version, in index order (documents in index order, passages
+        in document order): for whole-corpus statistics such as the diacritic restorer."""
+        for summary in self.documents():
+            ids = self.passage_ids(summary.doc_id)
+            for first in range(0, len(ids), batch):
+                yield from self.passages(ids[first:first + batch])
 
     @abc.abstractmethod
     def candidates(self, filters: Filters) -> set[str] | None:

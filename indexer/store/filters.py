@@ -50,8 +50,13 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     references: str | None = None
+    # a scope of documents (the answer stage's "documents about the place and period asked",
+    # a gold context in eval); None = no restriction, an empty set = nothing
+    doc_ids: frozenset[str] | None = None
 
     def __post_init__(self):
+        if self.doc_ids is not None:
+            self.doc_ids = frozenset(self.doc_ids)
         if self.province:
             self.province = canonical_province(self.province) or self.province.strip()
         if self.references:
@@ -60,12 +65,23 @@ class Filters:
             raise FilterError(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
 
     def is_empty(self) -> bool:
-        return not any(asdict(self).values())
+        return self.doc_ids is None and not any(v for k, v in asdict(self).items() if k != "doc_ids")
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        out = {k: v for k, v in asdict(self).items() if v is not None and k != "doc_ids"}
+        if self.doc_ids is not None:
+            out["doc_ids"] = sorted(self.doc_ids)
+        return out
 
-    def accepts(self, metadata: dict) -> bool:
+    def key(self) -> tuple:
+        """Hashable identity of the filters (backends cache the rows a filter allows)."""
+        return tuple(getattr(self, f) for f in ("province", "district", "doc_type", "year_from", "year_to",
+                                                "references", "doc_ids"))
+
+    def accepts(self, metadata: dict, doc_id: str | None = None) -> bool:
+        """Whether a document passes; `doc_id` is needed when the filters name documents."""
+        if self.doc_ids is not None and doc_id not in self.doc_ids:
+            return False
         if self.province and not _same(metadata.get("province"), self.province):
             return False
         if self.district and not _same(metadata.get("district"), self.district):
