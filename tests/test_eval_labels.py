@@ -76,14 +76,55 @@ def test_parse_vn_number(token, expected):
 
 @pytest.mark.parametrize("answer_type,answer,expected", [
     ("number", "1.215 đơn thư khiếu nại", {"kind": "number", "number": 1215}),
+    ("number", "340 tỷ đồng", {"kind": "number", "number": 340}),
+    ("number", "01 ngày/tháng", {"kind": "number", "number": 1}),
     ("percent", "71,4 %", {"kind": "percent", "number": 71.4}),
     ("ratio", "38/45 vụ việc", {"kind": "ratio", "number": 38, "denominator": 45}),
     ("date", "26/02/2019", {"kind": "date", "date": "2019-02-26"}),
     ("date", "22/9/2015", {"kind": "date", "date": "2015-09-22"}),
+    ("date", "ngày 14 tháng 7 năm 2015", {"kind": "date", "date": "2015-07-14"}),
+    ("date", "Tháng 9/2019", {"kind": "date", "date": "2019-09"}),
     ("entity", "Khuông Văn Thông", None),
 ])
 def test_expected_value(answer_type, answer, expected):
     assert vl.expected_value(answer_type, answer) == expected
+
+
+@pytest.mark.parametrize("answer_type,answer", [
+    ("percent", "90 ngày"),  # a duration is not a percentage
+    ("number", "84,4%"),
+    ("date", "1.215 đơn"),
+    ("number", "Sở Nội vụ"),  # no figure at all
+])
+def test_expected_value_rejects_a_type_the_parser_does_not_read(answer_type, answer):
+    with pytest.raises(ValueError):
+        vl.expected_value(answer_type, answer)
+
+
+def test_figure_read_in_context():
+    want = {"kind": "number", "number": 48}
+    assert vl.parsed_in_context("mức độ 4 là 48 thủ tục, đạt 0,82%", "48 thủ tục", want)
+    # the 4 of "mức độ 4" is a level, never a figure
+    assert not vl.parsed_in_context("mức độ 4 là 48 thủ tục", "4", {"kind": "number", "number": 4})
+
+
+def test_documents_are_read_as_indexed(tmp_path):
+    """Spans are matched against NFC text, as the indexer stores it, even when the file
+    on disk is decomposed (31 of the vlc-laws-2 files are)."""
+    import unicodedata
+
+    nfc = "Thời hiệu khiếu nại là 90 ngày"
+    (tmp_path / "law.txt").write_text(unicodedata.normalize("NFD", nfc) + "\r\n", encoding="utf-8")
+    docs = vl.load_corpus(tmp_path)
+    assert nfc in docs["law.txt"] and "\r" not in docs["law.txt"]
+
+
+def test_issue_questions_present(qa):
+    errors, _ = vl.validate_qa(qa, vl.load_corpus(vl.CORPUS_DIR))
+    assert not [e for e in errors if "issue-12" in e]
+    bad = [r for r in copy.deepcopy(qa) if r["question"] != vl.CORPUS_ISSUE_QUESTIONS[0][0]]
+    errors, _ = vl.validate_qa(bad, vl.load_corpus(vl.CORPUS_DIR))
+    assert any("issue-12 question" in e for e in errors)
 
 
 def test_diacritics_and_abbreviations():
