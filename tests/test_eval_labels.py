@@ -172,3 +172,60 @@ def test_detects_bad_json(tmp_path):
     p.write_text(json.dumps({"id": "r001"}) + "\n{not json\n", encoding="utf-8")
     rows, errors = vl.load_jsonl(p)
     assert len(rows) == 1 and len(errors) == 1
+
+
+# --------------------------------------------------------------------------- laws_qa.jsonl
+# Spans are looked up in ../shared/datasets/vlc-laws-2 (skipped, saying why, on a clone
+# without it); everything else about the rows is checked always.
+@pytest.fixture(scope="module")
+def laws_qa():
+    rows, errors = vl.load_jsonl(vl.LAWS_QA_PATH)
+    assert errors == []
+    return rows
+
+
+@pytest.fixture(scope="module")
+def laws_docs():
+    from conftest import shared_path
+
+    d = vl.load_corpus(shared_path("vlc-laws-2"))
+    assert len(d) >= 200, "vlc-laws-2 should hold 208 laws"
+    return d
+
+
+def test_laws_rows_consistent_without_the_laws(laws_qa):
+    errors, _ = vl.validate_laws_qa(laws_qa, None)
+    assert errors == []
+    assert vl.laws_qa_minimum_errors(laws_qa) == []
+
+
+def test_laws_labels_valid(laws_qa, laws_docs):
+    errors, _ = vl.validate_laws_qa(laws_qa, laws_docs)
+    assert errors == []
+
+
+def test_laws_full_run_clean():
+    from conftest import shared_path
+
+    errors, _, rows = vl.run_laws(laws_dir=shared_path("vlc-laws-2"))
+    assert errors == []
+    assert len({r["gold"]["doc_id"] for r in rows if r["answerable"]}) >= 40
+
+
+def test_laws_issue_questions(laws_qa):
+    by_question = {r["question"]: r for r in laws_qa}
+    for question, doc_id, answer in vl.LAWS_ISSUE_QUESTIONS:
+        row = by_question[question]
+        assert row["gold"]["doc_id"] == doc_id and row["answer"] == answer
+    assert by_question["Thời hiệu khiếu nại là bao nhiêu ngày?"]["value"]["number"] == 90
+    assert by_question["Thuế suất thuế giá trị gia tăng là bao nhiêu?"]["value"] == {"kind": "percent", "number": 10}
+
+
+def test_laws_detects_span_missing_from_the_law(laws_qa, laws_docs):
+    bad = copy.deepcopy(laws_qa)
+    row = next(r for r in bad if r["answerable"] and r["answer"] == "90 ngày")
+    row["gold"]["span"] = row["gold"]["span"].replace("90 ngày", "60 ngày")
+    row["answer"] = "60 ngày"
+    row["value"]["number"] = 60
+    errors, _ = vl.validate_laws_qa(bad, laws_docs)
+    assert any("not an exact substring" in e for e in errors)
