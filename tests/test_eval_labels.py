@@ -167,6 +167,16 @@ def test_detects_unanswerable_with_answer(qa, docs):
     assert any("must have answer = null" in e for e in errors)
 
 
+def test_detects_unanswerable_without_reason_and_repeated_question(qa, docs):
+    bad = copy.deepcopy(qa)
+    row = next(r for r in bad if not r["answerable"])
+    row["note"] = ""
+    bad[1]["question"] = bad[0]["question"]
+    errors, _ = vl.validate_qa(bad, docs)
+    assert any("needs a note" in e for e in errors)
+    assert any("asked 2x" in e for e in errors)
+
+
 def test_detects_bad_json(tmp_path):
     p = tmp_path / "x.jsonl"
     p.write_text(json.dumps({"id": "r001"}) + "\n{not json\n", encoding="utf-8")

@@ -19,7 +19,8 @@ document (and of the allowed length); every QA answer is a substring of its span
 `value` of a figure is what the project's number parser (`search.numbers.find_quantities`)
 reads from the answer ("1.215 đơn" -> 1215, "84,4%" -> 84.4, "38/45" -> ratio,
 "26/02/2019" or "ngày 01 tháng 7 năm 2012" -> ISO date, "Tháng 9/2019" -> "2019-09");
-unanswerable rows carry no answer; no-diacritics rows really have no diacritics;
+unanswerable rows carry no answer and a note saying why; no question is asked twice
+in a set; no-diacritics rows really have no diacritics;
 abbreviation rows contain an abbreviation; cross-document rows name >= 2 documents; the
 seed question and the questions quoted in issue 12 are present; counts per variant,
 answer type, abstention and (laws) distinct laws meet the minimums. A warning (not an
@@ -312,6 +313,9 @@ def _validate_qa_rows(rows: list[dict], docs: dict[str, str] | None, name: str,
     """Row-level checks shared by the corpus and the laws QA sets."""
     errors, warnings = [], []
     _check_ids(rows, prefix, name, errors)
+    for question, n in Counter(r.get("question") for r in rows).items():
+        if n > 1:
+            errors.append(f"{name}: question asked {n}x: {question!r}")
     for r in rows:
         rid = r.get("id")
         where = f"{name} {rid}"
@@ -366,6 +370,8 @@ def _validate_qa_rows(rows: list[dict], docs: dict[str, str] | None, name: str,
             for key in ("answer", "value", "gold"):
                 if r.get(key) is not None:
                     errors.append(f"{where}: unanswerable row must have {key} = null")
+            if not (isinstance(r.get("note"), str) and r["note"].strip()):
+                errors.append(f"{where}: unanswerable row needs a note saying why the corpus cannot answer it")
             if at is not None and at not in ANSWER_TYPES:
                 errors.append(f"{where}: bad answer_type {at!r}")
     return errors, warnings
