@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import AuthConfig, cors_origins, install_auth, install_cors
-from api.routes import answers, documents, health, pages, research, search
+from api.routes import answers, docs, documents, health, pages, research, search
 from search.answer import Answerer
 from search.engine import QueryError, SearchEngine
 from search.filters import FilterError
@@ -21,7 +21,8 @@ RELOAD_CHECK_SECONDS = 1.0
 def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConfig | None = None,
                cors: list[str] | None = None) -> FastAPI:
     """`auth` defaults to the keys in $TRACUU_API_KEYS_FILE (none: open), `cors` to $TRACUU_CORS_ORIGINS."""
-    app = FastAPI(title="tracuu", version="0.1.0",
+    # /docs and /redoc come from api/routes/docs.py (offline assets), not FastAPI's CDN pages
+    app = FastAPI(title="tracuu", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Search and answers over Vietnamese policy documents, with paragraph citations.")
     app.state.engine = engine
     app.state.last_reload_check = 0.0
@@ -60,6 +61,7 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     app.include_router(health.router)
     # pages, widget, keys, CORS (issue 7); CORS is added last so it wraps the key checks
     app.include_router(pages.router)
+    app.include_router(docs.router)  # /docs, /redoc, /static/vendor/* (before the /static mount)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     install_auth(app, auth if auth is not None else AuthConfig.from_env())
     install_cors(app, cors if cors is not None else cors_origins())
