@@ -38,3 +38,90 @@ def _format_citation(title: str, section: str, paragraph: int, paragraph_end: in
     else:
         where.append(f"đoạn {paragraph}")
     return ", ".join(parts) + " — " + ", ".join(where)
+
+
+# --- the Vietnamese administrative citation style (“Copy citation” on the page) ---------
+# "Báo cáo số …/BC-SNV ngày …/7/2020 của Sở Nội vụ tỉnh Bắc Giang, mục B.II.4.2, đoạn 37":
+# the document's kind, number, date and issuer as an official letter would cite them, then
+# where in it. A blank the source leaves blank ("Số: /BC-SNV", "ngày … tháng 7") stays "…".
+DOC_TYPE_LABELS = {"tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
+                   "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
+                   "quy chế": "Quy chế", "luật": "Luật", "nghị định": "Nghị định", "thông tư": "Thông tư",
+                   "công văn": "Công văn", "thông báo": "Thông báo", "tờ trình": "Tờ trình"}
+
+
+def _date_vi(date: str | None) -> str | None:
+    """'2020-07-14' → '14/7/2020', '2020-07' → '…/7/2020', '2020' → '…/…/2020'."""
+    if not date:
+        return None
+    parts = date.split("-")
+    if len(parts) == 3:
+        return f"{int(parts[2])}/{int(parts[1])}/{parts[0]}"
+    if len(parts) == 2:
+        return f"…/{int(parts[1])}/{parts[0]}"
+    return f"…/…/{parts[0]}"
+
+
+def _issuer_with_place(metadata: dict) -> str | None:
+    """'Sở Nội vụ' + Bắc Giang → 'Sở Nội vụ tỉnh Bắc Giang'; 'Ban Dân vận Tỉnh ủy' → '… Tỉnh ủy Nghệ An';
+    'UBND huyện Bình Sơn' → 'UBND huyện Bình Sơn, tỉnh Quảng Ngãi'."""
+    from indexer.gazetteer import CENTRAL_CITIES, HO_CHI_MINH_CITY
+    from indexer.textnorm import search_key
+
+    issuer, province, district = metadata.get("issuer"), metadata.get("province"), metadata.get("district")
+    if province == HO_CHI_MINH_CITY:
+        province_named = province
+    elif province:
+        province_named = ("thành phố " if province in CENTRAL_CITIES else "tỉnh ") + province
+    else:
+        province_named = None
+    if not issuer:
+        return None
+    folded = search_key(issuer)
+    if province and search_key(province) in folded:
+        return issuer
+    if folded.endswith(("tinh uy", "thanh uy")) and province:
+        return f"{issuer} {province}"
+    if district and search_key(district) in folded:
+        return f"{issuer}, {province_named}" if province_named else issuer
+    return f"{issuer} {province_named}" if province_named else issuer
+
+
+def _without_kind(title: str, kind: str) -> str:
+    """'Báo cáo: Kết quả …' → 'Kết quả …' when the kind is said already."""
+    head, sep, rest = title.partition(":")
+    return rest.strip() if sep and head.strip().lower() == kind.lower() and rest.strip() else title
+
+
+def compact_section(section: str) -> str:
+    """'B. II. 4.2' → 'B.II.4.2' (how a cited section is written in running text)."""
+    return section.replace(". ", ".").rstrip(".") if section else section
+
+
+def vietnamese_citation(title: str, metadata: dict, section: str = "", paragraph: int | None = None,
+                        paragraph_end: int | None = None) -> str:
+    """The passage cited as Vietnamese official documents cite one another."""
+    metadata = metadata or {}
+    kind = DOC_TYPE_LABELS.get((metadata.get("doc_type") or "").lower(), "Văn bản")
+    number, date = metadata.get("number"), _date_vi(metadata.get("date"))
+    head = [kind]
+    if number:
+        head.append("số " + (f"…{number}" if number.startswith("/") else number))
+        head.append("ngày " + (date or "…"))
+    else:  # nothing else identifies it: name it by its title
+        head.append(f"“{short_title(_without_kind(title, kind))}”")
+        if date:
+            head.append("ngày " + date)
+    issuer = _issuer_with_place(metadata)
+    if issuer:
+        head.append("của " + issuer)
+    elif metadata.get("province"):
+        head.append(f"({', '.join(p for p in (metadata.get('district'), metadata['province']) if p)})")
+    where = []
+    if section:
+        compact = compact_section(section)
+        where.append(compact if compact.startswith(("Điều", "Chương", "Mục", "Phần")) else f"mục {compact}")
+    if paragraph:
+        where.append(f"đoạn {paragraph}–{paragraph_end}" if paragraph_end and paragraph_end != paragraph
+                     else f"đoạn {paragraph}")
+    return ", ".join([" ".join(head), *where])

@@ -448,3 +448,22 @@ def test_apply_overrides_rejects_unknown_keys():
 
 def test_no_sidecar_files(tmp_path):
     assert load_sidecar(_corpus(tmp_path)) == {}
+
+
+def test_vietnamese_citation_style():
+    from indexer.citation import vietnamese_citation
+
+    bac_giang = {"province": "Bắc Giang", "issuer": "Sở Nội vụ", "doc_type": "báo cáo", "number": "/BC-SNV",
+                 "date": "2020-07"}
+    assert vietnamese_citation("Báo cáo: Kết quả 05 năm …", bac_giang, "B. II. 4.2", 37) == \
+        "Báo cáo số …/BC-SNV ngày …/7/2020 của Sở Nội vụ tỉnh Bắc Giang, mục B.II.4.2, đoạn 37"
+    binh_son = {"province": "Quảng Ngãi", "district": "Bình Sơn", "issuer": "UBND huyện Bình Sơn",
+                "doc_type": "báo cáo"}
+    assert vietnamese_citation("Báo cáo: Kết quả công tác dân vận", binh_son, "II. 4. b)", 21, 22) == \
+        "Báo cáo “Kết quả công tác dân vận” của UBND huyện Bình Sơn, tỉnh Quảng Ngãi, mục II.4.b), đoạn 21–22"
+    nghe_an = {"province": "Nghệ An", "issuer": "Ban Dân vận Tỉnh ủy", "doc_type": "tin bài"}
+    assert vietnamese_citation("Thái Hòa thực hiện tốt Quy chế", nghe_an, "", 8) == \
+        "Bài viết “Thái Hòa thực hiện tốt Quy chế” của Ban Dân vận Tỉnh ủy Nghệ An, đoạn 8"
+    law = {"doc_type": "luật", "number": "02/2011/QH13", "date": "2011-11-11", "issuer": "Quốc hội"}
+    assert vietnamese_citation("Luật Khiếu nại", law, "Điều 12, khoản 2", 57) == \
+        "Luật số 02/2011/QH13 ngày 11/11/2011 của Quốc hội, Điều 12, khoản 2, đoạn 57"
