@@ -1,7 +1,7 @@
 """`tracuu` command line: index, search, serve (and the commands later issues add).
 
 Exit status: 0 success; 2 usage error or unusable input; 3 some files were rejected
-(the rest were indexed).
+(the rest were indexed); 4 the server named by --server / $TRACUU_URL is unreachable.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_USAGE, EXIT_REJECTED = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_UNAVAILABLE = 0, 2, 3, 4
 DEFAULT_INDEX_DIR = os.environ.get("TRACUU_INDEX_DIR", "index")
 
 
@@ -93,33 +93,43 @@ def _engine(args):
     return engine
 
 
-def _format_hits(response: dict) -> str:
-    lines = [f"{len(response['results'])} results for {response['query']!r} "
-             f"({response['mode']}, {response['took_ms']:.0f} ms)"]
-    for hit in response["results"]:
-        text = hit["text"]
-        # mark highlights with [[ ]] for the terminal
-        for start, end in sorted(hit["highlights"], reverse=True):
-            text = text[:start] + "[[" + text[start:end] + "]]" + text[end:]
-        snippet = " ".join(text.split())
-        if len(snippet) > 400:
-            snippet = snippet[:400] + "…"
-        lines.append(f"\n{hit['rank']:>2}. {hit['citation']}  (score {hit['score']:.4f})\n    {snippet}")
-    return "\n".join(lines)
+# --- search / ask / compare / directives: a running server, or the index in-process ----------
+def _backend(args):
+    """A running server (--server, $TRACUU_URL, or one answering on the default port when
+    no --index-dir/--model of its own is named), else the index loaded here (api/client.py)."""
+    from api.client import LocalBackend, find_server
+
+    if args.local:
+        return LocalBackend(lambda: _engine(args))
+    own_index = args.index_dir != DEFAULT_INDEX_DIR or args.model is not None
+    return find_server(args.server, probe_default=not own_index) or LocalBackend(lambda: _engine(args))
 
 
-def _filters(args):
-    from search.filters import Filters
+def _filters(args) -> dict:
+    names = ("province", "district", "doc_type", "year_from", "year_to", "references")
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
-    return Filters(args.province, args.district, args.doc_type, args.year_from, args.year_to, args.references)
+
+def _style(args):
+    from api.terminal import Style, use_color
+
+    return Style(use_color(getattr(args, "color", "auto")))
 
 
-def _each_line_or_one(args, text: str, run) -> int:
+def _input_errors(backend) -> tuple:
+    """What bad input raises: the engine's errors locally, a 4xx from a server (importing
+    the engine only to name its errors would cost a client most of its run time)."""
+    from api.client import RequestError
+
+    return getattr(backend, "input_errors", ()) + (RequestError,)
+
+
+def _each_line_or_one(args, backend, text: str, run) -> int:
     """`-` reads one query per line from stdin and prints one JSON object per line (the
     model is loaded once); otherwise run once. Bad input is an error line, not an abort."""
-    from search.engine import QueryError
-    from search.filters import FilterError
+    from api.client import ServerUnavailable
 
+    errors = _input_errors(backend)
     if text == "-":
         for line in sys.stdin:
             line = line.strip()
@@ -127,89 +137,70 @@ def _each_line_or_one(args, text: str, run) -> int:
                 continue
             try:
                 _print_json(run(line))
-            except (QueryError, FilterError) as err:
+            except errors as err:
                 _print_json({"query": line, "error": str(err)})
         return EXIT_OK
     try:
         response = run(text)
-    except (QueryError, FilterError) as err:
+    except errors as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except ServerUnavailable as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     if args.json:
         _print_json(response)
     else:
-        print(args.format(response))
+        print(args.format(response, _style(args)))
     return EXIT_OK
 
 
 def cmd_search(args) -> int:
-    engine = _engine(args)
-    args.format = _format_hits
-    return _each_line_or_one(args, args.query,
-                             lambda q: engine.search(q, k=args.k, mode=args.mode, filters=_filters(args)))
+    from api.terminal import format_hits
 
-
-def _format_answer(response: dict) -> str:
-    if response["answer"] is None:
-        lines = [f"Không có câu trả lời / no answer: {response['reason']}"]
-    else:
-        lines = [f"{response['answer']}   ({response['answer_type']}, confidence {response['confidence']:.2f})"]
-        for ev in response["evidence"]:
-            lines.append(f"  — {ev['citation']}\n    “{' '.join(ev['sentence'].split())}”")
-    if response["passages"]:
-        lines.append("\nPassages:")
-        lines += [f"{h['rank']:>2}. {h['citation']}" for h in response["passages"]]
-    return "\n".join(lines)
+    backend = _backend(args)
+    args.format = format_hits
+    return _each_line_or_one(args, backend, args.query,
+                             lambda q: backend.search(q, k=args.k, mode=args.mode, filters=_filters(args)))
 
 
 def cmd_ask(args) -> int:
-    from search.answer import Answerer
+    from api.terminal import format_answer
 
-    answerer = Answerer(_engine(args))
-    args.format = _format_answer
-    return _each_line_or_one(args, args.question, lambda q: answerer.ask(q, k=args.k, filters=_filters(args)))
-
-
-def _format_groups(response: dict) -> str:
-    lines = [f"{response['query']!r} by {response['group_by']}: {len(response['groups'])} groups"]
-    for group in response["groups"]:
-        lines.append(f"\n== {group['key'] if group['key'] is not None else '(không rõ / unknown)'} "
-                     f"({group['count']} passages)")
-        for hit in group["results"]:
-            lines.append(f"  {hit['rank']}. {hit['citation']}\n     {' '.join(hit['text'].split())[:240]}")
-    return "\n".join(lines)
+    backend = _backend(args)
+    args.format = format_answer
+    return _each_line_or_one(args, backend, args.question, lambda q: backend.ask(q, k=args.k, filters=_filters(args)))
 
 
 def cmd_compare(args) -> int:
-    engine = _engine(args)
-    args.format = _format_groups
-    return _each_line_or_one(args, args.query, lambda q: engine.compare(
+    from api.terminal import format_groups
+
+    backend = _backend(args)
+    args.format = format_groups
+    return _each_line_or_one(args, backend, args.query, lambda q: backend.compare(
         q, group_by=args.by, k_per_group=args.k_per_group, mode=args.mode, filters=_filters(args)))
 
 
 def cmd_directives(args) -> int:
-    engine = _engine(args)
-    if args.id:
-        found = engine.directive(args.id)
-        if found is None:
-            print(f"error: no document cites {args.id!r}", file=sys.stderr)
-            return EXIT_USAGE
-        if args.json:
-            _print_json(found)
-        else:
-            print(f"{found['id']} ({found['type']}, {found['date'] or 'date not given'}):")
-            for doc in found["documents"]:
-                print(f"  {doc['title'][:100]} — {len(doc['passages'])} passage(s)")
-                for hit in doc["passages"]:
-                    print(f"    {hit['citation']}")
-        return EXIT_OK
-    listing = engine.directives()
+    from api.client import ServerUnavailable
+    from api.terminal import format_directive, format_directives
+
+    backend = _backend(args)
+    try:
+        found = backend.directive(args.id) if args.id else backend.directives()
+    except _input_errors(backend) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ServerUnavailable as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if found is None:
+        print(f"error: no document cites {args.id!r}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
-        _print_json(listing)
+        _print_json(found)
     else:
-        for entry in listing:
-            print(f"{entry['id']:<28} {entry['type'] or '':<12} {entry['documents']} document(s), "
-                  f"{entry['mentions']} mention(s)")
+        print(format_directive(found, _style(args)) if args.id else format_directives(found))
     return EXIT_OK
 
 
@@ -288,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_remove)
 
+    def client(p):
+        p.add_argument("--server", metavar="URL", default=None,
+                       help="ask this running `tracuu serve` (default: $TRACUU_URL, else one answering on "
+                            "127.0.0.1:8000 when no --index-dir/--model is given; key: $TRACUU_API_KEY)")
+        p.add_argument("--local", action="store_true",
+                       help="load the index and model in this process even when a server is running")
+        p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="highlight matches with colour (default: on a terminal, not when piped)")
+
     def filters(p):
         p.add_argument("--province", help="e.g. 'Nghệ An' (accents optional)")
         p.add_argument("--district", help="e.g. 'Bình Sơn'")
@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("bm25", "dense", "hybrid"), default="hybrid")
     p.add_argument("--json", action="store_true", help="print the JSON response")
     filters(p)
+    client(p)
     common(p)
     p.set_defaults(func=cmd_search)
 
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="passages shown with the answer")
     p.add_argument("--json", action="store_true", help="print the JSON response")
     filters(p)
+    client(p)
     common(p)
     p.set_defaults(func=cmd_ask)
 
@@ -321,12 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("bm25", "dense", "hybrid"), default="hybrid")
     p.add_argument("--json", action="store_true", help="print the JSON response")
     filters(p)
+    client(p)
     common(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("directives", help="list cited directives, or the documents citing one (ID)")
     p.add_argument("id", nargs="?")
     p.add_argument("--json", action="store_true")
+    client(p)
     common(p)
     p.set_defaults(func=cmd_directives)
 
@@ -372,14 +376,20 @@ def main(argv: list[str] | None = None) -> int:
     _offline_defaults()
     parser = build_parser()
     args = parser.parse_args(argv)
-    from indexer.index_files import IndexError_
-    from indexer.embedding import ModelNotFound
-
     try:
         return args.func(args)
-    except (IndexError_, ModelNotFound) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+    except BrokenPipeError:  # `tracuu search … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as err:
+        # imported only now: a client of a running server never loads the index modules
+        from indexer.embedding import ModelNotFound
+        from indexer.index_files import IndexError_
+
+        if isinstance(err, (IndexError_, ModelNotFound)):
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
 
 
 if __name__ == "__main__":

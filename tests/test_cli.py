@@ -1,13 +1,16 @@
 """The `tracuu` command line, run as a real process."""
 import json
+import os
 import subprocess
 
 from conftest import CORPUS, NGHE_AN, ROOT, tracuu_command
 
 
-def run(*args, stdin=None):
+def run(*args, stdin=None, env=None):
+    # TRACUU_URL from the developer's shell must not turn these into client runs
+    environment = {k: v for k, v in os.environ.items() if k not in ("TRACUU_URL", "NO_COLOR")} | (env or {})
     return subprocess.run(tracuu_command() + list(args), cwd=ROOT, input=stdin, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, env=environment)
 
 
 def test_search_json(corpus_index, model_dir):
@@ -32,7 +35,20 @@ def test_search_stdin_one_json_line_per_query(corpus_index, model_dir):
 def test_search_text_output_shows_citations(corpus_index):
     out = run("search", "khiếu nại tố cáo", "--mode", "bm25", "-k", "2", "--index-dir", str(corpus_index))
     assert out.returncode == 0, out.stderr
-    assert "đoạn" in out.stdout and "[[" in out.stdout
+    assert "đoạn" in out.stdout and "khiếu nại" in out.stdout
+    # piped: plain text, no escape codes, no markers
+    assert "\x1b[" not in out.stdout and "[[" not in out.stdout
+    assert out.stdout.startswith("2 results in ")
+    colored = run("search", "khiếu nại tố cáo", "--mode", "bm25", "-k", "2", "--color", "always",
+                  "--index-dir", str(corpus_index))
+    assert "\x1b[1;33mkhiếu nại\x1b[0m" in colored.stdout  # the matched words, bold yellow
+
+
+def test_counts_agree_with_their_nouns(corpus_index):
+    out = run("search", "tiếp công dân", "--mode", "bm25", "-k", "1", "--index-dir", str(corpus_index))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("1 result in 1 document for 'tiếp công dân'"), out.stdout.splitlines()[0]
+    assert "1 results" not in out.stdout and "1 documents" not in out.stdout
 
 
 def test_usage_errors_exit_2(corpus_index, tmp_path):
@@ -56,3 +72,55 @@ def test_index_rejects_bad_files_and_indexes_the_rest(tmp_path, model_dir):
     assert "latin1.txt" in out.stderr and "notes.xyz" in out.stderr
     out = run("search", "1.215 đơn thư khiếu nại", "--mode", "bm25", "--json", "--index-dir", str(index_dir))
     assert json.loads(out.stdout)["results"][0]["doc_id"] == "good.txt"
+
+
+# --- client mode: a running server answers, no model or index is loaded here ----------------------
+def test_search_ask_compare_directives_through_a_running_server(server, tmp_path):
+    """With TRACUU_URL the CLI is a client: --index-dir names nothing (it does not exist here),
+    and the answers are the server's."""
+    import httpx
+
+    env = {"TRACUU_URL": server}
+    missing = ["--index-dir", str(tmp_path / "no-index-here")]
+    out = run("search", "khieu nai to cao", "-k", "3", "--json", *missing, env=env)
+    assert out.returncode == 0, out.stderr
+    via_cli = json.loads(out.stdout)
+    direct = httpx.get(server + "/search", params={"q": "khieu nai to cao", "k": 3}, timeout=60).json()
+    assert [h["passage_id"] for h in via_cli["results"]] == [h["passage_id"] for h in direct["results"]]
+    text = run("search", "khieu nai to cao", "-k", "3", "--province", "Bắc Giang", *missing, env=env)
+    assert text.returncode == 0 and text.stdout.startswith("3 results in 1 document"), text.stdout + text.stderr
+    assert "Bắc Giang" in text.stdout and "\x1b[" not in text.stdout
+
+    answer = run("ask", "Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?", *missing, env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.startswith("1.215 đơn thư khiếu nại") and "[1]" in answer.stdout
+
+    compared = run("compare", "tiếp công dân", "--by", "province", "--k-per-group", "1", "--json", *missing, env=env)
+    assert compared.returncode == 0, compared.stderr
+    assert {"Nghệ An", "Bắc Giang"} <= {g["key"] for g in json.loads(compared.stdout)["groups"]}
+
+    directive = run("directives", "114-KL/TW", *missing, env=env)
+    assert directive.returncode == 0 and "cited by 2 documents" in directive.stdout, directive.stdout + directive.stderr
+
+    lines = run("search", "-", "-k", "1", *missing, env=env, stdin="tiếp công dân\n\nKNTC\n")
+    assert [json.loads(line)["query"] for line in lines.stdout.splitlines()] == ["tiếp công dân", "KNTC"]
+
+
+def test_client_errors_are_clear(server, tmp_path):
+    env = {"TRACUU_URL": server}
+    out = run("search", "khieu nai", "-k", "0", env=env)
+    assert out.returncode == 2 and out.stderr.startswith("error: ") and "k" in out.stderr
+    out = run("search", "khieu nai", env={"TRACUU_URL": "http://127.0.0.1:9"})
+    assert out.returncode == 4 and "cannot reach the tracuu server at http://127.0.0.1:9" in out.stderr
+
+
+def test_a_server_on_the_default_address_is_found(server, monkeypatch):
+    from api import client
+
+    monkeypatch.delenv("TRACUU_URL", raising=False)
+    monkeypatch.setattr(client, "DEFAULT_URL", server)
+    found = client.find_server()
+    assert found is not None and found.base_url == server
+    assert client.find_server(probe_default=False) is None  # the command named its own index
+    monkeypatch.setattr(client, "DEFAULT_URL", "http://127.0.0.1:9")  # nothing listens there
+    assert client.find_server() is None
