@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import AuthConfig, cors_origins, install_auth, install_cors
-from api.routes import answers, docs, documents, health, pages, research, search
+from api.routes import answers, docs, documents, explore, health, pages, research, search
 from search.answer import Answerer
 from search.engine import QueryError, SearchEngine
 from search.filters import FilterError
@@ -50,6 +50,7 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
                 log.error("could not load the new index version: %s", err)
         return await call_next(request)
 
+    app.include_router(explore.router)  # /search/documents (before nothing it could shadow)
     app.include_router(search.router)
     app.include_router(answers.router)
     app.include_router(research.router)  # /compare, /directives, GET /documents (before /documents/{id})

@@ -39,6 +39,8 @@ class SearchHit(BaseModel):
     metadata: dict = Field({}, description="the document's province, district, issuer, doc_type, date, period, "
                                            "signer, references (directive ids)")
     page: Optional[int] = Field(None, description="PDF page of the passage")
+    passage_ids: Optional[list[str]] = Field(None, description="when consecutive pieces of one paragraph are "
+                                                               "shown as one hit: their passage ids")
 
 
 class FacetCount(BaseModel):
@@ -248,3 +250,26 @@ class RemoveResult(BaseModel):
     index_version: str
     documents: int
     passages: int
+
+
+# --- the search page: documents with their best passages, precedents (issue 13) -------------
+class DocumentHit(BaseModel):
+    rank: int
+    doc_id: str
+    title: str
+    score: float = Field(..., description="the score of its best passage")
+    metadata: dict = {}
+    matched: int = Field(..., description="passages of this document among the ranked candidates")
+    passages: list[SearchHit] = Field(..., description="its best passages, consecutive pieces of one "
+                                                       "paragraph merged (`passage_ids` names them)")
+
+
+class DocumentSearchResponse(BaseModel):
+    query: str
+    mode: Mode
+    took_ms: float
+    total_documents: int = Field(..., description="documents matching the query under the filters")
+    documents: list[DocumentHit]
+    filters: dict = {}
+    facets: dict[str, list[FacetCount]] = Field({}, description="documents per province, doc_type and year")
+    query_restored: Optional[str] = None

@@ -1,35 +1,59 @@
-/* tracuu search page: search, answer box, filters/facets (when the server has them). */
+/* tracuu search page: answer (for questions), documents with their best passages, honest
+   facets, compare by province/year, directives, precedents from other provinces. */
 "use strict";
 (() => {
-  const { api, describeError, features, el, normalizeSpans, appendHighlighted, bestWindow, viewUrl,
-          META_LABELS, metaValue } = Tracuu;
+  const T = Tracuu;
+  const { api, describeError, el, viewUrl } = T;
   const $ = sel => document.querySelector(sel);
   const form = $("#search-form"), input = $("#q"), statusBox = $("#status"), resultsBox = $("#results"),
-        answerBox = $("#answer"), filtersBox = $("#filters"), facetsBox = $("#facets"), keyBox = $("#key-box");
-  const K = 10;
-
-  // filters the page knows how to show; only those the server accepts are rendered
+        answerBox = $("#answer"), filtersBox = $("#filters"), keyBox = $("#key-box"), notes = $("#results-note"),
+        panel = $("#filter-panel"), toggle = $("#filter-toggle"), tabs = $("#tabs"), moreButton = $("#more"),
+        views = { results: $("#view-results"), compare: $("#view-compare"), directives: $("#view-directives") },
+        factsBox = $("#facts");
+  const FACET_BOXES = [$("#facets"), $("#facets-inline")];
+  const PAGE = 10;               // documents per page
+  const PER_DOCUMENT = 3;        // passages shown under a document
+  // An answer is shown only above this confidence. On the labelled corpus questions
+  // (eval/results/corpus_qa.json) answers at ≥ 0.7 were right 34 times out of 40; the
+  // 15 wrong figures among all 55 answers mostly scored below it. A wrong figure is
+  // worse than none: below it the page says it is not sure and shows the passages.
+  const ANSWER_MIN_CONFIDENCE = 0.7;
   const FILTERS = [
-    { name: "province", label: "Tỉnh/thành phố", type: "text", facet: "province", placeholder: "vd. Nghệ An" },
-    { name: "district", label: "Huyện/thị xã", type: "text", facet: "district", placeholder: "vd. Bình Sơn" },
-    { name: "doc_type", label: "Loại văn bản", type: "text", facet: "doc_type", placeholder: "vd. báo cáo" },
+    { name: "province", label: "Tỉnh/thành phố", type: "text", placeholder: "vd. Nghệ An" },
+    { name: "district", label: "Huyện/thị xã", type: "text", placeholder: "vd. Bình Sơn" },
+    { name: "doc_type", label: "Loại văn bản", type: "text", placeholder: "vd. báo cáo" },
     { name: "year_from", label: "Từ năm", type: "number", placeholder: "2015" },
     { name: "year_to", label: "Đến năm", type: "number", placeholder: "2020" },
-    { name: "references", label: "Dẫn chiếu văn bản", type: "text", facet: "references", placeholder: "vd. 114-KL/TW" },
+    { name: "references", label: "Dẫn chiếu văn bản", type: "text", placeholder: "vd. 114-KL/TW" },
   ];
-  const FACET_LABELS = { province: "Tỉnh/thành phố", doc_type: "Loại văn bản", year: "Năm", district: "Huyện/thị xã",
-                         references: "Văn bản dẫn chiếu" };
-  const CONFIDENCE = { high: "cao", medium: "trung bình", low: "thấp" };
-  let feats = { ask: false, askFields: [], searchParams: [], documentsList: false };
+  const FACET_LABELS = { province: "Tỉnh/thành phố", doc_type: "Loại văn bản", year: "Năm", district: "Huyện/thị xã" };
+  const GROUP_LABELS = { province: "tỉnh/thành", year: "năm", doc_type: "loại văn bản" };
+  const UNKNOWN = "không rõ";
+  let feats = {};
   let activeFilters = [];
-  let searchSeq = 0;
+  let seq = 0;
+  let shown = PAGE;
 
-  // --- API key ---------------------------------------------------------------------
+  // --- small helpers -----------------------------------------------------------------
+  const fold = s => String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d")
+    .replace(/Đ/g, "D").toLowerCase();
+  const count = (n, noun) => `${n} ${noun}`;  // Vietnamese nouns do not inflect: "1 văn bản", "5 văn bản"
+  function setStatus(text, kind = "") { statusBox.textContent = text; statusBox.className = "status " + kind; }
+  function showView(name) {
+    for (const [k, node] of Object.entries(views)) node.hidden = k !== name;
+    for (const a of tabs.querySelectorAll("a")) {
+      const on = a.dataset.view === name && (name !== "compare" || a.dataset.by === state().by);
+      a.classList.toggle("active", on);
+      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    }
+  }
+  function busy(on) { document.body.classList.toggle("searching", on); }
+
+  // --- API key -------------------------------------------------------------------------
   const keyInput = $("#api-key");
-  keyInput.value = Tracuu.getKey();
-  $("#save-key").addEventListener("click", () => { Tracuu.setKey(keyInput.value.trim()); keyBox.open = false; if (input.value.trim()) run(); });
-  $("#clear-key").addEventListener("click", () => { keyInput.value = ""; Tracuu.setKey(""); });
-
+  keyInput.value = T.getKey();
+  $("#save-key").addEventListener("click", () => { T.setKey(keyInput.value.trim()); keyBox.open = false; run(false); });
+  $("#clear-key").addEventListener("click", () => { keyInput.value = ""; T.setKey(""); });
   $("#widget-help").addEventListener("click", ev => {
     ev.preventDefault();
     const box = $("#widget-snippet");
@@ -38,31 +62,51 @@
     box.hidden = !box.hidden;
   });
 
-  // --- filters -------------------------------------------------------------------------
+  // --- state in the URL ----------------------------------------------------------------
+  function state() {
+    const p = new URLSearchParams(location.search);
+    const filters = {};
+    for (const f of FILTERS) { const v = p.get(f.name); if (v) filters[f.name] = f.type === "number" ? Number(v) : v; }
+    return { q: p.get("q") || "", mode: p.get("mode") || "hybrid", view: p.get("view") || "results",
+             by: p.get("by") || "province", directive: p.get("directive"), filters };
+  }
+
+  function go(changes, push = true) {
+    const s = Object.assign(state(), changes);
+    const p = new URLSearchParams();
+    if (s.directive) p.set("directive", s.directive);
+    else if (s.view === "directives") p.set("view", "directives");
+    else {
+      if (s.q) p.set("q", s.q);
+      if (s.mode && s.mode !== "hybrid") p.set("mode", s.mode);
+      for (const [k, v] of Object.entries(s.filters || {})) if (v !== "" && v !== null && v !== undefined) p.set(k, v);
+      if (s.view === "compare") { p.set("view", "compare"); p.set("by", s.by); }
+    }
+    const url = "/" + (p.toString() ? "?" + p.toString() : "");
+    if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+    shown = PAGE;
+    run();
+  }
+
+  // --- filters (folded behind "Lọc") ---------------------------------------------------------
   function buildFilters() {
-    activeFilters = FILTERS.filter(f => feats.searchParams.includes(f.name));
-    if (!activeFilters.length) return;
-    filtersBox.hidden = false;
-    filtersBox.append(el("span", { class: "filters-title", text: "Lọc:" }));
+    activeFilters = FILTERS.filter(f => (feats.searchParams || []).includes(f.name));
     for (const f of activeFilters) {
       const id = "f-" + f.name;
-      const inputEl = el("input", { id, name: f.name, type: f.type, placeholder: f.placeholder,
-                                    list: f.facet ? id + "-list" : null, min: f.type === "number" ? "1945" : null,
-                                    max: f.type === "number" ? "2100" : null });
-      inputEl.addEventListener("change", () => { if (input.value.trim()) run(); });
-      filtersBox.append(el("label", { class: "filter", for: id }, el("span", { text: f.label }), inputEl,
-                           f.facet ? el("datalist", { id: id + "-list" }) : null));
+      const field = el("input", { id, name: f.name, type: f.type, placeholder: f.placeholder, list: id + "-list",
+                                  min: f.type === "number" ? "1945" : null, max: f.type === "number" ? "2100" : null });
+      field.addEventListener("change", () => go({ filters: formFilters() }));
+      filtersBox.append(el("label", { class: "filter", for: id }, el("span", { text: f.label }), field,
+                           el("datalist", { id: id + "-list" })));
     }
-    filtersBox.append(el("button", { type: "button", class: "secondary small", text: "Bỏ lọc",
-                                     onclick: () => { clearFilters(); if (input.value.trim()) run(); } }));
+    if (activeFilters.length) {
+      filtersBox.append(el("button", { type: "button", class: "secondary small", text: "Bỏ lọc",
+                                       onclick: () => go({ filters: {} }) }));
+    }
     if (feats.documentsList) loadFilterValues();
   }
 
-  function clearFilters() {
-    for (const f of activeFilters) $("#f-" + f.name).value = "";
-  }
-
-  function filterValues() {
+  function formFilters() {
     const values = {};
     for (const f of activeFilters) {
       const v = $("#f-" + f.name).value.trim();
@@ -70,6 +114,29 @@
     }
     return values;
   }
+
+  function showFilters(filters) {
+    for (const f of activeFilters) $("#f-" + f.name).value = filters[f.name] ?? "";
+    const chips = $("#active-filters");
+    chips.replaceChildren();
+    const entries = Object.entries(filters);
+    for (const [name, value] of entries) {
+      const label = (FILTERS.find(f => f.name === name) || {}).label || name;
+      chips.append(el("button", { type: "button", class: "filter-chip", title: "Bỏ lọc " + label,
+        onclick: () => { const rest = Object.assign({}, state().filters); delete rest[name]; go({ filters: rest }); } },
+        `${label}: ${value}`, el("span", { "aria-hidden": "true", text: " ×" })));
+    }
+    const badge = $("#filter-count");
+    badge.hidden = !entries.length;
+    badge.textContent = String(entries.length);
+  }
+
+  function setPanel(open) {
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    document.body.classList.toggle("filters-open", open);
+  }
+  toggle.addEventListener("click", () => setPanel(panel.hidden));
 
   function addOptions(name, values) {
     const list = document.getElementById("f-" + name + "-list");
@@ -80,237 +147,424 @@
 
   async function loadFilterValues() {
     try {
-      const body = await api("/documents");
-      const docs = Array.isArray(body) ? body : (body.documents || body.results || []);
-      const seen = { province: [], district: [], doc_type: [], references: [] };
+      const docs = await api("/documents");
+      const seen = { province: new Set(), district: new Set(), doc_type: new Set(), references: new Set() };
       for (const d of docs) {
-        const m = d.metadata || d;
+        const m = d.metadata || {};
         for (const k of Object.keys(seen)) {
           const v = m[k];
-          if (Array.isArray(v)) v.forEach(x => seen[k].push(metaValue(x)));
-          else if (v) seen[k].push(metaValue(v));
+          if (Array.isArray(v)) v.forEach(x => seen[k].add(typeof x === "object" ? x.id : x));
+          else if (v) seen[k].add(v);
         }
       }
-      for (const [k, vs] of Object.entries(seen)) addOptions(k, [...new Set(vs)].sort((a, b) => a.localeCompare(b, "vi")));
+      for (const [k, vs] of Object.entries(seen)) addOptions(k, [...vs].sort((a, b) => a.localeCompare(b, "vi")));
     } catch (e) { /* suggestions are optional */ }
   }
 
-  // --- facets --------------------------------------------------------------------------
-  function facetEntries(value) {
-    if (Array.isArray(value)) {
-      return value.map(v => Array.isArray(v) ? [String(v[0]), v[1]] :
-        [String(v.value ?? v.key ?? v.name ?? ""), v.count ?? v.n ?? 0]);
-    }
-    if (value && typeof value === "object") return Object.entries(value);
-    return [];
+  // --- facets: documents per value, over every match ---------------------------------------------
+  function facetOrder(name, entries) {
+    const known = entries.filter(e => e.value !== null && e.value !== undefined && e.value !== "");
+    const unknown = entries.filter(e => !known.includes(e));
+    if (name === "year") known.sort((a, b) => Number(a.value) - Number(b.value));
+    else known.sort((a, b) => (b.count - a.count) || String(a.value).localeCompare(String(b.value), "vi"));
+    return known.concat(unknown);
   }
 
   function renderFacets(facets) {
-    facetsBox.replaceChildren();
-    if (!facets || typeof facets !== "object" || !Object.keys(facets).length) { facetsBox.hidden = true; return; }
-    facetsBox.hidden = false;
-    facetsBox.append(el("h2", { text: "Phân bố kết quả" }));
-    for (const [name, value] of Object.entries(facets)) {
-      const entries = facetEntries(value).filter(([k]) => k && k !== "null" && k !== "undefined");
-      if (!entries.length) continue;
-      entries.sort((a, b) => (b[1] - a[1]) || String(a[0]).localeCompare(String(b[0]), "vi"));
-      addOptions(name, entries.map(e => e[0]));
-      const list = el("ul");
-      for (const [key, count] of entries) {
-        const filterName = name === "year" ? "year_from" : name;
-        const clickable = activeFilters.some(f => f.name === filterName);
-        const label = el("span", { class: "facet-value", text: key });
-        const item = clickable
-          ? el("button", { type: "button", class: "facet-link", title: "Lọc theo " + key,
-                           onclick: () => applyFacet(name, key) }, label, el("span", { class: "count", text: String(count) }))
-          : el("span", { class: "facet-link static" }, label, el("span", { class: "count", text: String(count) }));
-        list.append(el("li", {}, item));
+    const has = facets && Object.values(facets).some(v => (v || []).length);
+    for (const box of FACET_BOXES) {
+      box.replaceChildren();
+      box.hidden = !has;
+      if (!has) continue;
+      box.append(el("h2", { text: "Số văn bản theo" }));
+      for (const [name, values] of Object.entries(facets)) {
+        const entries = facetOrder(name, (values || []).map(v => ({ value: v.value, count: v.count })));
+        if (!entries.length) continue;
+        const list = el("ul");
+        for (const { value, count: n } of entries) {
+          const unknown = value === null || value === undefined || value === "";
+          const label = unknown ? UNKNOWN : String(value);
+          const filterName = name === "year" ? "year_from" : name;
+          const clickable = !unknown && activeFilters.some(f => f.name === filterName);
+          const body = [el("span", { class: "facet-value", text: label }), el("span", { class: "count", text: String(n) })];
+          list.append(el("li", {}, clickable
+            ? el("button", { type: "button", class: "facet-link", "data-facet": name, "data-value": label,
+                             title: `Chỉ xem ${n} văn bản: ${label}`, onclick: () => applyFacet(name, value) }, ...body)
+            : el("span", { class: "facet-link static", "data-facet": name, "data-value": label }, ...body)));
+        }
+        box.append(el("section", { class: "facet" }, el("h3", { text: FACET_LABELS[name] || name }), list));
       }
-      facetsBox.append(el("section", { class: "facet" }, el("h3", { text: FACET_LABELS[name] || name }), list));
     }
   }
 
-  function applyFacet(name, key) {
-    if (name === "year") {
-      for (const n of ["year_from", "year_to"]) { const i = document.getElementById("f-" + n); if (i) i.value = key; }
-    } else {
-      const i = document.getElementById("f-" + name);
-      if (i) i.value = key;
-    }
-    run();
+  function applyFacet(name, value) {
+    const filters = Object.assign({}, state().filters);
+    if (name === "year") { filters.year_from = Number(value); filters.year_to = Number(value); }
+    else filters[name] = value;
+    go({ filters, view: "results" });
   }
 
-  // --- results -------------------------------------------------------------------------
-  function metaChips(meta) {
-    if (!meta || typeof meta !== "object") return null;
-    const chips = el("div", { class: "chips" });
-    for (const name of ["province", "district", "doc_type", "date", "period"]) {
-      const v = metaValue(meta[name]);
-      if (v) chips.append(el("span", { class: "chip chip-" + name, title: META_LABELS[name] || name, text: v }));
-    }
-    return chips.childNodes.length ? chips : null;
-  }
-
-  function renderHit(hit, query) {
+  // --- a passage, a document card ---------------------------------------------------------
+  function snippet(hit) {
     const text = hit.text || "";
-    const spans = normalizeSpans(hit.highlights, text.length);
-    const [start, end] = bestWindow(text, spans);
-    const snippet = el("p", { class: "snippet" });
-    const pre = el("span", { class: "clip-pre" }), post = el("span", { class: "clip-post" });
-    appendHighlighted(pre, text, spans, 0, start);
-    appendHighlighted(post, text, spans, end, text.length);
-    snippet.append(start > 0 ? el("span", { class: "ellipsis", text: "… " }) : "", pre);
-    appendHighlighted(snippet, text, spans, start, end);
-    snippet.append(post, end < text.length ? el("span", { class: "ellipsis", text: " …" }) : "");
+    const spans = T.normalizeSpans(hit.highlights, text.length);
+    const [start, end] = T.bestWindow(text, spans);
+    const p = el("p", { class: "snippet" });
+    const pre = T.appendRich(el("span", { class: "clip-pre" }), text, spans, 0, start);
+    const post = T.appendRich(el("span", { class: "clip-post" }), text, spans, end, text.length);
+    p.append(start > 0 ? el("span", { class: "ellipsis", text: "… " }) : "", pre);
+    T.appendRich(p, text, spans, start, end);
+    p.append(post, end < text.length ? el("span", { class: "ellipsis", text: " …" }) : "");
     const clipped = start > 0 || end < text.length;
-    const toggle = clipped ? el("button", {
-      type: "button", class: "link-button", text: "Hiện toàn bộ đoạn trích",
-      onclick: ev => {
-        const open = snippet.classList.toggle("expanded");
-        ev.target.textContent = open ? "Thu gọn" : "Hiện toàn bộ đoạn trích";
-      } }) : null;
+    const more = clipped ? el("button", { type: "button", class: "link-button expand", text: "Cả đoạn",
+      onclick: ev => { const open = p.classList.toggle("expanded"); ev.target.textContent = open ? "Thu gọn" : "Cả đoạn"; } }) : null;
+    return [p, more];
+  }
+
+  function scoreDetails(hit) {
+    const parts = [`điểm ${Number(hit.score).toFixed(4)}`];
+    const names = { bm25: "BM25", dense: "ngữ nghĩa" };
+    for (const [k, v] of Object.entries(hit.scores || {})) if (v !== null && v !== undefined) parts.push(`${names[k] || k} ${Number(v).toFixed(3)}`);
+    return el("details", { class: "score" }, el("summary", { text: "Điểm" }), el("span", { text: parts.join(" · ") }));
+  }
+
+  function renderPassage(hit, query, options = {}) {
     const href = viewUrl(hit.doc_id, hit.paragraph, { passage: hit.passage_id, q: query });
-    return el("li", { class: "hit", "data-passage-id": hit.passage_id, "data-doc-id": hit.doc_id },
-      el("div", { class: "hit-head" },
-        el("span", { class: "rank", text: String(hit.rank) }),
-        el("a", { class: "hit-title", href, text: hit.title || hit.doc_id })),
-      el("div", { class: "citation" }, el("span", { class: "cite-label", text: "Trích dẫn: " }),
-        el("cite", { text: hit.citation })),
-      metaChips(hit.metadata),
-      snippet,
-      el("div", { class: "hit-foot" },
-        el("a", { class: "view-link", href, text: "Xem đoạn " + hit.paragraph + " trong văn bản →" }),
-        toggle,
-        el("span", { class: "score", title: "điểm xếp hạng", text: "điểm " + Number(hit.score).toFixed(4) })));
+    const [text, more] = snippet(hit);
+    const item = el("li", { class: "passage", "data-passage-id": hit.passage_id, "data-doc-id": hit.doc_id,
+                            "data-paragraph": String(hit.paragraph) });
+    if (options.withDocument) {
+      item.append(el("a", { class: "passage-doc", href: viewUrl(hit.doc_id, null), text: T.plainText(hit.title) }),
+                  el("div", { class: "doc-sub", text: T.docSubtitle(hit.metadata) }));
+    }
+    item.append(el("a", { class: "where view-link", href, text: T.passageWhere(hit) }), text);
+    const actions = el("div", { class: "actions" }, more);
+    if (hit.citation_vi) {
+      actions.append(el("button", { type: "button", class: "link-button copy-cite", "data-citation": hit.citation_vi,
+        title: hit.citation_vi, text: "Sao chép trích dẫn",
+        onclick: async ev => {
+          const ok = await T.copyText(hit.citation_vi);
+          ev.target.textContent = ok ? "Đã sao chép" : "Không sao chép được";
+          setTimeout(() => { ev.target.textContent = "Sao chép trích dẫn"; }, 2500);
+        } }));
+    }
+    if (feats.precedents && options.precedents !== false) {
+      const box = el("div", { class: "precedents", hidden: true });
+      actions.append(el("button", { type: "button", class: "link-button find-precedents", text: "Tìm tiền lệ ở tỉnh khác",
+                                    onclick: ev => togglePrecedents(hit, box, ev.target) }));
+      item.append(actions, box);
+    } else {
+      item.append(actions);
+    }
+    if (options.score !== false) actions.append(scoreDetails(hit));
+    return item;
   }
 
-  function renderResults(response, query) {
-    resultsBox.replaceChildren();
-    const results = response.results || [];
-    for (const hit of results) resultsBox.append(renderHit(hit, query));
-    renderFacets(response.facets);
-    return results.length;
+  function renderDocument(doc, query) {
+    const first = doc.passages[0] || {};
+    const card = el("li", { class: "doc", "data-doc-id": doc.doc_id });
+    const title = T.plainText(doc.title);
+    card.append(el("h3", { class: "doc-title" },
+                   el("a", { href: viewUrl(doc.doc_id, first.paragraph, { passage: first.passage_id, q: query }),
+                             title, text: title })),
+                el("div", { class: "doc-sub", text: T.docSubtitle(doc.metadata) }));
+    const list = el("ul", { class: "passages" });
+    for (const hit of doc.passages) list.append(renderPassage(hit, query));
+    card.append(list);
+    const rest = doc.matched - doc.passages.reduce((n, p) => n + (p.passage_ids || [p.passage_id]).length, 0);
+    if (rest > 0) card.append(el("a", { class: "doc-more", href: viewUrl(doc.doc_id, null, { q: query }),
+                                        text: `và ${rest} đoạn khác trong văn bản này →` }));
+    return card;
   }
 
-  // --- answer --------------------------------------------------------------------------
-  function confidenceText(c) {
-    if (c === null || c === undefined) return "";
-    if (typeof c === "number") return (c <= 1 ? Math.round(c * 100) : Math.round(c)) + "%";
-    return CONFIDENCE[c] || String(c);
-  }
-  function confidenceClass(c) {
-    if (typeof c === "number") c = c >= 0.7 ? "high" : c >= 0.4 ? "medium" : "low";
-    return "conf-" + (CONFIDENCE[c] ? c : "low");
+  // --- precedents ----------------------------------------------------------------------------------
+  async function togglePrecedents(hit, box, button) {
+    if (!box.hidden) { box.hidden = true; button.textContent = "Tìm tiền lệ ở tỉnh khác"; return; }
+    box.hidden = false;
+    button.textContent = "Ẩn tiền lệ";
+    if (box.dataset.loaded) return;
+    box.replaceChildren(el("p", { class: "muted", text: "Đang tìm đoạn văn tương tự ở tỉnh khác…" }));
+    try {
+      const body = await api("/precedents?" + new URLSearchParams({ passage_id: hit.passage_id, k: "5" }));
+      box.dataset.loaded = "1";
+      const where = body.province ? `ngoài ${body.province}` : "ở nơi khác";
+      box.replaceChildren(el("h4", { text: body.results.length
+        ? `Đoạn văn tương tự ${where}` : `Không tìm thấy đoạn văn tương tự ${where}.` }));
+      const list = el("ul", { class: "passages" });
+      for (const p of body.results) list.append(renderPassage(p, "", { withDocument: true, precedents: false, score: true }));
+      box.append(list);
+    } catch (err) {
+      box.replaceChildren(el("p", { class: "error", text: describeError(err) }));
+    }
   }
 
-  function quoteWithAnswer(sentence, answer) {
-    const q = el("blockquote", { class: "evidence-quote" });
-    const i = answer ? sentence.indexOf(answer) : -1;
-    if (i < 0) { q.textContent = sentence; return q; }
-    q.append(sentence.slice(0, i), el("mark", { class: "answer-mark", text: answer }), sentence.slice(i + answer.length));
-    return q;
+  // --- answer ---------------------------------------------------------------------------------------
+  function isQuestion(body) {
+    return body && body.answer_type && body.answer_type !== "passage";
+  }
+
+  function placeAsked(body) {
+    const a = body.analysis || {};
+    return a.district || a.province || null;
   }
 
   function renderAnswer(body, query) {
     answerBox.replaceChildren();
+    answerBox.className = "answer";
+    notes.hidden = true;
+    if (!isQuestion(body)) { answerBox.hidden = true; return; }  // keywords: results only
     answerBox.hidden = false;
-    answerBox.classList.remove("loading");
-    const head = el("div", { class: "answer-head" }, el("h2", { text: "Câu trả lời" }));
-    const conf = confidenceText(body.confidence);
-    if (conf) head.append(el("span", { class: "confidence " + confidenceClass(body.confidence), text: "Độ tin cậy: " + conf }));
-    answerBox.append(head);
-    if (body.answer) {
-      answerBox.append(el("p", { class: "answer-text", text: body.answer }));
-    } else {
-      const why = body.reason || body.explanation || body.why || body.message || body.note || "";
-      answerBox.append(el("p", { class: "answer-none", text: "Chưa tìm thấy câu trả lời có căn cứ trong kho văn bản." }));
-      if (why) answerBox.append(el("p", { class: "answer-why", text: typeof why === "string" ? why : JSON.stringify(why) }));
-    }
-    const evidence = body.evidence || [];
-    if (body.answer && evidence.length) {
-      const list = el("ul", { class: "evidence" });
-      for (const ev of evidence) {
-        const href = viewUrl(ev.doc_id, ev.paragraph, { passage: ev.passage_id, hl: body.answer });
-        list.append(el("li", {},
-          quoteWithAnswer(ev.sentence || "", body.answer),
-          el("div", { class: "citation" }, el("span", { class: "cite-label", text: "Nguồn: " }),
-            el("a", { href, class: "evidence-link" }, el("cite", { text: ev.citation || ev.title })))));
+    const confident = body.answer && Number(body.confidence) >= ANSWER_MIN_CONFIDENCE;
+    if (!confident) {
+      answerBox.classList.add("refusal");
+      const reason = body.answer ? "Chưa đủ căn cứ để trả lời chắc chắn; hãy đọc các đoạn văn dưới đây."
+                                 : T.vietnameseOnly(body.reason) || "Không tìm thấy câu trả lời có căn cứ.";
+      answerBox.append(el("p", { class: "refusal-text" }, el("strong", { text: "Không có câu trả lời. " }), reason));
+      const place = placeAsked(body);
+      if (!body.answer && place && /không có tài liệu/i.test(body.reason || "")) {
+        notes.hidden = false;
+        notes.textContent = `Các văn bản dưới đây thuộc địa phương khác, không phải ${place}.`;
+      } else if (!body.answer && /giai đoạn/i.test(body.reason || "")) {
+        notes.hidden = false;
+        notes.textContent = "Các văn bản dưới đây thuộc giai đoạn khác với giai đoạn được hỏi.";
       }
-      answerBox.append(list);
+      return;
     }
+    const answer = T.plainText(body.answer);
+    const line = el("p", { class: "answer-line" }, el("span", { class: "answer-text", text: answer }));
+    const list = el("ol", { class: "evidence" });
+    (body.evidence || []).forEach((ev, i) => {
+      const n = i + 1, href = viewUrl(ev.doc_id, ev.paragraph, { passage: ev.passage_id, hl: answer });
+      line.append(" ", el("a", { class: "cite-ref", href, title: ev.citation, text: `[${n}]` }));
+      const quote = el("blockquote", { class: "evidence-quote" });
+      T.appendRich(quote, ev.sentence || "", [], 0, (ev.sentence || "").length, answer);
+      list.append(el("li", { id: "ev-" + n }, el("span", { class: "ev-n", text: `[${n}]` }), quote,
+        el("a", { class: "evidence-link", href }, el("cite", { text: ev.citation || ev.title }))));
+    });
+    answerBox.append(line, list,
+      el("p", { class: "confidence", text: `Độ tin cậy ${Math.round(Number(body.confidence) * 100)}% · trích nguyên văn từ văn bản nguồn` }));
   }
 
-  async function ask(query, filters, seq) {
-    answerBox.hidden = false;
-    answerBox.classList.add("loading");
-    answerBox.replaceChildren(el("p", { class: "answer-pending", text: "Đang tìm câu trả lời…" }));
-    const body = { question: query };
-    if (feats.askFields.includes("k")) body.k = 5;
-    for (const [k, v] of Object.entries(filters)) if (feats.askFields.includes(k)) body[k] = v;
+  async function ask(s, mySeq) {
+    answerBox.dataset.state = "pending";
+    if (!feats.ask) { answerBox.dataset.state = "done"; return; }
+    const body = { question: s.q };
+    if (feats.askFields.includes("k")) body.k = 3;
+    for (const [k, v] of Object.entries(s.filters)) if (feats.askFields.includes(k)) body[k] = v;
     try {
       const answer = await api("/ask", { method: "POST", body });
-      if (seq === searchSeq) renderAnswer(answer, query);
+      if (mySeq === seq) renderAnswer(answer, s.q);
     } catch (err) {
-      if (seq !== searchSeq) return;
-      if (err instanceof Tracuu.ApiError && (err.status === 404 || err.status === 405)) { feats.ask = false; }
-      answerBox.hidden = true;
-    }
-  }
-
-  // --- search --------------------------------------------------------------------------
-  function currentMode() { return (form.querySelector("input[name=mode]:checked") || {}).value || "hybrid"; }
-
-  function setStatus(text, kind = "") {
-    statusBox.textContent = text;
-    statusBox.className = "status " + kind;
-  }
-
-  async function run(push = true) {
-    const query = input.value.trim();
-    if (!query) return;
-    const seq = ++searchSeq;
-    const mode = currentMode();
-    const filters = filterValues();
-    const params = new URLSearchParams({ q: query, k: String(K), mode });
-    for (const [k, v] of Object.entries(filters)) params.set(k, String(v));
-    if (push) {
-      const pageParams = new URLSearchParams(params); pageParams.delete("k");
-      history.pushState(null, "", "/?" + pageParams.toString());
-    }
-    document.title = query + " — Tra cứu văn bản";
-    setStatus("Đang tìm…", "busy");
-    document.body.classList.add("searching");
-    if (feats.ask) ask(query, filters, seq); else answerBox.hidden = true;
-    try {
-      const response = await api("/search?" + params.toString());
-      if (seq !== searchSeq) return;
-      const n = renderResults(response, query);
-      setStatus(n ? `${n} đoạn văn phù hợp (${Math.round(response.took_ms)} ms)` :
-        "Không tìm thấy đoạn văn nào phù hợp. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.", n ? "" : "empty");
-    } catch (err) {
-      if (seq !== searchSeq) return;
-      resultsBox.replaceChildren();
-      answerBox.hidden = true;
-      setStatus(describeError(err), "error");
-      if (err instanceof Tracuu.ApiError && err.status === 401) { keyBox.open = true; keyInput.focus(); }
+      if (mySeq === seq) answerBox.hidden = true;
     } finally {
-      if (seq === searchSeq) document.body.classList.remove("searching");
+      if (mySeq === seq) answerBox.dataset.state = "done";
     }
   }
 
-  form.addEventListener("submit", ev => { ev.preventDefault(); run(); });
-  for (const radio of form.querySelectorAll("input[name=mode]")) radio.addEventListener("change", () => { if (input.value.trim()) run(); });
-
-  function fromUrl() {
-    const params = new URLSearchParams(location.search);
-    input.value = params.get("q") || "";
-    const mode = params.get("mode");
-    const radio = mode && form.querySelector(`input[name=mode][value="${CSS.escape(mode)}"]`);
-    if (radio) radio.checked = true;
-    for (const f of activeFilters) { const v = params.get(f.name); $("#f-" + f.name).value = v || ""; }
-    if (input.value.trim()) run(false);
+  // --- the table of figures (GET /facts), when a question asks to compare places ----------------------
+  const COMPARE_QUESTION = /\b(so sanh|giua cac (tinh|dia phuong|huyen)|cac tinh|theo tinh|by province|compare|across provinces|each province)\b/;
+  async function facts(s, mySeq) {
+    factsBox.hidden = true;
+    factsBox.replaceChildren();
+    if (!feats.facts || !COMPARE_QUESTION.test(fold(s.q))) return;
+    const params = new URLSearchParams();
+    const name = (feats.factsParams || []).find(p => ["indicator", "q", "query"].includes(p)) || "indicator";
+    params.set(name, s.q);
+    for (const [k, v] of Object.entries(s.filters)) if ((feats.factsParams || []).includes(k)) params.set(k, v);
+    try {
+      const table = await api("/facts?" + params.toString());
+      if (mySeq === seq) renderFacts(table);
+    } catch (err) { /* no table: the results still answer */ }
   }
-  window.addEventListener("popstate", fromUrl);
 
-  features().then(f => { feats = f; buildFilters(); document.body.dataset.ready = "1"; fromUrl(); });
+  function renderFacts(table) {
+    const rows = table.rows || table.provinces || [];
+    const columns = table.columns || table.years || [];
+    if (!rows.length || !columns.length) return;
+    const cellOf = (row, col) => {
+      const cells = table.cells || {};
+      if (Array.isArray(cells)) return cells.find(c => String(c.row ?? c.province) === String(row) && String(c.column ?? c.year) === String(col));
+      return (cells[row] || {})[col];
+    };
+    const head = el("tr", {}, el("th", { text: table.row_label || "Tỉnh/thành" }), ...columns.map(c => el("th", { text: String(c) })));
+    const body = rows.map(r => el("tr", {}, el("th", { text: String(r) }), ...columns.map(c => {
+      const cell = cellOf(r, c);
+      if (!cell) return el("td", { class: "empty", text: "—" });
+      const href = cell.doc_id ? viewUrl(cell.doc_id, cell.paragraph, { passage: cell.passage_id, hl: cell.raw || cell.value }) : null;
+      return el("td", {}, href ? el("a", { href, title: cell.citation || "", text: String(cell.raw ?? cell.value) })
+                               : String(cell.raw ?? cell.value));
+    })));
+    factsBox.append(el("h2", { text: table.indicator ? `Bảng số liệu: ${table.indicator}` : "Bảng số liệu theo tỉnh và năm" }),
+                    el("div", { class: "table-scroll" }, el("table", {}, el("thead", {}, head), el("tbody", {}, ...body))),
+                    el("p", { class: "muted", text: "Mỗi ô dẫn đến câu văn chứa số liệu." }));
+    factsBox.hidden = false;
+  }
+
+  // --- the views ------------------------------------------------------------------------------------
+  async function searchView(s, mySeq) {
+    const params = new URLSearchParams({ q: s.q, k: String(shown), per_document: String(PER_DOCUMENT) });
+    if (s.mode !== "hybrid") params.set("mode", s.mode);
+    for (const [k, v] of Object.entries(s.filters)) params.set(k, String(v));
+    const response = await api("/search/documents?" + params.toString());
+    if (mySeq !== seq) return;
+    resultsBox.replaceChildren(...response.documents.map(d => renderDocument(d, s.q)));
+    renderFacets(response.facets);
+    const total = response.total_documents, passages = response.documents.reduce((n, d) => n + d.matched, 0);
+    moreButton.hidden = total <= response.documents.length;
+    if (!total) setStatus("Không tìm thấy văn bản nào phù hợp. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.", "empty");
+    else setStatus(`${count(total, "văn bản")} phù hợp` +
+                   (response.documents.length < total ? `, hiện ${response.documents.length}` : "") +
+                   ` · ${Math.round(response.took_ms)} ms`);
+    statusBox.dataset.total = String(total);
+    statusBox.dataset.passages = String(passages);
+  }
+
+  async function compareView(s, mySeq) {
+    const box = views.compare;
+    const body = { query: s.q, group_by: s.by, k_per_group: 2, mode: s.mode };
+    for (const [k, v] of Object.entries(s.filters)) if ((feats.compareFields || []).includes(k)) body[k] = v;
+    const response = await api("/compare", { method: "POST", body });
+    if (mySeq !== seq) return;
+    box.replaceChildren();
+    const grid = el("div", { class: "compare-grid" });
+    for (const group of response.groups) {
+      const unknown = group.key === null || group.key === undefined;
+      const label = unknown ? UNKNOWN : String(group.key);
+      const head = el("h3", { class: "group-key" },
+        unknown || s.by === "doc_type" ? label
+          : el("a", { href: "#", text: label, title: "Chỉ xem kết quả của " + label,
+                      onclick: ev => { ev.preventDefault(); applyFacet(s.by, group.key); } }));
+      const list = el("ul", { class: "passages" });
+      let previous = null;  // a document's title once, above its passages
+      for (const hit of group.results) {
+        list.append(renderPassage(hit, s.q, { withDocument: hit.doc_id !== previous }));
+        previous = hit.doc_id;
+      }
+      grid.append(el("section", { class: "group", "data-key": label }, head,
+                     el("div", { class: "muted", text: count(group.count, "đoạn văn phù hợp") }), list));
+    }
+    box.append(grid);
+    setStatus(`So sánh theo ${GROUP_LABELS[s.by] || s.by}: ${count(response.groups.length, "nhóm")} · ${Math.round(response.took_ms)} ms`);
+  }
+
+  async function directivesView() {
+    const box = views.directives;
+    const listing = await api("/directives");
+    box.replaceChildren(el("h2", { text: "Văn bản chỉ đạo được dẫn chiếu" }),
+      el("p", { class: "muted", text: "Các kết luận, chỉ thị, nghị quyết… mà văn bản trong kho thực hiện hoặc nhắc đến." }));
+    const table = el("table", { class: "directive-table" },
+      el("thead", {}, el("tr", {}, ...["Văn bản", "Loại", "Ngày", "Số văn bản dẫn chiếu", "Lần nhắc"].map(t => el("th", { text: t })))));
+    const tbody = el("tbody");
+    for (const d of listing) {
+      tbody.append(el("tr", {}, el("td", {}, el("a", { href: T.directiveUrl(d.id), text: d.id })),
+        el("td", { text: d.type || "" }), el("td", { text: d.date ? T.dateVi(d.date) : "" }),
+        el("td", { class: "num", text: String(d.documents) }), el("td", { class: "num", text: String(d.mentions) })));
+    }
+    table.append(tbody);
+    box.append(el("div", { class: "table-scroll" }, table));
+    setStatus(`${count(listing.length, "văn bản chỉ đạo")} được dẫn chiếu`);
+  }
+
+  async function directiveView(id) {
+    const box = views.directives;
+    const found = await api("/directives/" + encodeURIComponent(id));
+    const kind = found.type ? found.type.charAt(0).toUpperCase() + found.type.slice(1) : "Văn bản";
+    box.replaceChildren(el("p", {}, el("a", { href: "/?view=directives", text: "← Tất cả văn bản chỉ đạo" })),
+      el("h2", { class: "directive-title", text: `${kind} ${found.id}` }),
+      el("p", { class: "doc-sub", text: [found.issuer, found.date ? "ngày " + T.dateVi(found.date) : ""].filter(Boolean).join(" · ") }),
+      el("p", { text: `${count(found.documents.length, "văn bản")} thực hiện hoặc dẫn chiếu ${found.id}:` }));
+    const list = el("ol", { class: "results" });
+    for (const doc of found.documents) {
+      const card = el("li", { class: "doc", "data-doc-id": doc.doc_id },
+        el("h3", { class: "doc-title" }, el("a", { href: viewUrl(doc.doc_id, null), text: T.plainText(doc.title) })),
+        el("div", { class: "doc-sub", text: [T.docSubtitle(doc.metadata), count(doc.mentions, "lần nhắc đến")].filter(Boolean).join(" · ") }));
+      const passages = el("ul", { class: "passages" });
+      doc.passages.forEach((hit, i) => { const item = renderPassage(hit, found.id, { score: false }); if (i >= 3) item.classList.add("extra"); passages.append(item); });
+      card.append(passages);
+      if (doc.passages.length > 3) {
+        card.append(el("button", { type: "button", class: "link-button", text: `Xem cả ${doc.passages.length} đoạn`,
+          onclick: ev => { card.classList.add("show-all"); ev.target.remove(); } }));
+      }
+      list.append(card);
+    }
+    box.append(list);
+    setStatus(`${found.id}: ${count(found.documents.length, "văn bản")} thực hiện`);
+  }
+
+  function clearResults() {
+    resultsBox.replaceChildren();
+    answerBox.hidden = true;
+    notes.hidden = true;
+    factsBox.hidden = true;
+    moreButton.hidden = true;
+    renderFacets(null);
+  }
+
+  async function run() {
+    const s = state();
+    const mySeq = ++seq;
+    input.value = s.q;
+    const radio = form.querySelector(`input[name=mode][value="${CSS.escape(s.mode)}"]`);
+    if (radio) radio.checked = true;
+    showFilters(s.filters);
+    for (const a of document.querySelectorAll(".site-nav a")) {
+      a.classList.toggle("active", a.dataset.nav === ((s.directive || s.view === "directives") ? "directives" : "search"));
+    }
+    try {
+      if (s.directive || s.view === "directives") {
+        clearResults();
+        tabs.hidden = true;
+        showView("directives");
+        document.title = (s.directive || "Văn bản chỉ đạo") + " — Tra cứu văn bản";
+        busy(true);
+        await (s.directive ? directiveView(s.directive) : directivesView());
+        return;
+      }
+      if (!s.q) { clearResults(); tabs.hidden = true; showView("results"); setStatus(""); return; }
+      document.title = s.q + " — Tra cứu văn bản";
+      tabs.hidden = !feats.compare;
+      busy(true);
+      setStatus("Đang tìm…", "busy");
+      if (s.view === "compare") {
+        answerBox.hidden = true; factsBox.hidden = true; renderFacets(null);
+        showView("compare");
+        await compareView(s, mySeq);
+      } else {
+        showView("results");
+        ask(s, mySeq);
+        facts(s, mySeq);
+        await searchView(s, mySeq);
+      }
+    } catch (err) {
+      if (mySeq !== seq) return;
+      clearResults();
+      setStatus(describeError(err), "error");
+      if (err instanceof T.ApiError && err.status === 401) { keyBox.open = true; keyInput.focus(); }
+    } finally {
+      if (mySeq === seq) { busy(false); document.body.dataset.state = "done"; }
+    }
+  }
+
+  form.addEventListener("submit", ev => {
+    ev.preventDefault();
+    if (!input.value.trim()) return;
+    if (window.matchMedia("(max-width: 760px)").matches) setPanel(false);
+    go({ q: input.value.trim(), view: state().view === "compare" ? "compare" : "results", directive: null,
+         filters: Object.assign(state().filters, formFilters()) });
+  });
+  for (const radio of form.querySelectorAll("input[name=mode]")) {
+    radio.addEventListener("change", () => { if (state().q) go({ mode: radio.value }); });
+  }
+  for (const a of tabs.querySelectorAll("a")) {
+    a.addEventListener("click", ev => { ev.preventDefault(); go({ view: a.dataset.view, by: a.dataset.by || state().by }); });
+  }
+  moreButton.addEventListener("click", () => { shown += PAGE; run(); });
+  window.addEventListener("popstate", () => { shown = PAGE; run(); });
+
+  T.features().then(f => {
+    feats = f;
+    buildFilters();
+    document.body.dataset.ready = "1";
+    run();
+  });
 })();

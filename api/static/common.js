@@ -20,6 +20,15 @@ const Tracuu = (() => {
     }
   }
 
+  /* The message of an error body: problem details (title/detail) or FastAPI's {detail}. */
+  function errorDetail(body) {
+    if (!body || typeof body !== "object") return "";
+    const d = body.detail;
+    if (typeof d === "string" && d) return d;
+    if (Array.isArray(d)) return d.map(e => (e && e.msg) ? ((e.loc || []).slice(1).join(".") + ": " + e.msg) : String(e)).join("; ");
+    return body.title || (d ? JSON.stringify(d) : "");
+  }
+
   async function api(path, options = {}) {
     const headers = Object.assign({ "Accept": "application/json" }, options.headers || {});
     const key = getKey();
@@ -31,10 +40,7 @@ const Tracuu = (() => {
     const response = await fetch(path, Object.assign({}, options, { headers }));
     if (!response.ok) {
       let detail = "";
-      try {
-        const body = await response.json();
-        detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
-      } catch (e) { /* not JSON */ }
+      try { detail = errorDetail(await response.json()); } catch (e) { /* not JSON */ }
       throw new ApiError(response.status, detail, response.headers.get("Retry-After"));
     }
     return response.json();
@@ -57,22 +63,28 @@ const Tracuu = (() => {
       featuresPromise = fetch("/openapi.json").then(r => r.ok ? r.json() : {}).catch(() => ({})).then(spec => {
         const paths = spec.paths || {};
         const schemas = (spec.components || {}).schemas || {};
-        const searchGet = (paths["/search"] || {}).get || {};
-        const params = (searchGet.parameters || []).map(p => p.name);
-        const askPost = (paths["/ask"] || {}).post;
-        let askFields = [];
-        if (askPost) {
+        const bodyFields = op => {
           try {
-            const content = askPost.requestBody.content["application/json"].schema;
+            const content = op.requestBody.content["application/json"].schema;
             const ref = content.$ref ? schemas[content.$ref.split("/").pop()] : content;
-            askFields = Object.keys((ref && ref.properties) || {});
-          } catch (e) { askFields = ["question", "k"]; }
-        }
+            return Object.keys((ref && ref.properties) || {});
+          } catch (e) { return []; }
+        };
+        const params = op => ((op || {}).parameters || []).map(p => p.name);
+        const askPost = (paths["/ask"] || {}).post;
+        const comparePost = (paths["/compare"] || {}).post;
         return {
           ask: !!askPost,
-          askFields,
-          searchParams: params,
+          askFields: askPost ? bodyFields(askPost) : [],
+          compare: !!comparePost,
+          compareFields: comparePost ? bodyFields(comparePost) : [],
+          searchParams: params((paths["/search"] || {}).get),
+          documentSearch: !!(paths["/search/documents"] || {}).get,
           documentsList: !!((paths["/documents"] || {}).get),
+          directives: !!((paths["/directives"] || {}).get),
+          precedents: !!((paths["/precedents"] || {}).get),
+          facts: !!((paths["/facts"] || {}).get),
+          factsParams: params((paths["/facts"] || {}).get),
         };
       });
     }
@@ -94,25 +106,61 @@ const Tracuu = (() => {
     return merged;
   }
 
-  /* Append text[from:to] to `parent`, wrapping highlighted spans in <mark>. */
-  function appendHighlighted(parent, text, spans, from = 0, to = text.length) {
-    let pos = from;
-    for (const [s, e] of spans) {
-      if (e <= from || s >= to) continue;
-      const a = Math.max(s, from), b = Math.min(e, to);
-      if (a > pos) parent.appendChild(document.createTextNode(text.slice(pos, a)));
-      const mark = document.createElement("mark");
-      mark.textContent = text.slice(a, b);
-      parent.appendChild(mark);
-      pos = b;
+  /* Markdown emphasis some sources carry ("**KT.GIÁM ĐỐC**", "(*có 04 vụ*)"): the marker
+     characters to hide and the ranges to show bold or italic, as offsets into the text. */
+  const EMPHASIS = /\*\*(?=\S)([\s\S]+?)(?<=\S)\*\*|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])/gu;
+  function emphasis(text) {
+    const hidden = new Set(), styles = [];
+    for (const m of text.matchAll(EMPHASIS)) {
+      const w = m[1] !== undefined ? 2 : 1, a = m.index, b = m.index + m[0].length;
+      for (let i = 0; i < w; i++) { hidden.add(a + i); hidden.add(b - 1 - i); }
+      styles.push([a + w, b - w, w === 2 ? "strong" : "em"]);
     }
-    if (pos < to) parent.appendChild(document.createTextNode(text.slice(pos, to)));
+    return { hidden, styles };
+  }
+
+  function plainText(text) {
+    if (!text) return "";
+    const { hidden } = emphasis(text);
+    if (!hidden.size) return text;
+    let out = "";
+    for (let i = 0; i < text.length; i++) if (!hidden.has(i)) out += text[i];
+    return out;
+  }
+
+  /* Append text[from:to] to `parent`: highlighted spans in <mark>, markdown emphasis as
+     <strong>/<em> with its asterisks dropped, `answer` (a phrase) in <mark class=answer-mark>. */
+  function appendRich(parent, text, spans, from = 0, to = text.length, answer = null) {
+    const { hidden, styles } = emphasis(text);
+    const marks = normalizeSpans(spans, text.length);
+    const answers = [];
+    if (answer) {
+      let i = text.indexOf(answer);
+      while (i >= 0) { answers.push([i, i + answer.length]); i = text.indexOf(answer, i + answer.length); }
+    }
+    const cuts = new Set([from, to]);
+    for (const list of [marks, answers, styles]) for (const [a, b] of list) { cuts.add(a); cuts.add(b); }
+    const points = [...cuts].filter(p => p >= from && p <= to).sort((a, b) => a - b);
+    const inside = (list, a) => list.find(([s, e]) => s <= a && a < e);
+    for (let i = 0; i + 1 < points.length; i++) {
+      const a = points[i], b = points[i + 1];
+      let piece = "";
+      for (let j = a; j < b; j++) if (!hidden.has(j)) piece += text[j];
+      if (!piece) continue;
+      let node = document.createTextNode(piece);
+      const style = inside(styles, a);
+      if (style) { const s = document.createElement(style[2]); s.append(node); node = s; }
+      if (inside(answers, a)) { const m = document.createElement("mark"); m.className = "answer-mark"; m.append(node); node = m; }
+      else if (inside(marks, a)) { const m = document.createElement("mark"); m.append(node); node = m; }
+      parent.append(node);
+    }
     return parent;
   }
 
   /* The window of about `width` characters holding the most highlighted characters. */
-  function bestWindow(text, spans, width = 480) {
-    if (text.length <= width + 80 || !spans.length) return [0, Math.min(text.length, text.length <= width + 80 ? text.length : width)];
+  function bestWindow(text, spans, width = 360) {
+    if (text.length <= width + 80) return [0, text.length];
+    if (!spans.length) return [0, width];
     let best = [0, width], bestScore = -1;
     for (const [s] of spans) {
       const start = Math.max(0, Math.min(s - 80, text.length - width));
@@ -121,8 +169,7 @@ const Tracuu = (() => {
       for (const [a, b] of spans) if (a >= start && b <= end) score += (b - a);
       if (score > bestScore) { bestScore = score; best = [start, end]; }
     }
-    // widen to word boundaries
-    let [start, end] = best;
+    let [start, end] = best;  // widen to word boundaries
     if (start > 0) { const sp = text.indexOf(" ", start); if (sp > 0 && sp - start < 30) start = sp + 1; }
     if (end < text.length) { const sp = text.lastIndexOf(" ", end); if (sp > start && end - sp < 30) end = sp; }
     return [start, end];
@@ -137,7 +184,7 @@ const Tracuu = (() => {
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children) if (c !== null && c !== undefined) node.append(c);
+    for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
     return node;
   }
 
@@ -149,32 +196,87 @@ const Tracuu = (() => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
     const qs = params.toString();
-    return "/view/" + docPath(docId) + (qs ? "?" + qs : "") + "#p" + paragraph;
+    return "/view/" + docPath(docId) + (qs ? "?" + qs : "") + (paragraph ? "#p" + paragraph : "");
   }
 
-  const META_LABELS = {
-    province: "Tỉnh/thành", district: "Huyện/thị", issuer: "Cơ quan ban hành", doc_type: "Loại văn bản",
-    number: "Số hiệu", date: "Ngày", period: "Giai đoạn", signer: "Người ký", year: "Năm", references: "Văn bản dẫn chiếu",
-  };
+  function directiveUrl(id) { return "/?directive=" + encodeURIComponent(id); }
 
-  function metaValue(value) {
+  const META_LABELS = {
+    issuer: "Cơ quan ban hành", number: "Số hiệu", date: "Ngày", signer: "Người ký", period: "Giai đoạn",
+    doc_type: "Loại văn bản", province: "Tỉnh/thành", district: "Huyện/thị", references: "Văn bản dẫn chiếu",
+  };
+  const DOC_TYPES = { "tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
+                      "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
+                      "quy chế": "Quy chế", "luật": "Luật" };
+
+  function dateVi(date) {  // "2020-07-14" → "14/07/2020", "2020-07" → "07/2020"
+    return date ? String(date).split("-").reverse().join("/") : "";
+  }
+
+  function periodVi(period) {
+    if (!period || typeof period !== "object") return "";
+    const a = period.from, b = period.to;
+    return a === b || b === undefined || b === null ? String(a) : a + "–" + b;
+  }
+
+  function metaValue(value, name) {
     if (value === null || value === undefined || value === "") return "";
-    if (Array.isArray(value)) {
-      if (value.length === 2 && value.every(v => typeof v === "number" || /^\d{4}$/.test(String(v)))) {
-        return value[0] === value[1] ? String(value[0]) : value[0] + "–" + value[1];
-      }
-      return value.map(v => (v && typeof v === "object") ? (v.id || v.name || v.text || JSON.stringify(v)) : String(v)).join(", ");
-    }
-    if (typeof value === "object") {
-      if ("first" in value || "start" in value || "from" in value) {
-        const a = value.first ?? value.start ?? value.from, b = value.last ?? value.end ?? value.to;
-        return a === b || b === undefined || b === null ? String(a) : a + "–" + b;
-      }
-      return value.name || value.id || value.text || "";
-    }
+    if (name === "date") return dateVi(value);
+    if (name === "period") return periodVi(value);
+    if (name === "doc_type") return DOC_TYPES[String(value).toLowerCase()] || String(value);
+    if (name === "number" && String(value).startsWith("/")) return "…" + value;  // "Số: /BC-SNV": left blank
+    if (Array.isArray(value)) return value.map(v => (v && typeof v === "object") ? (v.id || v.name || "") : String(v)).join(", ");
+    if (typeof value === "object") return value.name || value.id || periodVi(value);
     return String(value);
   }
 
-  return { api, ApiError, describeError, features, getKey, setKey, normalizeSpans, appendHighlighted,
-           bestWindow, el, docPath, viewUrl, META_LABELS, metaValue };
+  /* "Báo cáo · Sở Nội vụ · Bắc Giang · 07/2020": what and whose a document is, one line. */
+  function docSubtitle(meta) {
+    meta = meta || {};
+    const place = [meta.district, meta.province].filter(Boolean).join(", ");
+    const when = meta.date ? dateVi(meta.date) : periodVi(meta.period);
+    return [metaValue(meta.doc_type, "doc_type"), meta.issuer, place, when].filter(Boolean).join(" · ");
+  }
+
+  /* "mục B. II. 4.2, đoạn 37": where in its document a passage is. */
+  function passageWhere(hit) {
+    const where = [];
+    const s = hit.section;
+    if (s) where.push(/^(Điều|Chương|Mục|Phần)/.test(s) ? s : "mục " + s);
+    const end = hit.paragraph_end;
+    where.push(end && end !== hit.paragraph ? `đoạn ${hit.paragraph}–${end}` : `đoạn ${hit.paragraph}`);
+    if (hit.page) where.push("trang " + hit.page);
+    return where.join(", ");
+  }
+
+  /* Server reasons come as "Vietnamese (English)": the page speaks Vietnamese. */
+  function vietnameseOnly(text) {
+    if (!text) return "";
+    let out = String(text).trim();
+    const m = /\s*\(([^()]*)\)\s*\.?\s*$/.exec(out);
+    if (m) {  // a trailing aside in (mostly unaccented, English) words is the translation
+      const letters = m[1].match(/\p{L}/gu) || [];
+      const ascii = letters.filter(c => c < "\u0080").length;
+      if (letters.length && ascii / letters.length > 0.9 && /^[a-z]/.test(m[1].trim())) out = out.slice(0, m.index);
+    }
+    return out.replace(/([^.!?…])$/, "$1.");
+  }
+
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
+    } catch (e) { /* fall back below */ }
+    const area = el("textarea", { class: "copy-buffer", readonly: true });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    area.remove();
+    return ok;
+  }
+
+  return { api, ApiError, describeError, features, getKey, setKey, normalizeSpans, appendRich, plainText,
+           bestWindow, el, docPath, viewUrl, directiveUrl, META_LABELS, metaValue, docSubtitle, passageWhere,
+           vietnameseOnly, copyText, dateVi, periodVi };
 })();

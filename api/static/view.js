@@ -1,51 +1,55 @@
 /* tracuu document page: /view/{doc_id}?passage=ID&q=…&hl=…#p{n} */
 "use strict";
 (() => {
-  const { api, describeError, el, docPath, META_LABELS, metaValue } = Tracuu;
+  const T = Tracuu;
+  const { api, describeError, el, docPath } = T;
   const $ = sel => document.querySelector(sel);
   const statusBox = $("#status");
   const docId = decodeURIComponent(location.pathname.replace(/^\/view\//, ""));
   const params = new URLSearchParams(location.search);
   const passageId = params.get("passage");
   const highlight = params.get("hl");
+  // who issued it, its number and date, who signed, the period it reports on, what it implements
+  const META_ORDER = ["doc_type", "issuer", "number", "date", "signer", "period", "province", "district", "references"];
 
   if (document.referrer && new URL(document.referrer).origin === location.origin && new URL(document.referrer).pathname === "/") {
     $("#back").href = document.referrer;
   }
-
-  $("#save-key").addEventListener("click", () => { Tracuu.setKey($("#api-key").value.trim()); location.reload(); });
+  $("#save-key").addEventListener("click", () => { T.setKey($("#api-key").value.trim()); location.reload(); });
 
   function targetParagraph() {
     const m = /^#p(\d+)$/.exec(location.hash);
     return m ? Number(m[1]) : null;
   }
 
-  function appendWithHighlight(node, text, phrase) {
-    if (!phrase) { node.append(text); return; }
-    let pos = 0, i;
-    while ((i = text.indexOf(phrase, pos)) >= 0) {
-      node.append(text.slice(pos, i), el("mark", { class: "answer-mark", text: phrase }));
-      pos = i + phrase.length;
+  function metadataBlock(meta) {
+    const dl = el("dl", { class: "meta-block", id: "metadata" });
+    for (const name of META_ORDER) {
+      const value = meta[name];
+      if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) continue;
+      let dd;
+      if (name === "references") {
+        dd = el("dd", { class: "refs" });
+        for (const ref of value) {
+          const id = typeof ref === "object" ? ref.id : ref;
+          dd.append(el("a", { href: T.directiveUrl(id), title: "Các văn bản thực hiện " + id, text: id }), " ");
+        }
+      } else {
+        dd = el("dd", { "data-field": name, text: T.metaValue(value, name) });
+      }
+      dl.append(el("dt", { text: T.META_LABELS[name] || name }), dd);
     }
-    node.append(text.slice(pos));
+    return dl.childNodes.length ? dl : null;
   }
 
   function render(doc) {
-    document.title = doc.title + " — Tra cứu văn bản";
-    const head = $("#doc-head");
-    const meta = el("div", { class: "doc-meta" }, el("div", { text: "Tệp nguồn: " + doc.source }));
-    const m = doc.metadata || {};
-    const dl = el("dl");
-    for (const [k, label] of Object.entries(META_LABELS)) {
-      const v = metaValue(m[k]);
-      if (v) dl.append(el("dt", { text: label }), el("dd", { text: v }));
-    }
-    if (dl.childNodes.length) meta.append(dl);
-    head.replaceChildren(el("h1", { text: doc.title }), meta);
-
+    const title = T.plainText(doc.title);
+    document.title = title + " — Tra cứu văn bản";
+    $("#doc-head").replaceChildren(el("h1", { text: title }), metadataBlock(doc.metadata || {}),
+                                   el("div", { class: "source-file", text: "Tệp nguồn: " + doc.source }));
     const passage = passageId ? (doc.passages || []).find(p => p.passage_id === passageId) : null;
     const target = targetParagraph();
-    let first = passage ? passage.paragraph : target, last = passage ? passage.paragraph_end : target;
+    const first = passage ? passage.paragraph : target, last = passage ? passage.paragraph_end : target;
     const article = $("#document");
     article.replaceChildren();
     for (const p of doc.paragraphs) {
@@ -53,7 +57,7 @@
       const text = el("div", { class: "ptext" });
       if (cited && p.n === first) text.append(el("span", { class: "cited-label", text: "Đoạn được trích dẫn" }), el("br"));
       if (p.section) text.append(el("span", { class: "psec", text: p.section }));
-      appendWithHighlight(text, p.text, cited ? highlight : null);
+      T.appendRich(text, p.text, [], 0, p.text.length, cited ? highlight : null);
       article.append(el("div", { id: "p" + p.n, class: "para kind-" + p.kind + (cited ? " cited" : "") + (p.n === target ? " target" : ""),
                                  "data-n": String(p.n) },
         el("a", { class: "pn", href: "#p" + p.n, title: "Liên kết đến đoạn " + p.n, text: "¶ " + p.n }), text));
@@ -62,13 +66,18 @@
     if (passage || target) {
       const note = $("#cited-note");
       note.hidden = false;
-      note.textContent = passage ? ("Trích dẫn: " + passage.citation) : ("Đoạn " + target);
+      note.replaceChildren(el("span", { text: passage ? "Trích dẫn: " + (passage.citation_vi || passage.citation) : "Đoạn " + target }));
+      const cite = passage && passage.citation_vi;
+      if (cite) {
+        note.append(el("button", { type: "button", class: "link-button copy-cite", "data-citation": cite, text: "Sao chép trích dẫn",
+          onclick: async ev => { ev.target.textContent = (await T.copyText(cite)) ? "Đã sao chép" : "Không sao chép được"; } }));
+      }
     }
     if (doc.footnotes && doc.footnotes.length) {
       const box = $("#footnotes");
       box.hidden = false;
       box.append(el("h2", { text: "Chú thích" }));
-      for (const f of doc.footnotes) box.append(el("p", { text: "[" + f.marker + "] " + f.text }));
+      for (const f of doc.footnotes) box.append(el("p", { text: "[" + f.marker + "] " + T.plainText(f.text) }));
     }
     statusBox.textContent = "";
     const anchor = target || first;
@@ -90,7 +99,7 @@
   api("/documents/" + docPath(docId)).then(render).catch(err => {
     statusBox.textContent = describeError(err);
     statusBox.className = "status error";
-    if (err instanceof Tracuu.ApiError && err.status === 401) { $("#key-box").hidden = false; $("#key-box").open = true; }
+    if (err instanceof T.ApiError && err.status === 401) { $("#key-box").hidden = false; $("#key-box").open = true; }
     document.body.dataset.ready = "error";
   });
 })();
