@@ -159,7 +159,10 @@ def format_answer(response: dict, style: Style) -> str:
             lines.append(f"  [{number}] {style(ev['citation'], DIM)}\n      “{sentence}”")
     if response["passages"]:
         lines.append(f"\n{plural(len(response['passages']), 'passage')}:")
-        lines += [f"{h['rank']:>3}. {h['citation']}" for h in response["passages"]]
+        cited: dict[str, list[int]] = {}  # pieces of one paragraph share a citation: say it once
+        for hit in response["passages"]:
+            cited.setdefault(hit["citation"], []).append(hit["rank"])
+        lines += [f"{', '.join(map(str, ranks)):>3}. {citation}" for citation, ranks in cited.items()]
     return "\n".join(lines)
 
 
