@@ -41,10 +41,17 @@ class Style:
 
 def strip_emphasis(text: str, spans: list[list[int]] | None = None) -> tuple[str, list[list[int]]]:
     """Drop markdown emphasis markers (**bold**, *italic*), moving the highlight offsets."""
-    removed: list[int] = []  # offsets of removed marker characters, ascending
+    removed: list[int] = []  # offsets of removed marker characters
     for m in EMPHASIS.finditer(text):
         width = 2 if m.group(1) is not None else 1
         removed += list(range(m.start(), m.start() + width)) + list(range(m.end() - width, m.end()))
+    # bold that spans two paragraphs ("**KT.GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC**"): each half alone
+    for edge in (re.match(r"\s*\*\*(?=\S)", text), re.search(r"(?<=\S)\*\*\s*$", text)):
+        if edge is not None:
+            start = edge.end() - 2 if edge.start() == 0 and text[edge.end() - 1] == "*" else edge.start()
+            if start not in removed:
+                removed += [start, start + 1]
+    removed.sort()
     if not removed:
         return text, [list(s) for s in spans or []]
     gone = set(removed)

@@ -270,6 +270,23 @@ def test_a_question_gets_its_answer_with_numbered_citations(browser, server, wid
     assert ANSWER in browser.find_element(By.CSS_SELECTOR, ".para.cited mark.answer-mark").text
 
 
+def test_quotes_and_documents_show_no_markdown(browser, server):
+    """The Bắc Giang report's signature block is written "**KT.GIÁM ĐỐC …**" in its source:
+    shown in bold, never with its asterisks — in the answer's quote, the results and the document."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    bac_giang = "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt"
+    document = httpx.get(f"{server}/documents/{bac_giang}", timeout=60).json()
+    signed = next(p["n"] for p in document["paragraphs"] if "**KT.GIÁM ĐỐC" in p["text"])
+    open_search(browser, server, "Ai ký báo cáo của Sở Nội vụ Bắc Giang? KT.GIÁM ĐỐC")
+    assert "*" not in browser.find_element(By.ID, "answer").text
+    assert "*" not in browser.find_element(By.ID, "results").text
+    open_page(browser, f"{server}/view/{bac_giang}#p{signed}")
+    assert "*" not in browser.find_element(By.ID, "document").text
+    assert "KT.GIÁM ĐỐC" in browser.find_element(By.CSS_SELECTOR, f"#p{signed} strong").text
+
+
 def test_a_refusal_says_why_and_labels_the_results(browser, server, width):
     from selenium.webdriver.common.by import By
 

@@ -124,3 +124,13 @@ def test_a_server_on_the_default_address_is_found(server, monkeypatch):
     assert client.find_server(probe_default=False) is None  # the command named its own index
     monkeypatch.setattr(client, "DEFAULT_URL", "http://127.0.0.1:9")  # nothing listens there
     assert client.find_server() is None
+
+
+def test_terminal_text_drops_markdown_and_keeps_highlights():
+    from api.terminal import Style, snippet, strip_emphasis
+
+    assert strip_emphasis("12 đơn/12 vụ (*có 04 vụ kỳ trước*).", [[3, 6]]) == ("12 đơn/12 vụ (có 04 vụ kỳ trước).", [[3, 6]])
+    assert strip_emphasis("**KT.GIÁM ĐỐC")[0] == "KT.GIÁM ĐỐC" and strip_emphasis("PHÓ GIÁM ĐỐC**")[0] == "PHÓ GIÁM ĐỐC"
+    text = "(*có 04 vụ*) khiếu nại"
+    assert snippet(text, [[13, 22]], Style(True)) == "(có 04 vụ) \x1b[1;33mkhiếu nại\x1b[0m"
+    assert snippet(text, [[13, 22]], Style(False)) == "(có 04 vụ) khiếu nại"

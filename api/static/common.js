@@ -116,6 +116,16 @@ const Tracuu = (() => {
       for (let i = 0; i < w; i++) { hidden.add(a + i); hidden.add(b - 1 - i); }
       styles.push([a + w, b - w, w === 2 ? "strong" : "em"]);
     }
+    // bold that spans two paragraphs ("**KT.GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC**"): each half alone
+    const open = /^\s*\*\*(?=\S)/.exec(text), close = /(?<=\S)\*\*\s*$/.exec(text);
+    if (open && !hidden.has(open[0].length - 1)) {
+      hidden.add(open[0].length - 2); hidden.add(open[0].length - 1);
+      styles.push([open[0].length, close && !hidden.has(close.index) ? close.index : text.length, "strong"]);
+    }
+    if (close && !hidden.has(close.index)) {
+      hidden.add(close.index); hidden.add(close.index + 1);
+      if (!open) styles.push([0, close.index, "strong"]);
+    }
     return { hidden, styles };
   }
 
