@@ -1,17 +1,18 @@
-"""Request and response models of the HTTP API (they are also the OpenAPI schema)."""
+"""Response models of the HTTP API (they are also the OpenAPI schema); the request models,
+with their validation, are in api/contract.py."""
 from __future__ import annotations
 
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-Mode = Literal["bm25", "dense", "hybrid"]
+from api.contract import AskBody, CompareBody, Mode, SearchBody  # noqa: F401 (the request models)
+from api.problems import Problem
 
-
-class SearchRequest(BaseModel):
-    query: str = Field(..., description="question or keywords; Vietnamese with or without diacritics, or English")
-    k: int = Field(10, ge=1, le=100, description="number of passages to return")
-    mode: Mode = "hybrid"
+# the request models' former names
+SearchWithFilters = SearchRequest = SearchBody
+AskRequest = AskBody
+CompareRequest = CompareBody
 
 
 class Footnote(BaseModel):
@@ -116,29 +117,11 @@ class ParagraphView(BaseModel):
     passage_ids: list[str]
 
 
-class ErrorMessage(BaseModel):
-    detail: str
+# every error body is a problem detail (RFC 9457, api/problems.py)
+ErrorMessage = Problem
 
 
-# --- filters, answers, research (issues 3 and 4) ------------------------------------
-class FilterFields(BaseModel):
-    province: Optional[str] = Field(None, description="e.g. 'Nghệ An' (accents optional)")
-    district: Optional[str] = Field(None, description="huyện / thị xã / thành phố, e.g. 'Bình Sơn'")
-    doc_type: Optional[str] = Field(None, description="báo cáo, kết luận, chỉ thị, nghị quyết, kế hoạch, quyết định, quy chế, tin bài")
-    year_from: Optional[int] = Field(None, ge=1900, le=2100, description="overlaps the reporting period or date")
-    year_to: Optional[int] = Field(None, ge=1900, le=2100)
-    references: Optional[str] = Field(None, description="a cited directive, e.g. '114-KL/TW' or 'KL 114'")
-
-
-class SearchWithFilters(SearchRequest, FilterFields):
-    pass
-
-
-class AskRequest(FilterFields):
-    question: str = Field(..., description="a factual question, Vietnamese (with or without diacritics) or English")
-    k: int = Field(5, ge=1, le=20, description="passages returned with the answer")
-
-
+# --- answers, research (issues 3 and 4) ----------------------------------------------
 class AnswerValue(BaseModel):
     kind: str
     number: Optional[float] = None
@@ -172,13 +155,6 @@ class AnswerResponse(BaseModel):
     analysis: dict
     evidence: list[Evidence]
     passages: list[SearchHit]
-
-
-class CompareRequest(FilterFields):
-    query: str
-    group_by: Literal["province", "year", "doc_type"] = "province"
-    k_per_group: int = Field(3, ge=1, le=20)
-    mode: Mode = "hybrid"
 
 
 class CompareGroup(BaseModel):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from indexer.analysis import expand_abbreviations
 from indexer.textnorm import search_key
-from search.engine import QueryError, SearchEngine
+from search.engine import MAX_K, QueryError, SearchEngine
 from search.filters import Filters, doc_years
 from search.numbers import Quantity, find_quantities
 from search.question import QuestionAnalysis, analyze_question
@@ -339,8 +339,8 @@ class Answerer:
             restrict: set[int] | None = None) -> dict:
         if question is None or not str(question).strip():
             raise QueryError("question must not be empty")
-        if not isinstance(k, int) or not 1 <= k <= 20:
-            raise QueryError(f"k must be an integer from 1 to 20, got {k!r}")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:  # the same limit as /search
+            raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
         question = str(question).strip()
         engine, state = self.engine, self.engine.state
         analysis = analyze_question(question, self.known_districts())

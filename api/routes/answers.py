@@ -1,13 +1,25 @@
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from api.routes.search import ERRORS, body_filters
-from api.schemas import AnswerResponse, AskRequest
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.contract import QUESTION_DESCRIPTION, AskBody, K, QuestionText
+from api.routes.search import ERRORS, query_filters
+from api.schemas import AnswerResponse
+from search.filters import Filters
 
 router = APIRouter(tags=["answers"])
 
 
 @router.post("/ask", response_model=AnswerResponse, responses=ERRORS)
-def ask(request: Request, body: AskRequest):
+def ask(request: Request, body: AskBody):
     """The figure, date or name that answers the question, quoted with its evidence; or
     `answer: null` with the `reason` (for example no document about the place asked)."""
-    return request.app.state.answerer.ask(body.question, k=body.k, filters=body_filters(body))
+    return request.app.state.answerer.ask(body.q, k=body.k, filters=body.filters())
+
+
+@router.get("/ask", response_model=AnswerResponse, responses=ERRORS)
+def ask_get(request: Request, q: Annotated[QuestionText, Query(description=QUESTION_DESCRIPTION)],
+            k: Annotated[K, Query(description="passages returned with the answer (1–100)")] = 5,
+            filters: Filters = Depends(query_filters)):
+    """As POST /ask, with the parameters in the URL."""
+    return request.app.state.answerer.ask(q, k=k, filters=filters)
