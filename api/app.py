@@ -1,21 +1,37 @@
-"""FastAPI application: thin routers over one SearchEngine (see search/engine.py)."""
+"""FastAPI application: thin routers over one SearchEngine (see search/engine.py).
+
+Around the routes, from the outside in (each one a small module):
+- access_log.py   one line per request, credentials and (by default) query text redacted;
+- security.py     security headers on every response, bounded bodies, unexpected errors → 500;
+- CORS            the allow-list (auth.py), so refusals carry CORS headers too;
+- auth.py         API keys, scopes, per-key rate limits, failed-authentication throttle;
+then the routes, whose parameters are validated by contract.py and whose errors are all
+problem details (problems.py).
+"""
 from __future__ import annotations
 
 import logging
 import time
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-from api.auth import AuthConfig, cors_origins, install_auth, install_cors
+from api.access_log import AccessLogMiddleware
+from api.auth import AuthConfig, cors_origins, document_security, install_auth, install_cors
+from api.contract import reject_unknown_query_parameters
+from api.problems import MEDIA_TYPE, Problem, install_problem_handlers, problem_body, problem_content
 from api.routes import answers, docs, documents, explore, health, pages, research, search
+from api.security import EdgeMiddleware
 from search.answer import Answerer
 from search.engine import QueryError, SearchEngine
 from search.filters import FilterError
 
 log = logging.getLogger("tracuu")
 RELOAD_CHECK_SECONDS = 1.0
+# the engine's own checks (English) behind the boundary's; they should not be reached
+ENGINE_MESSAGES = {"query must not be empty": "Câu truy vấn không được để trống.",
+                   "question must not be empty": "Câu hỏi không được để trống."}
 
 
 def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConfig | None = None,
@@ -23,18 +39,25 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     """`auth` defaults to the keys in $TRACUU_API_KEYS_FILE (none: open), `cors` to $TRACUU_CORS_ORIGINS."""
     # /docs and /redoc come from api/routes/docs.py (offline assets), not FastAPI's CDN pages
     app = FastAPI(title="tracuu", version="0.1.0", docs_url=None, redoc_url=None,
-                  description="Search and answers over Vietnamese policy documents, with paragraph citations.")
+                  description="Search and answers over Vietnamese policy documents, with paragraph citations. "
+                              "Every error is an RFC 9457 problem detail (application/problem+json) with a "
+                              "Vietnamese `title` and `detail` and the offending `parameter`.")
     app.state.engine = engine
     app.state.last_reload_check = 0.0
     if preload_model:
         engine.encoder  # load the model at start-up, not on the first query
 
     app.state.answerer = Answerer(engine)
+    install_problem_handlers(app)
 
     @app.exception_handler(QueryError)
     @app.exception_handler(FilterError)
-    async def query_error(_request: Request, exc: ValueError):
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
+    async def query_error(request: Request, exc: ValueError):
+        from fastapi.responses import JSONResponse
+
+        message = str(exc)
+        detail = ENGINE_MESSAGES.get(message, f"Yêu cầu không thực hiện được: {message}.")
+        return JSONResponse(problem_body(422, detail, request.url.path), status_code=422, media_type=MEDIA_TYPE)
 
     @app.middleware("http")
     async def pick_up_new_index_versions(request: Request, call_next):
@@ -50,20 +73,71 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
                 log.error("could not load the new index version: %s", err)
         return await call_next(request)
 
-    app.include_router(explore.router)  # /search/documents (before nothing it could shadow)
-    app.include_router(search.router)
-    app.include_router(answers.router)
-    app.include_router(research.router)  # /compare, /directives, GET /documents (before /documents/{id})
-    app.include_router(documents.router)
+    # API routes refuse query parameters they do not declare (a misspelt filter is an error,
+    # not a silently unfiltered result); pages and static files do not
+    strict = [Depends(reject_unknown_query_parameters)]
+    app.include_router(explore.router, dependencies=strict)  # /search/documents
+    app.include_router(search.router, dependencies=strict)
+    app.include_router(answers.router, dependencies=strict)
+    app.include_router(research.router, dependencies=strict)  # /compare, /directives, GET /documents
+    app.include_router(documents.router, dependencies=strict)
     from api.routes import updates  # POST/DELETE /documents (issue 6), admin-only
 
     app.state.allow_updates = False  # `tracuu serve --allow-updates` sets it
-    app.include_router(updates.router)
-    app.include_router(health.router)
-    # pages, widget, keys, CORS (issue 7); CORS is added last so it wraps the key checks
+    app.include_router(updates.router, dependencies=strict)
+    app.include_router(health.router, dependencies=strict)
+    # pages, widget, keys, CORS (issue 7); CORS is added after the keys so it wraps them
     app.include_router(pages.router)
     app.include_router(docs.router)  # /docs, /redoc, /static/vendor/* (before the /static mount)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
-    install_auth(app, auth if auth is not None else AuthConfig.from_env())
-    install_cors(app, cors if cors is not None else cors_origins())
+    config = auth if auth is not None else AuthConfig.from_env()
+    install_auth(app, config)
+    app.state.cors_origins = cors if cors is not None else cors_origins()
+    install_cors(app, app.state.cors_origins)
+    app.add_middleware(EdgeMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    install_openapi(app, config)
     return app
+
+
+def install_openapi(app: FastAPI, config: AuthConfig) -> None:
+    """The OpenAPI document as the server really behaves: one error shape (Problem) for every
+    error response, 413 on bodies, 422 wherever parameters are checked (unknown ones included),
+    and security only while keys are configured (keys can be added to a running server)."""
+    cache: dict[bool, dict] = {}
+
+    def openapi() -> dict:
+        enabled = config.enabled
+        if enabled not in cache:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            cache[enabled] = document_security(document_problems(schema), config)
+        app.openapi_schema = cache[enabled]
+        return cache[enabled]
+
+    app.openapi = openapi
+
+
+def document_problems(schema: dict) -> dict:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            if "pages" not in operation.get("tags", []):
+                responses.setdefault("422", problem_content("a parameter is missing, out of range or unknown "
+                                                            "(problem details naming it)"))
+            if "requestBody" in operation:
+                responses.setdefault("400", problem_content("the body cannot be read (not UTF-8, broken "
+                                                            "multipart)"))
+                responses.setdefault("413", problem_content("the request body is too large"))
+            for status, response in responses.items():
+                if status[0] in "45" or status == "default":
+                    response["content"] = problem_content("")["content"]
+    return schema

@@ -16,7 +16,14 @@ documentation (``/docs``, ``/redoc``, ``/openapi.json``) must carry the key as
 
 * no key or an unknown key → 401 (with ``WWW-Authenticate: Bearer``);
 * a key whose scope does not allow the request → 403;
-* more requests than the key's rate limit → 429 with ``Retry-After`` (seconds).
+* more requests than the key's rate limit → 429 with ``Retry-After`` (seconds);
+* more failed attempts (no key or a wrong one) from one client address than
+  ``TRACUU_AUTH_FAILURE_LIMIT`` (default 30/minute) → every request from that address is
+  refused with 429 and ``Retry-After`` until the window has passed (keys cannot be guessed
+  at speed, and the log is not flooded). Other addresses are not affected.
+
+Errors are problem details (api/problems.py) in Vietnamese. In OpenAPI, routes are
+documented as needing a key only while keys are configured.
 
 Scope rule (enforced by the middleware, so routes added later are covered without
 further work): GET/HEAD, and POST to the read-only query routes (``READ_POST_PATHS``:
@@ -49,6 +56,8 @@ log = logging.getLogger("tracuu.auth")
 
 KEYS_FILE_ENV = "TRACUU_API_KEYS_FILE"
 RATE_LIMIT_ENV = "TRACUU_RATE_LIMIT"
+AUTH_FAILURE_LIMIT_ENV = "TRACUU_AUTH_FAILURE_LIMIT"
+DEFAULT_AUTH_FAILURE_LIMIT = "30/minute"
 CORS_ENV = "TRACUU_CORS_ORIGINS"
 DEFAULT_RATE_LIMIT = "600/minute"
 SCOPES = ("read", "admin")
@@ -158,6 +167,32 @@ class RateLimiter:
             hits.append(now)
             return 0.0
 
+    def wait(self, name: str, limit: RateLimit, now: float | None = None) -> float:
+        """Seconds until `name` is below its limit again (0: it is), without recording anything."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.get(name)
+            if not hits:
+                return 0.0
+            while hits and hits[0] <= now - limit.seconds:
+                hits.popleft()
+            if len(hits) >= limit.requests:
+                return max(hits[0] + limit.seconds - now, 0.001)
+            return 0.0
+
+    def record(self, name: str, limit: RateLimit, now: float | None = None) -> int:
+        """Note one event for `name`; returns how many fall in the window now."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._hits) > 10000:  # forget addresses whose window has passed
+                for other in [n for n, h in self._hits.items() if not h or h[-1] <= now - limit.seconds]:
+                    del self._hits[other]
+            hits = self._hits.setdefault(name, deque())
+            while hits and hits[0] <= now - limit.seconds:
+                hits.popleft()
+            hits.append(now)
+            return len(hits)
+
 
 @dataclass
 class AuthConfig:
@@ -166,6 +201,8 @@ class AuthConfig:
     default_rate: RateLimit | None
     keys: dict[str, ApiKey] = field(default_factory=dict)
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    failure_limit: RateLimit | None = None  # failed authentications per client address
+    failures: RateLimiter = field(default_factory=RateLimiter)
     _mtime: float | None = None
     _checked: float = 0.0
 
@@ -177,7 +214,11 @@ class AuthConfig:
             rate = RateLimit.parse(rate_text)
         except RateLimitError as err:
             raise KeyFileError(f"{RATE_LIMIT_ENV}: {err}") from err
-        config = cls(Path(path) if path else None, rate)
+        try:
+            failure_limit = RateLimit.parse(environ.get(AUTH_FAILURE_LIMIT_ENV, DEFAULT_AUTH_FAILURE_LIMIT))
+        except RateLimitError as err:
+            raise KeyFileError(f"{AUTH_FAILURE_LIMIT_ENV}: {err}") from err
+        config = cls(Path(path) if path else None, rate, failure_limit=failure_limit)
         if config.path is not None:
             config._load()
         return config
@@ -254,10 +295,15 @@ def required_scope(method: str, path: str) -> str:
     return "admin"
 
 
-def _json_response(status: int, detail: str, headers: dict[str, str] | None = None):
-    from fastapi.responses import JSONResponse
+def _problem(status: int, detail: str, path: str, headers: dict[str, str] | None = None):
+    from api.problems import problem_response
 
-    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+    return problem_response(status, detail, path, headers)
+
+
+NO_KEY = ("Cần khóa API (API key): gửi 'Authorization: Bearer <khóa>' hoặc 'X-API-Key: <khóa>'; "
+          "người quản trị tạo khóa bằng `tracuu keys add TÊN`.")
+WRONG_KEY = "Khóa API (API key) không đúng hoặc đã bị thu hồi."
 
 
 class ApiKeyMiddleware:
@@ -279,16 +325,33 @@ class ApiKeyMiddleware:
             return await self.app(scope, receive, send)
         from starlette.datastructures import Headers
 
-        key = config.lookup(presented_key(Headers(scope=scope)))
+        client = scope.get("client")
+        address = client[0] if client else "-"
+        failure_limit = config.failure_limit
+        if failure_limit is not None:
+            # an address that failed too often is refused before its key is even looked at
+            wait = config.failures.wait(address, failure_limit)
+            if wait:
+                retry = max(1, math.ceil(wait))
+                response = _problem(429, f"Quá nhiều lần xác thực thất bại từ địa chỉ này (giới hạn "
+                                         f"{failure_limit.text}, {AUTH_FAILURE_LIMIT_ENV}); thử lại sau {retry} "
+                                         f"giây.", path, {"Retry-After": str(retry)})
+                return await response(scope, receive, send)
+        presented = presented_key(Headers(scope=scope))
+        key = config.lookup(presented)
         if key is None:
-            response = _json_response(401, "an API key is required: send 'Authorization: Bearer <key>' "
-                                           "or 'X-API-Key: <key>'", {"WWW-Authenticate": "Bearer"})
+            if failure_limit is not None:
+                failed = config.failures.record(address, failure_limit)
+                if failed == failure_limit.requests:
+                    log.warning("%s: %d failed authentications within %s; refusing it for a while",
+                                address, failed, failure_limit.text)
+            response = _problem(401, WRONG_KEY if presented else NO_KEY, path, {"WWW-Authenticate": "Bearer"})
             return await response(scope, receive, send)
         needed = required_scope(method, path)
         if SCOPE_RANK[key.scope] < SCOPE_RANK[needed]:
             log.warning("key %r (scope %s) refused: %s %s needs scope %s", key.name, key.scope, method, path, needed)
-            response = _json_response(403, f"this API key has scope '{key.scope}'; {method} {path} needs "
-                                           f"scope '{needed}'")
+            response = _problem(403, f"Khóa API này có quyền '{key.scope}'; {method} {path} cần quyền "
+                                     f"'{needed}'.", path)
             return await response(scope, receive, send)
         limit = key.rate or config.default_rate
         if limit is not None:
@@ -296,8 +359,8 @@ class ApiKeyMiddleware:
             if wait:
                 retry = max(1, math.ceil(wait))
                 log.warning("key %r over its rate limit %s", key.name, limit.text)
-                response = _json_response(429, f"rate limit of {limit.text} exceeded for this API key; "
-                                               f"retry in {retry} s", {"Retry-After": str(retry)})
+                response = _problem(429, f"Vượt giới hạn tần suất (rate limit) {limit.text} của khóa API này; "
+                                         f"thử lại sau {retry} giây.", path, {"Retry-After": str(retry)})
                 return await response(scope, receive, send)
         scope["state"]["api_key"] = key
         return await self.app(scope, receive, send)
@@ -322,9 +385,9 @@ def require_scope(scope: str):
         if key is None:
             key = config.lookup(presented_key(request.headers))
         if key is None:
-            raise HTTPException(401, "an API key is required", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, NO_KEY, headers={"WWW-Authenticate": "Bearer"})
         if SCOPE_RANK[key.scope] < SCOPE_RANK[scope]:
-            raise HTTPException(403, f"this API key has scope '{key.scope}'; this route needs scope '{scope}'")
+            raise HTTPException(403, f"Khóa API này có quyền '{key.scope}'; đường dẫn này cần quyền '{scope}'.")
         return key
 
     dependency.__name__ = f"require_scope_{scope}"
@@ -332,51 +395,44 @@ def require_scope(scope: str):
 
 
 def install_auth(app, config: AuthConfig) -> None:
-    """Add the key middleware and document the security schemes in OpenAPI."""
+    """Add the key middleware; api/app.py documents the security schemes (document_security)."""
     app.state.auth = config
     app.add_middleware(ApiKeyMiddleware, config=config)
-    original = app.openapi
 
-    def openapi():
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = original()
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {}).update({
-            "bearer": {"type": "http", "scheme": "bearer",
-                       "description": "API key as 'Authorization: Bearer <key>' (needed when the server has keys)"},
-            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
-                       "description": "API key in the X-API-Key header (alternative to bearer)"},
-        })
-        for path, operations in schema.get("paths", {}).items():
-            if is_public(path):
-                continue
-            for method, operation in operations.items():
-                if not isinstance(operation, dict):
-                    continue
-                operation["security"] = [{"bearer": []}, {"apiKey": []}]
-                needed = required_scope(method.upper(), path)
-                responses = operation.setdefault("responses", {})
-                responses.setdefault("401", {"description": "no API key, or an unknown one",
-                                             "content": _error_content()})
-                if needed == "admin":
-                    responses.setdefault("403", {"description": "the API key lacks scope 'admin'",
-                                                 "content": _error_content()})
-                responses.setdefault("429", {"description": "rate limit exceeded; see Retry-After",
-                                             "content": _error_content(),
-                                             "headers": {"Retry-After": {"schema": {"type": "integer"},
-                                                                         "description": "seconds to wait"}}})
-                operation.setdefault("description", "")
-                operation["description"] = (operation["description"] + f"\n\nScope: `{needed}`.").strip()
-        app.openapi_schema = schema
+
+def document_security(schema: dict, config: AuthConfig) -> dict:
+    """With keys configured: the security schemes, and on every non-public operation its
+    scope and the 401/403/429 it may answer. Without keys: nothing (the routes are open)."""
+    if not config.enabled:
         return schema
+    from api.problems import problem_content
 
-    app.openapi = openapi
-
-
-def _error_content() -> dict:
-    return {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}},
-                                            "required": ["detail"]}}}
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update({
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "API key as 'Authorization: Bearer <key>'"},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                   "description": "API key in the X-API-Key header (alternative to bearer)"},
+    })
+    for path, operations in schema.get("paths", {}).items():
+        if is_public(path):
+            continue
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            operation["security"] = [{"bearer": []}, {"apiKey": []}]
+            needed = required_scope(method.upper(), path)
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("401", problem_content("no API key, or an unknown one"))
+            if needed == "admin":
+                responses.setdefault("403", problem_content("the API key lacks scope 'admin'"))
+            responses.setdefault("429", problem_content("rate limit of the key, or too many failed "
+                                                        "authentications from this address; see Retry-After")
+                                 | {"headers": {"Retry-After": {"schema": {"type": "integer"},
+                                                                "description": "seconds to wait"}}})
+            description = operation.get("description", "")
+            operation["description"] = (description + f"\n\nScope: `{needed}`.").strip()
+    return schema
 
 
 def cors_origins(environ=os.environ) -> list[str]:
@@ -391,7 +447,7 @@ def install_cors(app, origins: list[str]) -> None:
 
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "OPTIONS"],
-                       allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+                       allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Requested-With"],
                        expose_headers=["Retry-After"], max_age=600)
 
 

@@ -225,7 +225,10 @@ def cmd_serve(args) -> int:
     origins = cors_origins()
     print(f"tracuu: CORS origins: {', '.join(origins) if origins else 'none (set TRACUU_CORS_ORIGINS)'}",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    from api.access_log import log_config
+
+    # our access log (api/access_log.py) redacts credentials and query text; uvicorn's does not
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config(), access_log=False)
     return EXIT_OK
 
 

@@ -77,6 +77,24 @@ def expand_abbreviations(text: str) -> str:
     return text if not expansions else text + " \n " + " ; ".join(expansions)
 
 
+def load_segmenter():
+    """pyvi's ViTokenizer, without the temporary file it leaves behind.
+
+    Unpickling pyvi's CRF model writes the model to /tmp/model*.crfsuite (637 KB) and
+    deletes it only when the model object is garbage-collected, which a class attribute
+    never is: every process that segmented text left one behind. The tagger is opened
+    now (crfsuite reads the whole file into memory) and the file removed at once, so not
+    even a killed process leaves it."""
+    from pyvi import ViTokenizer  # loads the CRF model: only when words are wanted
+
+    model = ViTokenizer.ViTokenizer.model  # the module, and its class holding the model
+    resource = getattr(model, "modelfile", None)
+    if getattr(resource, "auto", False) and getattr(resource, "name", None):
+        model.tagger_  # opens the tagger from the file and keeps it
+        resource.cleanup()
+    return ViTokenizer
+
+
 class Analyzer:
     def __init__(self, config: AnalyzerConfig | None = None):
         self.config = config or AnalyzerConfig()
@@ -84,9 +102,10 @@ class Analyzer:
 
     def _segment(self, text: str) -> list[str]:
         if self._segmenter is None:
-            from pyvi import ViTokenizer  # loads a CRF model: only when words are wanted
-
-            self._segmenter = ViTokenizer
+            self._segmenter = load_segmenter()
+        if not text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in text):
+            # the segmenter's native code cannot encode a lone surrogate (UnicodeEncodeError)
+            text = text.encode("utf-8", "replace").decode("utf-8")
         words = self._segmenter.tokenize(text).split()
         return [lower_preserving_length(w) for w in words if any(c.isalnum() for c in w)]
 

@@ -39,9 +39,14 @@ def corpus_root(index_dir: Path) -> Path:
 
 
 def safe_name(name: str) -> str:
-    name = Path(name.replace("\\", "/")).name
-    if not name or name.startswith("."):
-        raise IngestError(name or "(no name)", "invalid file name")
+    """The base name a file gets in the corpus folder; IngestError if it cannot have it."""
+    from indexer.readers import SUFFIXES
+    from indexer.readers.names import base_name, file_name_problem
+
+    name = base_name(name)
+    problem = file_name_problem(name, SUFFIXES)
+    if problem:
+        raise IngestError(name or "(no name)", problem[1])
     return name
 
 
@@ -57,8 +62,9 @@ def add_documents(index_dir: Path, paths: list[Path], names: list[str] | None = 
     rejected: list[IngestError] = []
     for i, path in enumerate(paths):
         path = Path(path)
-        name = safe_name(names[i] if names else path.name)
+        name = names[i] if names else path.name
         try:
+            name = safe_name(name)  # a bad name is this file's rejection, not the whole run's
             if not path.is_file():
                 raise IngestError(str(path), "no such file")
             if path.suffix.lower() != Path(name).suffix.lower():

@@ -10,6 +10,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+# failed authentications allowed per client address and minute: several test modules share
+# this server and fail on purpose from 127.0.0.1; the throttle test fails from 127.0.0.2
+AUTH_FAILURE_LIMIT = "100/minute"
+
 
 @dataclass
 class KeyedServer:
@@ -45,7 +49,7 @@ def start_keyed_server(index_dir: Path, model_dir: Path, work: Path):
         widget_port = free_port()
     widget_origin = f"http://127.0.0.1:{widget_port}"
     env = dict(os.environ, TRACUU_API_KEYS_FILE=str(keys_file), TRACUU_RATE_LIMIT="1000/minute",
-               TRACUU_CORS_ORIGINS=widget_origin)
+               TRACUU_CORS_ORIGINS=widget_origin, TRACUU_AUTH_FAILURE_LIMIT=AUTH_FAILURE_LIMIT)
     log_path = work / "server.log"
     with running_server(index_dir, log_path, model_dir, env=env, port=port) as base:
         yield KeyedServer(base, keys, keys_file, log_path, widget_port, widget_origin)

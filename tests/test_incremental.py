@@ -245,14 +245,15 @@ def test_api_upload_and_delete_when_allowed(tmp_path, encoder, monkeypatch):
     app.state.allow_updates = True
     client = TestClient(app)
     r = client.post("/documents", files=[("files", (BINH_SON, (CORPUS / BINH_SON).read_bytes(), "text/plain")),
-                                         ("files", ("empty.txt", b"", "text/plain"))])
+                                         ("files", ("empty.txt", b"", "text/plain"))],
+                    headers={"X-Requested-With": "test"})  # no key: the cross-site write check wants it
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["added"] == [BINH_SON] and body["rejected"][0]["file"] == "empty.txt"
     assert (corpus / BINH_SON).exists() and not (corpus / "empty.txt").exists()
     assert client.get("/search", params={"q": "tiếp công dân định kỳ Bình Sơn", "mode": "bm25"}).json()[
         "results"][0]["doc_id"] == BINH_SON
-    assert client.delete("/documents/nope.txt").status_code == 404
-    r = client.delete(f"/documents/{BINH_SON}")
+    assert client.delete("/documents/nope.txt", headers={"X-Requested-With": "test"}).status_code == 404
+    r = client.delete(f"/documents/{BINH_SON}", headers={"X-Requested-With": "test"})
     assert r.status_code == 200 and r.json()["documents"] == 1
     assert client.get(f"/documents/{BINH_SON}").status_code == 404

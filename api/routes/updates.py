@@ -4,7 +4,9 @@ Disabled unless allowed, with a 403 that says how to allow them:
 - with API keys configured (TRACUU_API_KEYS_FILE, api/auth.py), a key of scope
   `admin` is required (the key middleware and `require_scope("admin")` check it);
 - without keys, only when the server was started with `tracuu serve --allow-updates`
-  or TRACUU_ALLOW_UPDATES=1.
+  or TRACUU_ALLOW_UPDATES=1, and then only from this server's own pages or an origin in
+  TRACUU_CORS_ORIGINS, with an `X-Requested-With` header (api/security.py: no
+  cross-site request forgery from another web page).
 Uploaded files go where `tracuu add` puts them: into the corpus folder recorded in
 the index manifest (indexer/updates.py); the index is rebuilt incrementally and the
 engine switches to the new version; requests in flight finish on the old one.
@@ -12,20 +14,25 @@ engine switches to the new version; requests in flight finish on the old one.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Optional
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
 
 from api.auth import require_scope
-from api.schemas import ErrorMessage, RemoveResult, UploadResult
+from api.problems import ProblemError, problem_content
+from api.schemas import RemoveResult, UploadResult
+from api.routes import documents as _documents  # noqa: F401 (registers the doc_id path convertor)
+from api.security import CSRF_HEADER_DESCRIPTION, refuse_cross_site_writes
+from indexer.readers.names import base_name
 
 ALLOW_UPDATES_ENV = "TRACUU_ALLOW_UPDATES"
-DISABLED = ("document updates are disabled on this server: configure an admin API key "
-            "(TRACUU_API_KEYS_FILE; `tracuu keys add NAME --scope admin`) or start it with "
-            "`tracuu serve --allow-updates` (or TRACUU_ALLOW_UPDATES=1)")
+DISABLED = ("Máy chủ này không cho phép thay đổi kho văn bản: cấu hình khóa API quyền admin "
+            "(TRACUU_API_KEYS_FILE; `tracuu keys add NAME --scope admin`) hoặc chạy "
+            "`tracuu serve --allow-updates` (hoặc TRACUU_ALLOW_UPDATES=1).")
 
 router = APIRouter(tags=["documents"])
 _update_lock = threading.Lock()
@@ -40,7 +47,13 @@ def updates_allowed(request: Request) -> None:
     raise HTTPException(403, DISABLED)
 
 
-_dependencies = [Depends(require_scope("admin")), Depends(updates_allowed)]
+# order matters: the key's scope, then whether updates are on, then the cross-site check
+_dependencies = [Depends(require_scope("admin")), Depends(updates_allowed), Depends(refuse_cross_site_writes)]
+REFUSED = {403: problem_content("updates are disabled on this server, the API key lacks scope admin, or "
+                                "(without keys) the request came from another site or lacks "
+                                "X-Requested-With"),
+           413: problem_content("the upload is larger than TRACUU_MAX_UPLOAD_MB")}
+MALFORMED = {400: problem_content("the multipart/form-data body cannot be parsed")}
 
 
 def _rejections(errors) -> list[dict]:
@@ -48,19 +61,23 @@ def _rejections(errors) -> list[dict]:
 
 
 @router.post("/documents", status_code=201, dependencies=_dependencies, response_model=UploadResult,
-             responses={422: {"description": "no file could be indexed; `rejected` says why"}},
+             responses={**REFUSED, **MALFORMED, 422: problem_content("no file could be indexed; `rejected` says why, "
+                                                        "file by file")},
              summary="Upload documents (.txt .md .docx .pdf .html) and index them")
-def upload_documents(request: Request, files: list[UploadFile] = File(...)):
+def upload_documents(request: Request, files: list[UploadFile] = File(...),
+                     # read by refuse_cross_site_writes; declared here so OpenAPI documents it
+                     x_requested_with: Optional[str] = Header(None, description=CSRF_HEADER_DESCRIPTION)):
     from indexer.updates import add_documents
 
     engine = request.app.state.engine
     with tempfile.TemporaryDirectory(prefix="tracuu-upload-") as tmp, _update_lock:
         paths, names = [], []
         for i, upload in enumerate(files):
-            name = Path((upload.filename or "").replace("\\", "/")).name
-            if not name:
-                raise HTTPException(422, f"file #{i + 1} has no file name")
-            path = Path(tmp) / f"{i}-{name}"
+            name = upload.filename or ""
+            # the client's name is checked (and refused, file by file) by add_documents; it is
+            # never part of a path here
+            suffix = Path(base_name(name)).suffix.lower()
+            path = Path(tmp) / f"{i}{suffix if re.fullmatch(r'[.][a-z0-9]{1,8}', suffix) else ''}"
             with open(path, "wb") as fh:
                 while chunk := upload.file.read(1 << 20):
                     fh.write(chunk)
@@ -72,20 +89,24 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...)):
         except ValueError as err:
             raise HTTPException(422, str(err)) from None
     engine.reload_if_changed()
-    rejected = {Path(e.path).name for e in report.rejected}
-    body = {"added": [n for n in names if n not in rejected], "rejected": _rejections(report.rejected),
+    rejected = {e.path for e in report.rejected}
+    body = {"added": [base_name(n) for n in names if n not in rejected and base_name(n) not in rejected],
+            "rejected": _rejections(report.rejected),
             "index_version": engine.state.version.name, "documents": report.documents,
             "passages": report.passages, "passages_embedded": report.passages_embedded}
     if not body["added"]:
-        return JSONResponse(status_code=422, content=body | {
-            "detail": "; ".join(f"{r['file']}: {r['reason']}" for r in body["rejected"])})
+        reasons = "; ".join(f"«{r['file']}»: {r['reason']}" for r in body["rejected"])
+        raise ProblemError(422, f"Không lập chỉ mục được tệp nào (lý do từng tệp trong `rejected`): {reasons}",
+                           parameter="files", location="body", **body)
     return body
 
 
-@router.delete("/documents/{doc_id:path}", dependencies=_dependencies, response_model=RemoveResult,
-               responses={404: {"model": ErrorMessage, "description": "unknown document"}},
+@router.delete("/documents/{doc_id:doc_id}", dependencies=_dependencies, response_model=RemoveResult,
+               responses={**REFUSED, 404: problem_content("unknown document"),
+                          409: problem_content("the document shares its file with other documents")},
                summary="Withdraw a document from the corpus and the index")
-def delete_document(request: Request, doc_id: str):
+def delete_document(request: Request, doc_id: str,
+                    x_requested_with: Optional[str] = Header(None, description=CSRF_HEADER_DESCRIPTION)):
     from indexer.updates import remove_documents
 
     engine = request.app.state.engine
@@ -93,7 +114,7 @@ def delete_document(request: Request, doc_id: str):
         try:
             report = remove_documents(engine.index_dir, [doc_id], encoder=None, log=lambda msg: None)
         except KeyError:
-            raise HTTPException(404, f"no document {doc_id!r}") from None
+            raise HTTPException(404, f"Không có văn bản {doc_id!r} (xem GET /documents).") from None
         except ValueError as err:
             raise HTTPException(409, str(err)) from None
     engine.reload_if_changed()

@@ -13,6 +13,9 @@ headings, paragraphs and footnotes whatever the source format was.
 Tables become one line per row that keeps each column's header with its value
 ("Nội dung: Số vụ việc đã giải quyết; Năm 2021: 08 vụ"), see tables.py.
 
+The bytes must agree with the suffix (names.py): a PDF named x.txt is refused with the
+fix, not indexed as text.
+
 Limits: a file larger than TRACUU_MAX_FILE_MB (default 50 MB; `--max-file-mb`) is
 rejected before it is read; archives (.docx) are checked for their uncompressed size
 before they are opened (zip bombs).
@@ -23,6 +26,7 @@ import os
 from pathlib import Path
 
 from indexer.documents import Document, IngestError, text_checksum
+from indexer.readers.names import content_mismatch
 
 MAX_FILE_MB_ENV = "TRACUU_MAX_FILE_MB"
 DEFAULT_MAX_FILE_MB = 50.0
@@ -71,6 +75,10 @@ def read_file(path: Path, doc_id: str) -> Document:
     if kind is None:
         raise IngestError(str(path), f"unsupported file type {suffix or '(none)'}")
     check_size(path)
+    with open(path, "rb") as fh:
+        mismatch = content_mismatch(fh.read(2048), suffix)
+    if mismatch:
+        raise IngestError(str(path), mismatch)
     if kind == "text":
         from indexer.readers.text import read_text_file as reader
     elif kind == "docx":
