@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from serving import free_port, running_server, tracuu_command  # noqa: F401  (tests import these)
+from hardening_fixtures import updatable  # noqa: F401, E402  (session fixture: an open server with uploads on)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
