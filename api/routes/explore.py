@@ -2,8 +2,11 @@
 passages (one card per document), and precedents from other provinces."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query, Request
 
+from api.contract import Q_DESCRIPTION, K, SearchText
 from api.routes.search import ERRORS, query_filters
 from api.schemas import DocumentSearchResponse, Mode
 from search.filters import Filters
@@ -11,11 +14,11 @@ from search.filters import Filters
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search/documents", response_model=DocumentSearchResponse, response_model_exclude_none=True,
-            responses=ERRORS)
-def search_documents(request: Request, q: str = Query(..., description="the query"),
-                     k: int = Query(10, ge=1, le=100, description="documents to return"),
-                     per_document: int = Query(3, ge=1, le=10, description="passages shown per document"),
+# the parameters are the API contract's (api/contract.py); facet entries keep `value: null`
+@router.get("/search/documents", response_model=DocumentSearchResponse, responses=ERRORS)
+def search_documents(request: Request, q: Annotated[SearchText, Query(description=Q_DESCRIPTION)],
+                     k: Annotated[K, Query(description="documents to return (1–100)")] = 10,
+                     per_document: Annotated[int, Query(ge=1, le=10, description="passages shown per document")] = 3,
                      mode: Mode = "hybrid", filters: Filters = Depends(query_filters)):
     """Documents matching the query, best first, each with its best passages; facet counts
     are documents."""
