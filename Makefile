@@ -60,6 +60,7 @@ bench: model
 	$(PY) -m eval.corpus_bench
 	$(PY) -m eval.bench
 	$(PY) -m eval.cli_bench
+	$(PY) -m eval.load_bench
 
 # retrieval metrics on our labelled set and VLSP 2023, the ablations, and the answer evaluation
 eval: model
