@@ -360,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or a BEIR folder; writes OUT/<dataset>.json and .md")
     add_eval_arguments(p)
     p.set_defaults(func=cmd_eval)
+
+    from indexer.store.postgres.servers import add_parser as add_db_parser
+
+    add_db_parser(sub)  # `tracuu db start|stop|status`: local PostgreSQL servers (issue 10)
     return parser
 
 

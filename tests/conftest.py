@@ -16,6 +16,7 @@ import pytest
 
 from serving import free_port, running_server, tracuu_command  # noqa: F401  (tests import these)
 from hardening_fixtures import updatable  # noqa: F401, E402  (session fixture: an open server with uploads on)
+from pg_fixtures import corpus_collection, pg_corpus, pg_servers  # noqa: F401  (PostgreSQL backend, issue 10)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

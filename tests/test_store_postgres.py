@@ -1,0 +1,298 @@
+"""The PostgreSQL backend on real servers (one server, and a coordinator with 2 shards):
+the same top-10 as the exact references (rank_bm25, numpy inner products) and the local
+index, filters pushed down, plans distributed by PostgreSQL, versions and transactions."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import NGHE_AN, ROOT, shared_path
+from indexer.store.base import StoreError
+from indexer.store.filters import Filters
+from pg_fixtures import Collection, new_index_url, vlsp_collection
+
+BACKENDS = ("single", "cluster")
+QUESTIONS = [
+    "Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
+    "kết quả thực hiện Kết luận 114-KL/TW",
+    "quy chế dân vận chính quyền",
+    "UBND tỉnh ban hành kế hoạch cải cách hành chính",
+    "khieu nai to cao",
+    "số vụ việc tiếp công dân",
+]
+FILTERS = [Filters(province="Nghệ An"), Filters(province="nghe an", year_from=2019),
+           Filters(doc_type="báo cáo"), Filters(year_from=2021, year_to=2021), Filters(references="KL-114"),
+           Filters(district="Bình Sơn")]
+
+
+def analyzer(collection: Collection):
+    from indexer.analysis import Analyzer, AnalyzerConfig
+
+    return Analyzer(AnalyzerConfig.from_dict(collection.manifest["settings"]["analyzer"]))
+
+
+def assert_same_ranking(got, expected, rel=1e-6):
+    """Same passage ids in the same order, scores equal within `rel` (ties: equal scores
+    within rel may come in either order only if the reference has them tied too)."""
+    assert [pid for pid, _ in got] == [pid for pid, _ in expected], (got, expected)
+    for (_, a), (_, b) in zip(got, expected):
+        assert a == pytest.approx(b, rel=rel, abs=1e-9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bm25_equals_rank_bm25(pg_corpus, corpus_collection, backend):
+    store, terms_of = pg_corpus[backend], analyzer(corpus_collection).terms
+    for question in QUESTIONS:
+        terms = terms_of(question)
+        assert_same_ranking(store.bm25(terms, 10), corpus_collection.bm25(terms, 10))
+    # repeated query terms count again, as in rank_bm25
+    terms = terms_of("khiếu nại khiếu nại tố cáo")
+    assert_same_ranking(store.bm25(terms, 20), corpus_collection.bm25(terms, 20))
+    assert store.bm25(["no-such-term"], 10) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dense_exact_identical_and_hnsw_recall(pg_corpus, corpus_collection, encoder, backend):
+    store = pg_corpus[backend]
+    vectors = encoder.encode_queries(QUESTIONS)
+    found = total = 0
+    for vector in vectors:
+        expected = corpus_collection.dense(vector, 10)
+        assert_same_ranking(store.dense(vector, 10, exact=True), expected, rel=1e-5)
+        approximate = store.dense(vector, 10, exact=False)
+        found += len({p for p, _ in approximate} & {p for p, _ in expected})
+        total += 10
+    assert found / total >= 0.98
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_filters_pushed_down_give_the_same_results(pg_corpus, corpus_collection, encoder, backend):
+    store, terms_of = pg_corpus[backend], analyzer(corpus_collection).terms
+    vector = encoder.encode_queries(["kết quả giải quyết khiếu nại"])[0]
+    terms = terms_of("kết quả giải quyết khiếu nại")
+    meta = {d["doc_id"]: d.get("metadata") or {} for d in corpus_collection.documents}
+    nonempty = 0
+    for filters in FILTERS + [Filters(doc_ids=frozenset({NGHE_AN}))] if hasattr(Filters, "key") else FILTERS:
+        allowed = corpus_collection.allowed(filters)
+        expected_ids = {pid for pid, ok in zip(corpus_collection.ids, allowed) if ok}
+        assert store.candidates(filters) == expected_ids, filters
+        nonempty += bool(expected_ids)
+        assert_same_ranking(store.bm25(terms, 10, filters), corpus_collection.bm25(terms, 10, filters))
+        assert_same_ranking(store.dense(vector, 10, filters, exact=True),
+                            corpus_collection.dense(vector, 10, filters), rel=1e-5)
+        # HNSW with iterative scans: k rows come back however few passages pass
+        assert len(store.dense(vector, 10, filters, exact=False)) == min(10, len(expected_ids))
+        assert [s.doc_id for s in store.documents(filters)] == \
+            [d["doc_id"] for d in corpus_collection.documents if filters.accepts(meta[d["doc_id"]])]
+        matching = {pid.split("#")[0] for pid, _ in corpus_collection.bm25(terms, 10**6, filters)}
+        assert set(store.matching_documents(terms, filters)) == matching
+    assert nonempty >= 4
+    assert store.candidates(Filters()) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_documents_and_passages_round_trip(pg_corpus, corpus_collection, backend):
+    store = pg_corpus[backend]
+    assert store.count() == (len(corpus_collection.documents), len(corpus_collection.passages))
+    first = corpus_collection.documents[0]
+    assert store.document(first["doc_id"]) == first
+    assert store.document("no-such-doc") is None
+    ids = store.passage_ids(NGHE_AN)
+    assert ids == [r.passage["passage_id"] for r in corpus_collection.records[NGHE_AN]]
+    assert store.passages(ids[:3][::-1]) == [r.passage for r in corpus_collection.records[NGHE_AN][:3]][::-1]
+    with pytest.raises(KeyError):
+        store.passages([ids[0], "nope#p1"])
+    record = corpus_collection.records[NGHE_AN][0]
+    terms, vector = store.reusable([record.passage["content_hash"]])[record.passage["content_hash"]]
+    assert terms == record.terms and np.array_equal(vector, record.vector)
+    assert store.manifest()["model"] == corpus_collection.manifest["model"]
+    assert [p["passage_id"] for p in store.iter_passages()] == corpus_collection.ids
+
+
+def _plan(store, sql_params) -> str:
+    return store.explain(*sql_params)
+
+
+def test_cluster_plans_run_on_the_shards(pg_corpus, corpus_collection, encoder):
+    """EXPLAIN VERBOSE of every retrieval statement on the coordinator: the filters, the
+    score and the ORDER BY go to each shard (Remote SQL) and the coordinator merges."""
+    store = pg_corpus["cluster"]
+    assert store.sharded and not pg_corpus["single"].sharded
+    vector = encoder.encode_queries(["khiếu nại"])[0]
+    filters = Filters(province="Nghệ An", year_from=2015)
+    for exact, order in ((False, "ORDER BY (embedding OPERATOR(public.<#>)"), (True, "ORDER BY public.inner_product(")):
+        plan = _plan(store, store.dense_sql(vector, 10, filters, exact))
+        assert "Merge Append" in plan, plan
+        remote = [line for line in plan.splitlines() if "Remote SQL" in line]
+        assert len(remote) == 2 and all(order in r and "province = " in r and "year_hi >= " in r for r in remote), plan
+    weights = store.query_weights(analyzer(corpus_collection).terms("giải quyết khiếu nại"))
+    plan = _plan(store, store.bm25_sql(weights, 10, filters))
+    remote = [line for line in plan.splitlines() if "Remote SQL" in line]
+    # the postings match, the filters and the BM25 score (> 0) are evaluated on the shards
+    assert len(remote) == 2 and all("tids && " in r and "array_position" in r and "province = " in r
+                                    for r in remote), plan
+    assert "Merge Append" in plan or "Async Foreign Scan" in plan, plan
+    # a lookup by passage id asks only the shard holding the document (partition pruning)
+    plan = store.explain("SELECT data FROM tracuu_passages WHERE doc_id = ANY(%(d)s) AND passage_id = ANY(%(p)s)",
+                         {"d": [NGHE_AN], "p": [f"{NGHE_AN}#p1"]})
+    assert len([line for line in plan.splitlines() if "Remote SQL" in line]) == 1, plan
+
+
+def test_exact_dense_never_uses_the_hnsw_index(pg_corpus, encoder):
+    vector = encoder.encode_queries(["khiếu nại"])[0]
+    for store in pg_corpus.values():
+        assert "tracuu_passages_embedding" not in _plan(store, store.dense_sql(vector, 10, None, True))
+
+
+def _subset(collection: Collection, doc_ids: list[str]) -> Collection:
+    keep = set(doc_ids)
+    return Collection(collection.manifest, [d for d in collection.documents if d["doc_id"] in keep],
+                      collection.records)
+
+
+def test_incremental_add_remove_on_the_cluster(pg_servers, corpus_collection):
+    """Documents added and withdrawn one commit at a time: rankings and BM25 statistics
+    equal those of the resulting collection built from scratch; a pinned reader keeps
+    its version."""
+    from indexer.store.postgres import PostgresStore
+
+    store = PostgresStore(new_index_url(pg_servers, "cluster", "incremental"))
+    terms = analyzer(corpus_collection).terms("kết quả giải quyết khiếu nại tố cáo dân vận")
+    all_ids = [d["doc_id"] for d in corpus_collection.documents]
+    first = _subset(corpus_collection, all_ids[:-1])
+    v1 = first.write(store)
+    assert_same_ranking(store.bm25(terms, 10), first.bm25(terms, 10))
+    pinned = store.snapshot()
+
+    last = corpus_collection.documents[-1]
+    with store.writer() as writer:
+        writer.set_manifest(corpus_collection.manifest)
+        writer.add_document(last, corpus_collection.records[last["doc_id"]])
+        writer.remove_documents([all_ids[0], "no-such-doc"])
+        v2 = writer.commit()
+    assert int(v2) == int(v1) + 1
+    assert store.refresh() and store.version() == v2
+    expected = _subset(corpus_collection, all_ids[1:])
+    assert store.count() == (len(expected.documents), len(expected.passages))
+    assert_same_ranking(store.bm25(terms, 10), expected.bm25(terms, 10))
+    assert pinned.version() == v1 and pinned.count() == (len(first.documents), len(first.passages))
+    assert_same_ranking(pinned.bm25(terms, 10), first.bm25(terms, 10))
+    assert pinned.passage_ids(all_ids[0])  # withdrawn in v2, still readable at v1
+
+    # replace a document by itself (same doc_id), then a writer that aborts changes nothing
+    doc = expected.documents[0]
+    with store.writer() as writer:
+        writer.set_manifest(corpus_collection.manifest)
+        writer.add_document(doc, corpus_collection.records[doc["doc_id"]])
+        writer.commit()
+    store.refresh()
+    replaced = Collection(expected.manifest, expected.documents[1:] + [doc], expected.records)  # now last
+    assert_same_ranking(store.bm25(terms, 10), replaced.bm25(terms, 10))
+    assert store.count() == (len(expected.documents), len(expected.passages))
+    before = store.version()
+    with store.writer() as writer:
+        writer.set_manifest(corpus_collection.manifest)
+        writer.remove_documents(all_ids)
+    assert not store.refresh() and store.version() == before
+    assert store.count() == (len(expected.documents), len(expected.passages))
+    # a full rebuild (reset) over what is there equals a build from scratch
+    corpus_collection.write(store)
+    assert_same_ranking(store.bm25(terms, 10), corpus_collection.bm25(terms, 10))
+    store.close()
+
+
+KILLED_WRITER = """
+import pickle, sys, time
+from indexer.store.postgres import PostgresStore
+collection = pickle.load(open(sys.argv[2], "rb"))
+store = PostgresStore(sys.argv[1])
+writer = store.writer()
+writer.set_manifest(collection.manifest)
+writer.reset()
+for n, document in enumerate(collection.documents):
+    writer.add_document(document, collection.records[document["doc_id"]])
+    writer._flush()
+    print("added", n, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_killed_build_leaves_the_previous_version_served(pg_servers, corpus_collection, tmp_path):
+    import pickle
+
+    from indexer.store.postgres import PostgresStore
+
+    url = new_index_url(pg_servers, "cluster", "killed")
+    store = PostgresStore(url)
+    previous = _subset(corpus_collection, [corpus_collection.documents[0]["doc_id"]])
+    version = previous.write(store)
+    data = tmp_path / "collection.pkl"
+    data.write_bytes(pickle.dumps(corpus_collection))
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, url, str(data)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        for _ in range(2):  # two documents' rows are on the shards, uncommitted
+            line = proc.stdout.readline()
+            assert line.startswith("added"), line
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    time.sleep(0.5)
+    reader = PostgresStore(url)
+    assert reader.version() == version
+    assert reader.count() == (1, len(previous.passages))
+    terms = analyzer(corpus_collection).terms("khiếu nại")
+    assert_same_ranking(reader.bm25(terms, 10), previous.bm25(terms, 10))
+    # the lock died with the writer: the next build goes through
+    corpus_collection.write(reader)
+    assert reader.count() == (len(corpus_collection.documents), len(corpus_collection.passages))
+    reader.close()
+    store.close()
+
+
+def test_unreachable_or_empty_store_errors_without_password(pg_servers):
+    from indexer.store.postgres import PostgresStore, mask_password
+
+    assert mask_password("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert "s3cret" not in mask_password("postgresql://u@h/db?password=s3cret&sslmode=disable")
+    with pytest.raises(StoreError) as err:
+        PostgresStore("postgresql://tracuu:s3cret@127.0.0.1:1/nowhere")
+    assert "s3cret" not in str(err.value) and "***" in str(err.value)
+    empty = PostgresStore(new_index_url(pg_servers, "single", "empty"))
+    with pytest.raises(StoreError, match="no index"):
+        empty.count()
+
+
+@pytest.mark.slow
+def test_vlsp_same_top10_on_every_backend(pg_servers):
+    """VLSP 2023's 2,256 articles, its questions: BM25 top-10 identical to rank_bm25 on one
+    server and on the cluster, exact dense identical to numpy, HNSW recall@10 >= 0.98."""
+    from indexer.analysis import AnalyzerConfig
+    from indexer.store.postgres import PostgresStore
+
+    folder = shared_path("vlsp2023-legal-retrieval")
+    collection, queries = vlsp_collection(folder, AnalyzerConfig().to_dict(), {"k1": 1.5, "b": 0.75, "epsilon": 0.25})
+    queries = queries[:150]
+    for backend in BACKENDS:
+        store = PostgresStore(new_index_url(pg_servers, backend, "vlsp"))
+        collection.write(store)
+        found = total = 0
+        for q in queries:
+            assert_same_ranking(store.bm25(q["terms"], 10), collection.bm25(q["terms"], 10))
+            expected = collection.dense(q["vector"], 10)
+            assert_same_ranking(store.dense(q["vector"], 10, exact=True), expected, rel=1e-5)
+            found += len({p for p, _ in store.dense(q["vector"], 10, exact=False)} & {p for p, _ in expected})
+            total += len(expected)
+        assert found / total >= 0.98, (backend, found / total)
+        plan = store.explain(*store.dense_sql(queries[0]["vector"], 10, None, False))
+        if backend == "single":  # 2,256 rows: the planner takes the HNSW index
+            assert "Index Scan using tracuu_passages_embedding" in plan, plan
+        else:
+            assert "Merge Append" in plan and plan.count("ORDER BY (embedding OPERATOR(public.<#>)") == 2, plan
+        store.close()
