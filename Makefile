@@ -61,6 +61,7 @@ bench: model
 	$(PY) -m eval.bench
 	$(PY) -m eval.cli_bench
 	$(PY) -m eval.load_bench
+	$(PY) -m eval.store_bench  # 10k passages; the big sizes: python -m eval.store_bench --sizes 10000,100000,1000000
 
 # retrieval metrics on our labelled set and VLSP 2023, the ablations, and the answer evaluation
 eval: model

@@ -14,6 +14,7 @@ Data:
 """
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from collections import Counter
@@ -26,13 +27,16 @@ from indexer.store.base import PassageRecord
 HASH_DIM = 384
 
 
+@functools.lru_cache(maxsize=200_000)
+def _term_direction(term: str, dim: int) -> np.ndarray:
+    return np.random.default_rng(zlib.crc32(term.encode("utf-8"))).standard_normal(dim)
+
+
 def hashed_vector(terms: list[str], dim: int = HASH_DIM) -> np.ndarray:
-    """A deterministic embedding of a bag of folded syllables (random ±1 projection)."""
+    """A deterministic embedding of a bag of folded syllables (random Gaussian projection)."""
     vector = np.zeros(dim, dtype=np.float64)
     for term, count in Counter(t for t in terms if t.startswith("f:")).items():
-        seed = zlib.crc32(term.encode("utf-8"))
-        rng = np.random.default_rng(seed)
-        vector += count * rng.standard_normal(dim)
+        vector += count * _term_direction(term, dim)
     norm = np.linalg.norm(vector)
     return (vector / norm if norm else vector).astype(np.float32)
 
@@ -73,7 +77,7 @@ class Collection:
         if filters is None or filters.is_empty():
             return np.ones(len(self.passages), dtype=bool)
         meta = {d["doc_id"]: d.get("metadata") or {} for d in self.documents}
-        return np.array([filters.accepts(meta[r.passage["doc_id"]]) for r in self.passages])
+        return np.array([filters.accepts(meta[r.passage["doc_id"]], r.passage["doc_id"]) for r in self.passages])
 
     def bm25(self, terms: list[str], k: int, filters=None) -> list[tuple[str, float]]:
         scores = np.asarray(self.reference.get_scores(terms))

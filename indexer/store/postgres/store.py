@@ -309,16 +309,20 @@ class PostgresStore(Store):
                          b=float(params["b"]), avgdl=float(avgdl if avgdl else 1.0))
         parts = []
         for i, (tid, idf, mult) in enumerate(weights):
-            values[f"t{i}"], values[f"idf{i}"], values[f"m{i}"] = tid, idf, float(mult)
-            f = f"(tfs[array_position(tids, %(t{i})s)])::float8"
+            values[f"t{i}"], values[f"idf{i}"], values[f"m{i}"] = str(tid), idf, float(mult)
+            key = f"(left(doc_id, 0) || %(t{i})s::text)"  # the key's collation from a column: shippable
+            f = f"(tfj -> {key})::float8"
             # w(t, d) = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl)), times its multiplicity
             weight = (f"(%(idf{i})s * {f} * %(k1p1)s / ({f} + %(k1)s * (%(one_minus_b)s + %(b)s * len / %(avgdl)s)))"
                       f" * %(m{i})s")
-            parts.append(f"CASE WHEN array_position(tids, %(t{i})s) IS NULL THEN 0::float8 ELSE {weight} END")
+            parts.append(f"CASE WHEN tfj ? {key} THEN {weight} ELSE 0::float8 END")
         score = " + ".join(parts)
+        # every passage holding a query term scores > 0 when every idf is > 0 (the usual
+        # case: the epsilon floor is positive); otherwise rank_bm25's "score 0 is no hit" is a filter
+        positive = "" if all(idf > 0 for _, idf, _ in weights) else " WHERE score > 0"
         sql = (f"SELECT passage_id, score FROM (SELECT passage_id, ord, {score} AS score FROM tracuu_passages "
-               f"WHERE tids && %(ids)s::integer[] AND {live()}{where}) s "
-               f"WHERE score > 0 ORDER BY score DESC, ord LIMIT %(k)s")
+               f"WHERE tids && %(ids)s::integer[] AND {live()}{where}) s{positive} "
+               f"ORDER BY score DESC, ord LIMIT %(k)s")
         return sql, values
 
     def bm25(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
@@ -366,13 +370,13 @@ class PostgresStore(Store):
         hashes = list(set(content_hashes))
         if not hashes:
             return {}
-        rows = self._query(f"SELECT DISTINCT ON (content_hash) content_hash, tids, tfs, embedding::text "
+        rows = self._query(f"SELECT DISTINCT ON (content_hash) content_hash, tids, tfj, embedding::text "
                            f"FROM tracuu_passages WHERE content_hash = ANY(%(h)s) AND {live()}",
                            self._p(h=hashes))
         ids = sorted({t for _, tids, _, _ in rows for t in tids})
         names = dict(self._query("SELECT id, term FROM tracuu_vocab WHERE id = ANY(%s)", (ids,))) if ids else {}
-        return {h: ({names[t]: int(c) for t, c in zip(tids, tfs)}, parse_vector(vec))
-                for h, tids, tfs, vec in rows}
+        return {h: ({names[t]: int(tfj[str(t)]) for t in tids}, parse_vector(vec))
+                for h, tids, tfj, vec in rows}
 
     # --- writing ------------------------------------------------------------------------------
     def writer(self):

@@ -65,6 +65,7 @@ class PostgresWriter(StoreWriter):
         self._next_ord = 0
         self._open = True
         self._ready = False
+        self.dim: int | None = None
 
     # --- setup -------------------------------------------------------------------------------
     def _lock(self) -> None:
@@ -76,28 +77,26 @@ class PostgresWriter(StoreWriter):
                                  f"(tracuu index/add/remove) for over {LOCK_TIMEOUT_S:.0f}s")
             time.sleep(0.2)
 
-    def _prepare(self) -> None:
-        """Schema (first build, or a rebuild with another vector dimension), then the base version."""
+    def _prepare(self, dim: int | None = None) -> bool:
+        """Schema (first build, or a rebuild with another vector dimension), then the base
+        version. The dimension comes from the manifest, else from the first vector written;
+        False while neither is known and there is no schema yet (nothing to read or withdraw)."""
         if self._ready:
-            return
-        if self.manifest is None:
-            raise StoreError("set_manifest() must come before writing (it names the vector dimension)")
-        dim = int(self.manifest["model"]["dim"])
+            return True
+        if self.manifest is not None and (self.manifest.get("model") or {}).get("dim"):
+            dim = int(self.manifest["model"]["dim"])
         current = schema.passage_dim(self.conn)
-        if current is not None and current != dim:
+        if current is not None and dim is not None and current != dim:
             if not self._reset:
                 raise StoreError(f"{self.store.describe()} holds {current}-dimensional vectors, the model gives "
                                  f"{dim}; rebuild with --force")
-            self.conn.commit()
-            self.conn.autocommit = True
-            schema.drop_schema(self.conn)
+            self._ddl(schema.drop_schema)
             current = None
-            self.conn.autocommit = False
         if current is None or not schema.has_schema(self.conn):
-            self.conn.commit()
-            self.conn.autocommit = True  # shard DDL goes over other connections: commit ours first
-            schema.create_schema(self.conn, dim)
-            self.conn.autocommit = False
+            if dim is None:
+                return False
+            self._ddl(lambda conn: schema.create_schema(conn, dim))
+        self.dim = dim or current
         row = self.conn.execute("SELECT gen, documents, passages, total_len, df_hist, next_ord "
                                 "FROM tracuu_versions ORDER BY gen DESC LIMIT 1 FOR UPDATE").fetchone()
         if row is None:
@@ -114,6 +113,17 @@ class PostgresWriter(StoreWriter):
         self._ready = True
         if self._reset:
             self._start_afresh()
+        return True
+
+    def _ddl(self, action) -> None:
+        """Schema changes outside the version's transaction: on a coordinator they also go
+        to the shards over other connections, which must see them committed."""
+        self.conn.commit()
+        self.conn.autocommit = True
+        try:
+            action(self.conn)
+        finally:
+            self.conn.autocommit = False
 
     def _check_open(self) -> None:
         if not self._open:
@@ -160,7 +170,8 @@ class PostgresWriter(StoreWriter):
 
     def remove_documents(self, doc_ids: Iterable[str]) -> None:
         self._check_open()
-        self._prepare()
+        if not self._prepare():
+            return  # no index yet: nothing to withdraw
         doc_ids = sorted(set(doc_ids) & self._live_docs)
         if doc_ids:
             self._withdraw("doc_id = ANY(%(docs)s)", {"docs": doc_ids})
@@ -184,13 +195,15 @@ class PostgresWriter(StoreWriter):
 
     def add_document(self, record: dict, passages: Sequence[PassageRecord]) -> None:
         self._check_open()
-        self._prepare()
+        self._prepare(len(passages[0].vector) if passages else None)
+        if not self._ready:
+            raise StoreError("the vector dimension is unknown: call set_manifest() first")
         doc_id = record["doc_id"]
         if doc_id in self._live_docs:  # replacing: the old one goes
             self._withdraw("doc_id = %(doc)s", {"doc": doc_id})
         metadata = record.get("metadata") or {}
         keys = filter_keys(metadata)
-        dim = int(self.manifest["model"]["dim"])
+        dim = self.dim
         vocab = self._term_ids({t for p in passages for t in p.terms})
         self.conn.execute(
             "INSERT INTO tracuu_documents (doc_id, ord, gen_added, title, source, passages, metadata, record, "
@@ -208,7 +221,8 @@ class PostgresWriter(StoreWriter):
             ids = [vocab[t] for t in p.terms]
             self._pending.append((p.passage["passage_id"], doc_id, self._next_ord, self.gen,
                                   p.passage.get("content_hash"), sum(p.terms.values()), ids,
-                                  [int(c) for c in p.terms.values()], _json(p.passage), vector_text(vector),
+                                  json.dumps({str(vocab[t]): int(c) for t, c in p.terms.items()}),
+                                  _json(p.passage), vector_text(vector),
                                   keys["province"], keys["district"], keys["doc_type"], keys["year_lo"],
                                   keys["year_hi"], keys["refs"]))
             self._next_ord += 1
@@ -231,7 +245,10 @@ class PostgresWriter(StoreWriter):
 
     def commit(self) -> str:
         self._check_open()
-        self._prepare()
+        if self.manifest is None:
+            raise StoreError("set_manifest() must come before commit(): a version needs its manifest")
+        if not self._prepare():
+            raise StoreError("nothing to commit: no passages and no vector dimension in the manifest")
         self._flush()
         base, gen = self.base, self.gen
         base_gen = 0 if self._reset else base["gen"]  # after reset() the df of the base version do not count
