@@ -233,3 +233,14 @@ def drop_schema(conn) -> None:
         with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:
             shard.execute("DROP TABLE IF EXISTS tracuu_passages")
     conn.execute("DROP TABLE IF EXISTS tracuu_passages, tracuu_terms, tracuu_vocab, tracuu_documents, tracuu_versions CASCADE")
+
+
+def analyze(conn) -> None:
+    """Fresh planner statistics after a commit: on the shards themselves (their estimates
+    are what `use_remote_estimate` asks for) and on the coordinator."""
+    import psycopg
+
+    for _, info in shard_servers(conn):
+        with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:
+            shard.execute("ANALYZE tracuu_passages")
+    conn.execute("ANALYZE tracuu_passages, tracuu_documents, tracuu_terms, tracuu_vocab")

@@ -297,6 +297,8 @@ class PostgresWriter(StoreWriter):
              json.dumps({str(k): v for k, v in sorted(hist.items())}), self._next_ord))
         self._purge(base["gen"])
         self.conn.commit()
+        self.conn.autocommit = True
+        schema.analyze(self.conn)
         self._close()
         return str(gen)
 
