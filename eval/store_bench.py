@@ -219,11 +219,23 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest) -> dic
                                 "dense_hnsw": store.dense_sql(queries[0]["vector"], 10, None, False),
                                 "dense_exact": store.dense_sql(queries[0]["vector"], 10, None, True)}.items():
         plan = store.explain(sql, params)
-        plans[name] = [line.split("(cost")[0].rstrip() for line in plan.splitlines()
-                       if "->" in line or line.startswith(("Limit", "Sort", "Merge"))]
+        plans[name] = plan_nodes(plan.splitlines())
     result["plans"] = plans
     store.close()
     return result
+
+
+def plan_nodes(lines) -> list[str]:
+    """The plan's nodes (no Output/Filter detail), e.g. Limit → Merge Append → Foreign Scan."""
+    nodes = []
+    for line in lines:
+        text = line.strip()
+        if text.startswith("->"):
+            text = text[2:].strip()
+        elif line.startswith((" ", "Output", "Filter", "Remote", "Sort Key")) or ":" in text.split("(")[0]:
+            continue
+        nodes.append(text.split("  (cost")[0].split(" (cost")[0])
+    return nodes
 
 
 def machine() -> dict:
@@ -332,7 +344,7 @@ def markdown(report: dict) -> str:
     for row in report["rows"][-1:]:
         for backend in ("single", "cluster"):
             for name, plan in row[backend]["plans"].items():
-                lines.append(f"- {backend} {name} ({row['passages']:,}): " + " → ".join(p.strip() for p in plan))
+                lines.append(f"- {backend} {name} ({row['passages']:,}): " + " → ".join(plan_nodes(plan)))
     return "\n".join(lines) + "\n"
 
 

@@ -18,7 +18,6 @@ passage order.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import threading
 from collections import Counter
@@ -388,6 +387,3 @@ class PostgresStore(Store):
         self.pool.close()
 
 
-
-def json_dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
