@@ -304,7 +304,7 @@ def test_vlsp_same_top10_on_every_backend(pg_servers):
 
     folder = shared_path("vlsp2023-legal-retrieval")
     collection, queries = vlsp_collection(folder, AnalyzerConfig().to_dict(), {"k1": 1.5, "b": 0.75, "epsilon": 0.25})
-    queries = queries[:150]
+    queries = queries[:100]
     for backend in BACKENDS:
         store = PostgresStore(new_index_url(pg_servers, backend, "vlsp"))
         collection.write(store)
