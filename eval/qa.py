@@ -228,3 +228,18 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def summarize_outcomes(outcomes: list[dict]) -> dict:
+    """Grouped cross-validation outcomes (eval/reader_train.py) per labelled set."""
+    out = {}
+    for name in sorted({o["set"] for o in outcomes}):
+        rows = [o for o in outcomes if o["set"] == name]
+        if name == "viwiki":
+            n = len(rows)
+            out[name] = {"n": n, "exact_match": round(sum(o["em"] for o in rows) / n, 3),
+                         "token_f1": round(sum(o["f1"] for o in rows) / n, 3),
+                         "sentence_f1": round(sum(o["sentence_f1"] for o in rows) / n, 3)}
+        else:
+            out[name] = summarize([{**o, "verdict": o["verdict"]} for o in rows])
+    return out

@@ -136,7 +136,7 @@ class SearchEngine:
     def bm25_query(query: str) -> str:
         """An English query shares no words with Vietnamese reports but names (Nghe An):
         BM25 gets the Vietnamese terms of its content words too (complaints → khiếu nại)."""
-        from search.question import detect_language, english_to_vietnamese_terms
+        from search.answer.question import detect_language, english_to_vietnamese_terms
 
         if detect_language(query) != "en":
             return query

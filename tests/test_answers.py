@@ -3,7 +3,7 @@ import httpx
 import pytest
 
 from search.answer import Answerer
-from search.question import analyze_question
+from search.answer.question import analyze_question
 
 from conftest import BAC_GIANG, CONFERENCE, NGHE_AN
 

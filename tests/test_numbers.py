@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from search.numbers import (
+from indexer.numbers import (
     KINDS,
     Quantity,
     counted_noun_matches,

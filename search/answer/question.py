@@ -20,10 +20,20 @@ ASKS_PATTERNS = [
     (r"\b(khi nao|ngay nao|ngay bao nhieu|thoi gian nao|luc nao|vao ngay|when|what date|which date|"
      r"what day|on what day)\b", "date"),
     (r"\b(nam nao|which year|what year)\b", "date"),
-    (r"\b(bao nhieu|may (don|vu|luot|nguoi|xa|huyen|mo hinh|cuoc|lan|van ban|ho)|thu may|xep thu|how many|how much|"
+    (r"\b(bao nhieu|may (don|vu|luot|nguoi|xa|huyen|mo hinh|cuoc|lan|van ban|ho|ngay|thang|nam|tuan|gio|buoc|bac|cap|loai|thu tuc)|thu may|xep thu|how many|how much|"
      r"number of|what number|so luong)\b", "number"),
     (r"\b(ai|la ai|nguoi nao|who|whom|co quan nao|don vi nao|which (agency|body|office|department|"
-     r"organi[sz]ation|unit)|what (agency|body|office))\b", "entity"),
+     r"organi[sz]ation|unit)|what (agency|body|office)|o dau|noi nao|tinh nao|huyen nao|xa nao|where|"
+     r"which (district|province|commune|city|directive|document|plan))\b", "entity"),
+]
+ENTITY_KINDS = [
+    (r"\b(co quan nao|don vi nao|to chuc nao|ban nao|so nao|which (agency|body|office|department|organi[sz]ation|unit)|"
+     r"what (agency|body|office)|tham quyen|competent|gui|sent to)\b", "organisation"),
+    (r"\b(o dau|noi nao|tinh nao|huyen nao|xa nao|dia phuong nao|where|which (district|province|commune|city))\b",
+     "place"),
+    (r"\b(van ban nao|chi thi nao|nghi quyet nao|ke hoach nao|which (directive|document|plan|resolution))\b",
+     "directive"),
+    (r"\b(ai|la ai|nguoi nao|who|whom|ky|signed)\b", "person"),
 ]
 
 # English content words → the Vietnamese the reports use (folded and accented forms both work
@@ -87,6 +97,11 @@ class QuestionAnalysis:
     counted: str | None = None  # the counted thing, in Vietnamese ("đơn khiếu nại")
     keywords: list[str] = field(default_factory=list)  # folded content syllables
     retrieval_query: str = ""
+    predicates: list[str] = field(default_factory=list)  # predicate groups asked (indexer.clauses.PREDICATES)
+    levels: list[str] = field(default_factory=list)      # administrative levels named: tinh / huyen / xa
+    sub_period: str | None = None                        # "h1" (6 tháng đầu năm), "q1", "m5" …
+    entity_kind: str | None = None                       # person | organisation | place | directive | None
+    names_unit: bool = False                             # names a sub-unit (Sở, Thanh tra, cấp …), not the whole
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -112,7 +127,11 @@ def detect_asks(folded: str) -> str:
     return "passage"
 
 
+COMPARED_YEAR = re.compile(r"\b(?:so voi|compared (?:with|to)|than)\s+(?:cung ky\s+)?(?:nam\s+|in\s+)?(?:19|20)\d{2}\b")
+
+
 def detect_years(folded: str) -> tuple[int, int] | None:
+    folded = COMPARED_YEAR.sub(" ", folded)  # "giảm 25,5% so với năm 2021": 2021 is not the period asked
     m = PERIOD_PATTERNS[0].search(folded)
     if m:
         low, high = sorted((int(m.group(1)), int(m.group(2))))
@@ -225,6 +244,21 @@ def analyze_question(question: str, known_districts: dict[str, str] | None = Non
         mapped = english_to_vietnamese_terms(question)
         retrieval_query = question + " " + " ".join(mapped)
         keywords = [w for term in mapped for w in _folded(term).split()]
+    from indexer.clauses import levels_in, predicates_in, sub_period_key
+    from indexer.clauses import folded as clause_folded
+
+    question_key = clause_folded(question)
+    predicates = list(dict.fromkeys(g for _, _, g in predicates_in(QUESTION_PHRASES.sub(" ", question_key))))
+    entity_kind = None
+    if asks == "entity":
+        entity_kind = next((kind for pattern, kind in ENTITY_KINDS if re.search(pattern, folded)), "organisation")
+    names_unit = bool(NAMED_UNIT.search(question_key))
     return QuestionAnalysis(question=question, language=language, asks=asks, province=province,
                             district=district, years=years, counted=counted, keywords=keywords,
-                            retrieval_query=retrieval_query)
+                            retrieval_query=retrieval_query, predicates=predicates,
+                            levels=sorted(levels_in(question_key)), sub_period=sub_period_key(question_key),
+                            entity_kind=entity_kind, names_unit=names_unit)
+
+
+NAMED_UNIT = re.compile(r"\b(thanh tra|so|ban|cap|phong|toa an|doan|hoi dong|uy ban|chu tich|giam doc|"
+                        r"department|inspectorate|court|committee|chairman|council|director)\b")

@@ -1,0 +1,211 @@
+"""Features of a candidate answer against the question: what the reader weighs.
+
+Each is a number computed the same way at training time (eval/reader_train.py) and at
+answer time; their weights are learned, never set here. Groups:
+- predicate and counted-thing alignment (through the glossary and the English mapping):
+  does the verb governing the figure match the question's, does its unit name the thing
+  asked, does its clause speak of something the question contrasts (khiếu nại / tố cáo);
+- question–clause similarity from the multilingual encoder, and word overlap;
+- answer-type agreement; level and sub-period agreement; position; retrieval rank.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from indexer.clauses import OVERALL, WEAK_PREDICATES, folded, levels_in, predicates_in, sub_period_key
+from indexer.textnorm import search_key
+from search.answer.candidates import Candidate
+from search.answer.question import QuestionAnalysis
+
+# things reports count side by side: a figure of one does not answer about the other
+CONTRASTS = [("khieu nai", "to cao"), ("khieu nai", "kien nghi"), ("to cao", "kien nghi"),
+             ("tiep nhan", "giai quyet"), ("can bo", "cong chuc"), ("tinh", "huyen")]
+WORD = re.compile(r"[^\W_]+")
+QUESTION_ASKS_CHANGE = re.compile(r"\b(so voi|compared|tang|giam|increase|decrease|reduce|fall|fell|rise|"
+                                  r"cat giam|tinh gian)\b")
+FUNCTION_WORDS = {"cua", "va", "cac", "nhung", "la", "co", "duoc", "da", "trong", "tai", "o", "voi", "cho",
+                  "theo", "den", "tu", "ve", "the", "of", "and", "in", "to", "a", "nao", "gi", "bao", "nhieu"}
+
+
+def words(text: str) -> set[str]:
+    return set(WORD.findall(folded(text)))
+
+
+def recall(needed: set[str], found: set[str]) -> float:
+    return len(needed & found) / len(needed) if needed else 0.0
+
+
+class QuestionContext:
+    """What every candidate of one question is compared with, computed once."""
+
+    def __init__(self, analysis: QuestionAnalysis):
+        self.analysis = analysis
+        self.key = folded(analysis.question + " " + " ".join(analysis.keywords))
+        self.keywords = set(analysis.keywords) - FUNCTION_WORDS
+        self.counted = words(analysis.counted or "") - FUNCTION_WORDS
+        self.strong_predicates = {p for p in analysis.predicates if p not in WEAK_PREDICATES}
+        self.asks_change = bool(QUESTION_ASKS_CHANGE.search(self.key))
+        self.question_words = set(WORD.findall(search_key(analysis.question)))
+        self.years = analysis.years
+
+    def contrast_conflict(self, text_key: str) -> float:
+        """The candidate's words name the other side of a pair the question picks one of."""
+        for a, b in CONTRASTS:
+            if (a in self.key) == (b in self.key):
+                continue
+            asked, other = (a, b) if a in self.key else (b, a)
+            if other in text_key and asked not in text_key:
+                return 1.0
+        return 0.0
+
+
+def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
+    a, f = ctx.analysis, c.figure
+    q = f.quantity
+    sentence = c.sentence_text
+    context_key = folded(f.context + " " + sentence[q.end:q.end + 40] if False else f.context)
+    after = c.hit["text"][c.end:min(c.clause[1], c.end + 40)]
+    around_key = folded(f.context + " " + after)
+    unit_words = words(q.unit or "") - FUNCTION_WORDS
+    counted_words = words(f.counted) - FUNCTION_WORDS
+    clause_words, sentence_words = words(c.clause_text), words(sentence)
+    around_words = set(WORD.findall(around_key))
+    x = {
+        "asks_" + a.asks + "_is_" + q.kind: 1.0,
+        "counted_in_unit": recall(ctx.counted, unit_words) if q.kind != "percent" else recall(ctx.counted, counted_words),
+        "counted_in_context": recall(ctx.counted, around_words),
+        "unit_conflict": float(bool(ctx.counted and unit_words and not (unit_words & ctx.counted)
+                                    and q.kind not in ("percent", "date"))),
+        "unit_in_question": recall(unit_words, ctx.question_words | ctx.keywords) if unit_words else 0.0,
+        "keywords_in_context": recall(ctx.keywords, around_words),
+        "keywords_in_clause": recall(ctx.keywords, clause_words),
+        "keywords_in_sentence": recall(ctx.keywords, sentence_words),
+        "predicate_near": float(bool(f.predicate and f.predicate in a.predicates)),
+        "predicate_in_sentence": float(bool(set(f.predicates) & set(a.predicates))),
+        "predicate_conflict": float(bool(ctx.strong_predicates and f.predicate and f.predicate not in WEAK_PREDICATES
+                                         and f.predicate not in ctx.strong_predicates)),
+        "predicate_none": float(f.predicate is None),
+        "contrast_conflict": ctx.contrast_conflict(around_key),
+        "level_match": float(bool(set(a.levels) & f.levels)),
+        "level_unstated": float(bool(a.levels) and not f.levels),
+        "sub_period_match": float(bool(a.sub_period) and f.sub_period == a.sub_period),
+        "sub_period_unstated": float(bool(a.sub_period) and f.sub_period is None),
+        "sub_period_not_asked": float(not a.sub_period and f.sub_period is not None),
+        "comparison_not_asked": float(f.comparison and not ctx.asks_change),
+        "comparison_asked": float(f.comparison and ctx.asks_change),
+        "parenthetical": float(f.parenthetical),
+        "overall_whole_asked": float(f.overall and not a.names_unit),
+        "figure_in_question": float(bool(re.search(rf"(?<![\d.,]){re.escape(q.raw.split()[0])}(?![\d.,])",
+                                                   a.question))),
+        "first_in_sentence": float(f.index == 0),
+        "position_in_sentence": math.log1p(f.index),
+        "rank_inverse": 1.0 / c.rank,
+        "top_passage": float(c.rank == 1),
+    }
+    if q.kind == "date":
+        date = (q.date or "").lstrip("-")
+        x["date_day"] = float(len(date) >= 10)
+        x["date_month"] = float(len(date) == 7)
+        codes = {w for w in ctx.question_words if any(ch.isdigit() for ch in w)}
+        before = search_key(sentence[max(0, q.start - 80):q.start])
+        x["code_before_date"] = float(bool(codes) and any(code in before for code in codes))
+        x["event_after_date"] = recall(ctx.keywords, words(sentence[q.end:q.end + 120]))
+    if ctx.years:
+        years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", sentence)}
+        x["year_in_sentence_match"] = float(any(ctx.years[0] <= y <= ctx.years[1] for y in years))
+        x["year_in_sentence_other"] = float(bool(years) and not x["year_in_sentence_match"])
+    return x
+
+
+def entity_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
+    a = ctx.analysis
+    name_words = words(c.text)
+    sentence = c.sentence_text
+    offset = c.start - c.sentence[0]
+    near = sentence[max(0, offset - 80):offset + len(c.text) + 120]
+    x = {
+        "entity_" + (c.entity_type or "other"): 1.0,
+        "entity_kind_match": float(c.entity_type == a.entity_kind or
+                                   (a.entity_kind == "person" and c.entity_type == "signer") or
+                                   (a.entity_kind == "organisation" and c.entity_type == "issuer")),
+        "entity_in_question": recall(name_words - FUNCTION_WORDS, ctx.question_words | ctx.keywords),
+        "keywords_near": recall(ctx.keywords, words(near)),
+        "keywords_in_clause": recall(ctx.keywords, words(c.clause_text)),
+        "keywords_in_sentence": recall(ctx.keywords, words(sentence)),
+        "predicate_in_sentence": float(bool({g for _, _, g in predicates_in(folded(sentence))} & set(a.predicates))),
+        "name_length": min(len(c.text.split()), 12) / 12,
+        "rank_inverse": 1.0 / c.rank,
+        "top_passage": float(c.rank == 1),
+    }
+    return x
+
+
+def span_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
+    """A short span: the words around it should be the question's, the span itself not."""
+    text = c.hit["text"]
+    span_words = set(WORD.findall(search_key(c.text)))
+    left = set(WORD.findall(search_key(text[max(c.sentence[0], c.start - 60):c.start])))
+    right = set(WORD.findall(search_key(text[c.end:min(c.sentence[1], c.end + 60)])))
+    q = ctx.question_words - FUNCTION_WORDS
+    n = len(c.text.split())
+    whole_sentence = (c.start, c.end) == c.sentence
+    previous = search_key(text[max(c.sentence[0], c.start - 12):c.start]).split()[-1:]
+    x = {
+        "span_question_overlap": recall(span_words - FUNCTION_WORDS, q) if span_words - FUNCTION_WORDS else 1.0,
+        "span_has_question_word": float(bool(span_words & q)),
+        "left_context": recall(q, left),
+        "right_context": recall(q, right),
+        "sentence_context": recall(q, set(WORD.findall(search_key(c.sentence_text)))),
+        "clause_context": recall(q, set(WORD.findall(search_key(c.clause_text)))),
+        "span_is_clause": float((c.start, c.end) == c.clause),
+        "span_is_sentence": float(whole_sentence),
+        "span_words": min(n, 30) / 30,
+        "span_one_word": float(n == 1),
+        "span_capitalised": float(bool(c.text[:1].isupper())),
+        "span_has_digit": float(any(ch.isdigit() for ch in c.text)),
+        "after_la": float(previous == ["la"]),
+        "after_function_word": float(bool(previous) and previous[0] in FUNCTION_WORDS),
+        "rank_inverse": 1.0 / c.rank,
+        "sentence_position": 0.0,
+    }
+    asked_kind = ctx.analysis.asks
+    x["asks_" + asked_kind + "_span"] = 1.0
+    if asked_kind in ("number", "percent", "date"):
+        x["type_number_span"] = float(any(ch.isdigit() for ch in c.text))
+    if asked_kind == "entity":
+        x["type_entity_span"] = float(c.text[:1].isupper())
+    return x
+
+
+def add_relative(cands: list[Candidate], names: tuple[str, ...]) -> None:
+    """Each feature also as its distance to the question's best candidate on it: the
+    reader compares candidates of one question, not absolute levels across questions."""
+    for name in names:
+        best = max((c.features.get(name, 0.0) for c in cands), default=0.0)
+        for c in cands:
+            c.features[name + "_gap"] = best - c.features.get(name, 0.0)
+
+
+def add_similarity(ctx: QuestionContext, cands: list[Candidate], encoder, cache: dict | None = None) -> None:
+    """Cosine of the question ('query: ') and each candidate's sentence ('passage: ') from
+    the multilingual encoder, once per distinct text (the vectors are kept in `cache`).
+    Sentences, not clauses: encoding is most of an answer's time on a CPU."""
+    if encoder is None or not cands:
+        return
+    cache = {} if cache is None else cache
+    texts = list(dict.fromkeys(c.sentence_text for c in cands if ("p", c.sentence_text) not in cache))
+    if texts:
+        for t, v in zip(texts, encoder.encode_passages(texts, batch_size=32)):
+            cache[("p", t)] = v
+    key = ("q", ctx.analysis.question)
+    if key not in cache:
+        cache[key] = encoder.encode_queries([ctx.analysis.question])[0]
+    qv = cache[key]
+    for c in cands:
+        c.features["similarity_sentence"] = float(np.dot(qv, cache[("p", c.sentence_text)]))
+        dense = (c.hit.get("scores") or {}).get("dense")
+        c.features["similarity_passage"] = float(dense) if dense is not None else 0.0
+    add_relative(cands, ("similarity_sentence",))
