@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model index run test bench eval clean browser fonts
+.PHONY: setup model index run test bench eval reader clean browser fonts
 
 # torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -63,7 +63,12 @@ bench: model
 	$(PY) -m eval.load_bench
 	$(PY) -m eval.store_bench  # 10k passages; the big sizes: python -m eval.store_bench --sizes 10000,100000,1000000
 
+# re-fit the answer reader's weights (search/answer/reader_weights.json) from the labelled questions
+reader: model
+	$(PY) -m eval.reader_train
+
 # retrieval metrics on our labelled set and VLSP 2023, the ablations, and the answer evaluation
+# (grouped cross-validation of the reader over corpus/, the laws and viwiki-qa)
 eval: model
 	$(VENV)/bin/tracuu eval corpus
 	$(VENV)/bin/tracuu eval ../shared/datasets/vlsp2023-legal-retrieval

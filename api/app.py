@@ -21,7 +21,7 @@ from api.access_log import AccessLogMiddleware
 from api.auth import AuthConfig, cors_origins, document_security, install_auth, install_cors
 from api.contract import reject_unknown_query_parameters
 from api.problems import MEDIA_TYPE, Problem, install_problem_handlers, problem_body, problem_content
-from api.routes import answers, docs, documents, explore, health, pages, research, search
+from api.routes import answers, docs, documents, explore, facts, health, pages, research, search
 from api.security import EdgeMiddleware
 from search.answer import Answerer
 from search.engine import QueryError, SearchEngine
@@ -79,6 +79,7 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     app.include_router(explore.router, dependencies=strict)  # /search/documents
     app.include_router(search.router, dependencies=strict)
     app.include_router(answers.router, dependencies=strict)
+    app.include_router(facts.router, dependencies=strict)
     app.include_router(research.router, dependencies=strict)  # /compare, /directives, GET /documents
     app.include_router(documents.router, dependencies=strict)
     from api.routes import updates  # POST/DELETE /documents (issue 6), admin-only

@@ -319,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_ask)
 
+    from api.cli_facts import add_parser as add_facts_parser
+
+    add_facts_parser(sub, common)
+
     p = sub.add_parser("compare", help="best passages per province / year / doc_type for a query")
     p.add_argument("query")
     p.add_argument("--by", choices=("province", "year", "doc_type"), default="province")

@@ -149,7 +149,8 @@ class AnswerResponse(BaseModel):
     question: str
     answer: Optional[str] = Field(None, description="quoted from the source with its unit; null when unsupported")
     value: Optional[AnswerValue] = None
-    answer_type: str = Field(..., description="number, percent, ratio, date, entity or passage")
+    answer_type: str = Field(..., description="number, percent, ratio, date, entity or span (the shortest span "
+                                              "that answers; its sentence is the evidence)")
     confidence: float
     reason: Optional[str] = Field(None, description="why there is no answer, when there is none")
     analysis: dict
@@ -249,3 +250,54 @@ class DocumentSearchResponse(BaseModel):
     filters: dict = {}
     facets: dict[str, list[FacetCount]] = Field({}, description="documents per province, doc_type and year")
     query_restored: Optional[str] = None
+
+
+class FactIndicator(BaseModel):
+    query: str
+    predicate: Optional[str] = Field(None, description="predicate group asked: resolve, receive, meet, reduce …")
+    words: list[str] = Field(..., description="content words of the counted thing (folded)")
+    rate: Optional[bool] = Field(None, description="true: rates (%), false: counts")
+    unit: Optional[str] = None
+
+
+class FactBrief(BaseModel):
+    raw: str
+    value: Optional[float] = None
+    label: str
+    passage_id: str
+    paragraph: int
+    link: str
+
+
+class FactCell(BaseModel):
+    row: str = Field(..., description="the row key (a province by default)")
+    column: str = Field(..., description="the column key (a year or period: '2019', '2015–2020', "
+                                         "'2020 (6 tháng đầu năm)')")
+    value: Optional[float] = None
+    raw: str = Field(..., description="the figure as written, unit included")
+    unit: Optional[str] = None
+    kind: str = Field(..., description="number, money, percent or ratio")
+    denominator: Optional[float] = None
+    label: str = Field(..., description="the indicator this figure measures, in words")
+    indicator: str = Field(..., description="the normalised indicator key: predicate:counted-words[:rate]")
+    place: Optional[str] = Field(None, description="district, province of the document")
+    level: Optional[str] = None
+    period: str
+    sub_period: Optional[str] = None
+    doc_id: str
+    passage_id: str
+    paragraph: int
+    span: list[int] = Field(..., description="[start, end) of the figure in the document text")
+    sentence: str
+    citation: str
+    link: str = Field(..., description="the document view at this paragraph")
+    others: list[FactBrief] = Field(default_factory=list, description="other figures of the same cell")
+
+
+class FactTableResponse(BaseModel):
+    indicator: FactIndicator
+    by: list[str]
+    rows: list[str]
+    columns: list[str]
+    cells: list[FactCell]
+    facts: int = Field(..., description="figures matching the indicator")

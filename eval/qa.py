@@ -1,21 +1,28 @@
-"""Answer evaluation: `python -m eval.qa [corpus|viwiki|all]`.
+"""Answer evaluation: `python -m eval.qa [corpus|laws|viwiki|all]` (what `make eval` runs).
+
+Every number is from cross-validation grouped by document (eval/reader_train.py): the
+reader's weights are learned from labelled questions, so each question is answered by a
+model fitted on the other folds, none of which holds a question about its document (a
+report of corpus/, a law, a viwiki context). Folds pool all the sets, so a fold about a
+report learns from the laws and viwiki too.
 
 corpus  eval/data/corpus_qa.jsonl over corpus/: answerable questions are right when the
         parsed value matches the gold value (numbers, percents, ratios, dates) or the
-        quoted answer matches the gold text (entities); unanswerable ones are right when
+        quoted answer matches the gold text (entities); must-abstain ones are right when
         /ask abstains. "wrong" counts answers given that are not right — the harmful case.
+laws    eval/data/laws_qa.jsonl over the laws of ../shared/datasets/vlc-laws-2 they cite
+        (indexed together under eval/.cache; the whole of vlc-laws-2 would take hours to
+        embed here); judged as corpus.
 viwiki  ../shared/datasets/viwiki-qa (extractive reading comprehension, encyclopedic
-        text): exact match and token F1 against the gold spans, once with the gold
-        context (retrieval restricted to it) and once with retrieval over all contexts.
-        Our extractor is built for figures and dates in reports, so this is an external
-        check of span extraction, reported as measured.
-Writes eval/results/qa_<dataset>.json and .md.
+        text) with the gold context: exact match and token F1 of the answer span against
+        the gold spans, and the F1 the span's whole sentence would get, for comparison.
+Writes eval/results/<set>_qa.json and .md.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import string
 import sys
 import time
@@ -25,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QA_LABELS = ROOT / "eval" / "data" / "corpus_qa.jsonl"
-VIWIKI = ROOT.parent / "shared" / "datasets" / "viwiki-qa"
+VIWIKI = Path(os.environ.get("TRACUU_SHARED", ROOT.parent / "shared")) / "datasets" / "viwiki-qa"
 RESULTS = ROOT / "eval" / "results"
 
 
@@ -83,32 +90,31 @@ def judge_corpus(item: dict, response: dict) -> str:
 
 
 # --- runs ---------------------------------------------------------------------------------
-def _answerer(index_dir: Path):
-    from search.answer import Answerer
-    from search.engine import SearchEngine
+def run(sets: list[str], log=print) -> dict[str, dict]:
+    """Grouped cross-validation over the labelled sets; one report per set."""
+    from eval.reader_train import SHARED, cross_validate, question_records
+    from indexer.embedding import Encoder
 
-    return Answerer(SearchEngine(index_dir))
-
-
-def run_corpus(limit: int | None = None, log=print) -> dict:
-    from eval.datasets import load_corpus_set, ensure_index
-
-    items = [json.loads(line) for line in QA_LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = items[:limit] if limit else items
-    answerer = _answerer(ensure_index(load_corpus_set(), log=log))
-    rows, started = [], time.perf_counter()
-    for item in items:
-        t0 = time.perf_counter()
-        response = answerer.ask(item["question"])
-        verdict = judge_corpus(item, response)
-        evidence_doc = response["evidence"][0]["doc_id"] if response["evidence"] else None
-        rows.append({"id": item["id"], "variant": item["variant"], "answerable": item["answerable"],
-                     "answer_type": item.get("answer_type"), "verdict": verdict, "gold": item.get("answer"),
-                     "answer": response["answer"], "confidence": response["confidence"],
-                     "evidence_doc_right": (evidence_doc == item["gold"]["doc_id"]) if item.get("gold") and evidence_doc else None,
-                     "ms": round((time.perf_counter() - t0) * 1000, 1)})
-    return {"dataset": "corpus_qa", "questions": len(rows), "seconds": round(time.perf_counter() - started, 1),
-            "summary": summarize(rows), "rows": rows}
+    encoder = Encoder()
+    records = []
+    for name in ("corpus", "laws", "viwiki"):  # every set trains, whichever are reported
+        if name != "corpus" and not SHARED.exists():
+            log(f"{SHARED} is absent: the {name} set is neither trained on nor reported")
+            continue
+        records += question_records(name, encoder, log=log)
+    started = time.perf_counter()
+    outcomes = cross_validate(records)
+    seconds = round(time.perf_counter() - started, 1)
+    reports = {}
+    for name in sets:
+        rows = [o for o in outcomes if o["set"] == name]
+        if not rows:
+            continue
+        summary = summarize_viwiki(rows) if name == "viwiki" else summarize(rows)
+        reports[name] = {"dataset": f"{name}_qa", "questions": len(rows), "cv_seconds": seconds,
+                         "evaluation": "GroupKFold(5) over documents, all labelled sets pooled",
+                         "summary": summary, "rows": rows}
+    return reports
 
 
 def summarize(rows: list[dict]) -> dict:
@@ -133,52 +139,25 @@ def summarize(rows: list[dict]) -> dict:
     return summary
 
 
-def run_viwiki(limit: int | None = None, log=print) -> dict:
-    from eval.datasets import Dataset, ensure_index
-    from search.filters import Filters  # noqa: F401  (documented: gold context = rows of one document)
-
-    contexts = VIWIKI / "contexts.jsonl"
-    questions = [json.loads(l) for l in (VIWIKI / "questions.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
-    questions = questions[:limit] if limit else questions
-    dataset = Dataset(name="viwiki-qa", kind="beir", corpus_path=contexts, queries=[])
-    answerer = _answerer(ensure_index(dataset, log=log))
-    engine = answerer.engine
-    scores = {"gold_context": [], "retrieval": []}
-    started = time.perf_counter()
-    for q in questions:
-        for setting in scores:
-            if setting == "gold_context":
-                rows = set(engine.state.passages_by_doc.get(q["context_id"], []))
-                response = answerer.ask_in(q["question"], rows)
-            else:
-                response = answerer.ask(q["question"])
-            prediction = response["answer"]
-            scores[setting].append({"em": exact_match(prediction, q["answers"]),
-                                    "f1": token_f1(prediction, q["answers"]),
-                                    "answered": prediction is not None,
-                                    "type": response["answer_type"]})
-    summary = {}
-    for setting, values in scores.items():
-        n = len(values)
-        by_type = defaultdict(list)
-        for v in values:
-            by_type[v["type"]].append(v)
-        summary[setting] = {
-            "n": n, "exact_match": round(sum(v["em"] for v in values) / n, 3),
-            "token_f1": round(sum(v["f1"] for v in values) / n, 3),
-            "answered": round(sum(v["answered"] for v in values) / n, 3),
-            "by_answer_type": {t: {"n": len(vs), "exact_match": round(sum(v["em"] for v in vs) / len(vs), 3),
-                                   "token_f1": round(sum(v["f1"] for v in vs) / len(vs), 3)}
-                               for t, vs in sorted(by_type.items())}}
-    return {"dataset": "viwiki_qa", "questions": len(questions), "seconds": round(time.perf_counter() - started, 1),
-            "summary": summary}
+def summarize_viwiki(rows: list[dict]) -> dict:
+    n = len(rows)
+    block = lambda vs: {"n": len(vs), "exact_match": round(sum(v["em"] for v in vs) / len(vs), 3),  # noqa: E731
+                        "token_f1": round(sum(v["f1"] for v in vs) / len(vs), 3),
+                        "sentence_f1": round(sum(v["sentence_f1"] for v in vs) / len(vs), 3),
+                        "answered": round(sum(v["answer"] is not None for v in vs) / len(vs), 3)}
+    by_type = defaultdict(list)
+    for r in rows:
+        by_type[r["asked"]].append(r)
+    return {"gold_context": block(rows) | {"n": n},
+            "by_answer_type": {t: block(vs) for t, vs in sorted(by_type.items())}}
 
 
 # --- reports ------------------------------------------------------------------------------
 def markdown(report: dict, machine: dict) -> str:
     head = f"### {report['dataset']} — {report['questions']} questions\n\n" \
            f"{report['date']} · {machine['cpu']} ({machine['cores']} cores)\n\n"
-    if report["dataset"] == "corpus_qa":
+    head += f"{report['evaluation']}\n\n"
+    if report["dataset"] != "viwiki_qa":
         lines = ["| slice | n | accuracy | answerable right | abstained (answerable) | abstained (unanswerable) | wrong answers |",
                  "|---|---|---|---|---|---|---|"]
         for name, s in report["summary"].items():
@@ -187,12 +166,13 @@ def markdown(report: dict, machine: dict) -> str:
                          f"{fmt(s['abstained_when_answerable'])} | {fmt(s['abstained_when_unanswerable'])} | "
                          f"{s['wrong_answers']} |")
         return head + "\n".join(lines) + "\n"
-    lines = ["| setting | n | exact match | token F1 | answered |", "|---|---|---|---|---|"]
-    for setting, s in report["summary"].items():
-        lines.append(f"| {setting} | {s['n']} | {s['exact_match']:.3f} | {s['token_f1']:.3f} | {s['answered']:.3f} |")
-    lines += ["", "By the answer type the question analysis chose (gold context):", "",
-              "| answer type | n | exact match | token F1 |", "|---|---|---|---|"]
-    for t, s in report["summary"]["gold_context"]["by_answer_type"].items():
+    lines = ["| setting | n | exact match | span token F1 | its sentence's F1 | answered |", "|---|---|---|---|---|---|"]
+    s = report["summary"]["gold_context"]
+    lines.append(f"| gold context | {s['n']} | {s['exact_match']:.3f} | {s['token_f1']:.3f} | {s['sentence_f1']:.3f} "
+                 f"| {s['answered']:.3f} |")
+    lines += ["", "By the answer type the question analysis chose:", "",
+              "| answer type | n | exact match | span token F1 |", "|---|---|---|---|"]
+    for t, s in report["summary"]["by_answer_type"].items():
         lines.append(f"| {t} | {s['n']} | {s['exact_match']:.3f} | {s['token_f1']:.3f} |")
     return head + "\n".join(lines) + "\n"
 
@@ -211,35 +191,15 @@ def write(report: dict, out_dir: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.qa", description=__doc__.split("\n")[0])
-    parser.add_argument("dataset", nargs="?", default="all", choices=("corpus", "viwiki", "all"))
-    parser.add_argument("--limit", type=int, default=None, help="first N questions only")
+    parser.add_argument("dataset", nargs="?", default="all", choices=("corpus", "laws", "viwiki", "all"))
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
-    if args.dataset in ("corpus", "all"):
-        write(run_corpus(args.limit, log), args.out)
-    if args.dataset in ("viwiki", "all"):
-        if not VIWIKI.exists():
-            print(f"{VIWIKI} is absent: the shared datasets sit beside the repository (../shared)", file=sys.stderr)
-            return 2
-        write(run_viwiki(args.limit, log), args.out)
+    sets = ["corpus", "laws", "viwiki"] if args.dataset == "all" else [args.dataset]
+    for report in run(sets, log).values():
+        write(report, args.out)
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def summarize_outcomes(outcomes: list[dict]) -> dict:
-    """Grouped cross-validation outcomes (eval/reader_train.py) per labelled set."""
-    out = {}
-    for name in sorted({o["set"] for o in outcomes}):
-        rows = [o for o in outcomes if o["set"] == name]
-        if name == "viwiki":
-            n = len(rows)
-            out[name] = {"n": n, "exact_match": round(sum(o["em"] for o in rows) / n, 3),
-                         "token_f1": round(sum(o["f1"] for o in rows) / n, 3),
-                         "sentence_f1": round(sum(o["sentence_f1"] for o in rows) / n, 3)}
-        else:
-            out[name] = summarize([{**o, "verdict": o["verdict"]} for o in rows])
-    return out

@@ -19,6 +19,7 @@ folds are what eval/qa.py reports. The committed weights are fitted on everythin
 from __future__ import annotations
 
 import argparse
+import os
 import hashlib
 import json
 import pickle
@@ -31,7 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "eval" / "data"
-SHARED = ROOT.parent / "shared" / "datasets"
+SHARED = Path(os.environ.get("TRACUU_SHARED", ROOT.parent / "shared")) / "datasets"
 LAWS = SHARED / "vlc-laws-2"
 VIWIKI = SHARED / "viwiki-qa"
 WEIGHTS = ROOT / "search" / "answer" / "reader_weights.json"
@@ -62,8 +63,20 @@ def load_items(name: str) -> list[dict]:
 def law_corpus(items: list[dict]) -> Path:
     """The laws the law questions cite, copied into one folder under eval/.cache (the whole of
     vlc-laws-2 would take hours to embed here)."""
-    names = sorted({i["gold"]["doc_id"] for i in items if i.get("gold")} |
-                   {d for i in items for d in i.get("distractors", [])})
+    names = {i["gold"]["doc_id"] for i in items if i.get("gold")}
+    # the laws a must-abstain question names ("Theo Luật Thủ đô 2012, …"): the tempting wrong answer
+    import re
+
+    from indexer.textnorm import search_key
+
+    for path in LAWS.glob("*.txt"):
+        title = re.split(r"-(?:19|20)\d{2}\b|-\d", path.stem)[0].replace("-", " ")
+        words = search_key(title).split()
+        for i in items:
+            if not i.get("answerable") and len(words) >= 2 and \
+                    re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", search_key(i["question"])):
+                names.add(path.name)
+    names = sorted(names)
     digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
     folder = _cache_dir() / f"laws-corpus-{digest}"
     if not folder.exists():
@@ -76,6 +89,27 @@ def law_corpus(items: list[dict]) -> Path:
     return folder
 
 
+class NoVectors:
+    """The encoder slot of a lexical-only index: every passage gets the same unit vector, so
+    dense search ranks nothing and retrieval is BM25's alone. For the law set: embedding the
+    ~9,400 passages of the 60 laws it cites takes hours on this shared 2-core machine;
+    TRACUU_EVAL_LAW_VECTORS=1 embeds them for real (hybrid retrieval) where time allows."""
+    name = id = "no-vectors"
+    dim = 4
+
+    def encode_passages(self, texts, batch_size=32, progress=False):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+    def encode_queries(self, texts, batch_size=32):
+        return self.encode_passages(texts)
+
+
+def law_retrieval_mode() -> str:
+    return "hybrid" if os.environ.get("TRACUU_EVAL_LAW_VECTORS") == "1" else "bm25"
+
+
 def engine_for(name: str, items: list[dict], encoder=None, log=print):
     from eval.datasets import Dataset, ensure_index, load_corpus_set
     from search.engine import SearchEngine
@@ -84,6 +118,12 @@ def engine_for(name: str, items: list[dict], encoder=None, log=print):
         dataset = load_corpus_set()
     elif name == "laws":
         dataset = Dataset(name="laws", kind="spans", corpus_path=law_corpus(items), queries=[])
+        if law_retrieval_mode() == "bm25":
+            from indexer.build import build_index
+
+            index_dir = _cache_dir() / f"index-laws-{dataset.checksum()[:12]}-lexical"
+            log(build_index(dataset.corpus_path, index_dir, encoder=NoVectors(), log=log).summary())
+            return SearchEngine(index_dir, encoder=NoVectors())
     else:
         dataset = Dataset(name="viwiki-qa", kind="beir", corpus_path=VIWIKI / "contexts.jsonl", queries=[])
     index_dir = ensure_index(dataset, encoder=encoder, log=log)
@@ -126,19 +166,32 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
     from search.answer.reader import Reader
 
     code = hashlib.sha256(b"".join((ROOT / "search" / "answer" / f).read_bytes() for f in
-                                   ("answerer.py", "candidates.py", "features.py", "question.py"))
-                          + (ROOT / "indexer" / "clauses.py").read_bytes()
+                                   ("candidates.py", "features.py", "question.py"))
+                          + (ROOT / "indexer" / "clauses.py").read_bytes() + (ROOT / "indexer" / "numbers.py").read_bytes()
                           + json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
+    # (answerer.py is left out of the key: its choice does not change candidates or features;
+    # `--refresh` recomputes after a change of scope rules)
     cache = _cache_dir() / f"reader-features-{name}-{code}.pkl"
     if cache.exists() and not refresh:
-        with open(cache, "rb") as fh:
-            return pickle.load(fh)
+        return _load(cache, [])
     engine = engine_for(name, items, encoder, log)
-    answerer = Answerer(engine, reader=Reader({"models": {}}))
-    vectors = _cache_dir() / "reader-sentence-vectors.pkl"  # encoder outputs by text, kept across runs
-    if vectors.exists():
-        with open(vectors, "rb") as fh:
-            answerer.similarity_cache.update(pickle.load(fh))
+    answerer = Answerer(engine, reader=Reader({"models": {}}), encoder=encoder,
+                        mode=law_retrieval_mode() if name == "laws" else "hybrid")
+    # what costs encoder time is kept across runs: sentence vectors by text and the passages
+    # retrieved per question (the index does not change between runs of one labelled set)
+    vectors = _cache_dir() / "reader-sentence-vectors.pkl"
+    retrieved_path = _cache_dir() / f"reader-retrieved-{name}-{engine.health()['index_version']}.pkl"
+    retrieved = _load(retrieved_path, {})
+    answerer.similarity_cache.update(_load(vectors, {}))
+    search = answerer.passages_to_read
+
+    def cached_search(analysis, allowed, filters, doc_id, k):
+        key = (analysis.question, tuple(sorted(allowed)) if allowed is not None else None, doc_id, k)
+        if key not in retrieved:
+            retrieved[key] = search(analysis, allowed, filters, doc_id, k)
+        return retrieved[key]
+
+    answerer.passages_to_read = cached_search
     records, started = [], time.perf_counter()
     for n, item in enumerate(items, start=1):
         if name == "viwiki":
@@ -151,14 +204,27 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
         group = f"{name}:{item.get('context_id') or (item.get('gold') or {}).get('doc_id') or _top_doc(response, found)}"
         records.append({"set": name, "item": item, "response": response, "found": found, "group": group,
                         "answer_type": analysis.asks})
-        if n % 50 == 0:
+        if n % 25 == 0 or n == len(items):
             log(f"{name}: {n}/{len(items)} questions read ({time.perf_counter() - started:.0f} s)")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with open(cache, "wb") as fh:
-        pickle.dump(records, fh)
-    with open(vectors, "wb") as fh:
-        pickle.dump(dict(answerer.similarity_cache), fh)
+            _save(vectors, dict(answerer.similarity_cache))
+            _save(retrieved_path, retrieved)
+    _save(cache, records)
     return records
+
+
+def _load(path: Path, default):
+    if path.exists():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    return default
+
+
+def _save(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(obj, fh)
+    os.replace(tmp, path)
 
 
 def _top_doc(response: dict, found: dict) -> str:
@@ -169,42 +235,61 @@ def _top_doc(response: dict, found: dict) -> str:
 
 
 # --- fitting ------------------------------------------------------------------------------------
-def _rows(records: list[dict], family: str):
-    feats, labels, weights = [], [], []
-    for r in records:
-        for c in r["found"].get(family, []):
-            feats.append(c.features)
-            labels.append(c.label)
-    return feats, labels
-
-
-def fit_family(records: list[dict], family: str) -> dict | None:
+def fit_family(records: list[dict], family: str, max_pairs: int = 40) -> dict | None:
+    """A linear ranking model of one family's candidates, learned from pairs: within a
+    question, (right − other) is a positive example and (other − right) a negative one
+    (a pairwise logistic model). A candidate is right when its label is ≥ 0.5 (for spans
+    also within 0.05 of the question's best F1); 'other' ones score 0.3 lower at least."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    feats, labels = _rows(records, family)
-    if not feats or max(labels, default=0) <= 0:
+    rng = np.random.default_rng(12)
+    records = [r for r in records if r["found"].get(family)]
+    if not records:
         return None
-    names = sorted({k for f in feats for k in f})
-    X = np.asarray([[f.get(k, 0.0) for k in names] for f in feats])
-    y = np.asarray(labels, dtype=float)
-    soft = family == "span"
-    if soft:  # cross-entropy against the F1 of each span: every row twice, weighted
-        X = np.vstack([X, X])
-        weight = np.concatenate([y, 1 - y])
-        y = np.concatenate([np.ones(len(labels)), np.zeros(len(labels))])
-    else:
-        y = (y > 0.5).astype(float)
-        weight = np.ones(len(y))
-        if y.min() == y.max():
-            return None
-    scaler = StandardScaler().fit(X)
+    names = feature_names(records, family)
+    diffs = []
+    everything = []
+    for r in records:
+        X = matrix(r, family, names)
+        everything.append(X)
+        labels = np.asarray([c.label for c in r["found"][family]])
+        best = labels.max()
+        if best < 0.5:
+            continue
+        good = np.flatnonzero(labels >= max(0.5, best - 0.05))
+        bad = np.flatnonzero(labels <= best - 0.3)
+        if not len(bad):
+            continue
+        for i in good:
+            chosen = bad if len(bad) <= max_pairs else rng.choice(bad, max_pairs, replace=False)
+            diffs.append(X[i] - X[chosen])
+    if not diffs:
+        return None
+    scaler = StandardScaler().fit(np.vstack(everything))
     scale = np.where(scaler.scale_ > 1e-9, scaler.scale_, 1.0)
-    model = LogisticRegression(C=0.5, max_iter=2000, class_weight=None if soft else "balanced")
-    model.fit((X - scaler.mean_) / scale, y, sample_weight=weight)
+    D = np.vstack(diffs) / scale
+    X = np.vstack([D, -D])
+    y = np.concatenate([np.ones(len(D)), np.zeros(len(D))])
+    model = LogisticRegression(C=1.0, max_iter=3000, fit_intercept=False).fit(X, y)
     return {"features": names, "mean": scaler.mean_.tolist(), "scale": scale.tolist(),
-            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "threshold": 0.5,
-            "rows": int(len(labels)), "positives": int(sum(1 for v in labels if v > 0.5))}
+            "coef": model.coef_[0].tolist(), "intercept": 0.0, "threshold": 0.5, "pairs": int(len(D)),
+            "questions": len(records)}
+
+
+def feature_names(records: list[dict], family: str) -> list[str]:
+    return sorted({k for r in records for c in r["found"].get(family, []) for k in c.features})
+
+
+def matrix(record: dict, family: str, names: list[str]) -> np.ndarray:
+    """A question's candidates as a matrix over `names`, kept on the record (features are
+    fixed once computed; fitting runs many times in cross-validation)."""
+    cache = record.setdefault("_matrices", {})
+    key = (family, tuple(names))
+    if key not in cache:
+        cache[key] = np.asarray([[c.features.get(k, 0.0) for k in names] for c in record["found"][family]],
+                                dtype=np.float64).reshape(len(record["found"][family]), len(names))
+    return cache[key]
 
 
 def fit(records: list[dict], inner_folds: int = 3) -> dict:
@@ -219,21 +304,23 @@ def fit(records: list[dict], inner_folds: int = 3) -> dict:
     for family, t in thresholds.items():
         if family in models:
             models[family]["threshold"] = t
-    if "span" in models:
-        models["span"]["threshold"] = 0.0  # a span answers with its sentence as evidence: never withheld
     return weights
 
 
 def choose_thresholds(records: list[dict], folds: int) -> dict[str, float]:
+    """Per family, the score below which the answer is withheld, from out-of-fold scores of
+    the training part: an answer scores +1 when right and -WRONG_COST when wrong (a viwiki
+    span scores its F1, abstaining 0)."""
     outcomes = cross_validate(records, folds=folds, inner_folds=0)
     thresholds = {}
-    for family in ("figure", "entity"):
-        rows = [(o["score"], o["right"], o["answerable"]) for o in outcomes if o["family"] == family]
+    for family in ("figure", "entity", "span"):
+        rows = [(o["score"], o["f1_if_answered"] if "f1_if_answered" in o else (1.0 if o["right"] else -WRONG_COST))
+                for o in outcomes if o["family"] == family]
         if not rows:
             continue
-        best_t, best_gain = 0.5, -1e9
-        for t in sorted({0.0, *[s for s, _, _ in rows]}):
-            gain = sum((1.0 if right else -WRONG_COST) for s, right, _ in rows if s >= t)
+        best_t, best_gain = 0.0, -1e9
+        for t in sorted({0.0, *[score for score, _ in rows]}):
+            gain = sum(g for score, g in rows if score >= t)
             if gain > best_gain:
                 best_t, best_gain = t, gain
         thresholds[family] = float(best_t)
@@ -264,8 +351,14 @@ def outcome(record: dict, chooser, reader) -> dict:
     """What /ask would answer for this question with this reader, judged."""
     from eval.qa import judge_corpus, token_f1
 
-    found = {f: cs for f, cs in record["found"].items() if f in reader.models}
-    family, best = chooser.choose(found) if found else (None, None)
+    found = {f: cs for f, cs in record["found"].items() if f in reader.models and cs}
+    for f, cs in found.items():  # score from the record's matrix: same numbers as Reader.score
+        model = reader.models[f]
+        s = ((matrix(record, f, model.features) - model.mean) / model.scale) @ model.coef + model.intercept
+        e = np.exp(s - s.max())
+        for c, p in zip(cs, e / e.sum()):
+            c.score = float(p)
+    family, best = chooser.choose(found, scored=True) if found else (None, None)
     item = record["item"]
     answered = best is not None and best.score >= reader.threshold(family)
     answer = None
@@ -273,6 +366,8 @@ def outcome(record: dict, chooser, reader) -> dict:
     if answered:
         response = chooser.answer_fields(best)
         answer = response["answer"]
+    if item.get("answers") is not None:
+        right_f1 = token_f1(chooser.answer_fields(best)["answer"], item["answers"]) if best is not None else 0.0
     result = {"id": item["id"], "set": record["set"], "group": record["group"], "family": family,
               "score": best.score if best is not None else 0.0, "answer": answer,
               "answerable": item.get("answerable", True), "variant": item.get("variant"),
@@ -282,6 +377,7 @@ def outcome(record: dict, chooser, reader) -> dict:
     if item.get("answers") is not None:
         from eval.qa import exact_match
 
+        result["f1_if_answered"] = right_f1
         result["f1"] = token_f1(answer, item["answers"])
         result["em"] = exact_match(answer, item["answers"])
         result["sentence_f1"] = token_f1(best.sentence_text, item["answers"]) if best is not None else 0.0
@@ -298,7 +394,6 @@ def main(argv=None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="fit only, skip the grouped cross-validation")
     args = parser.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
-    from eval.datasets import CachingEncoder  # noqa: F401
     from indexer.embedding import Encoder
 
     encoder = Encoder()
@@ -309,9 +404,14 @@ def main(argv=None) -> int:
             continue
         records += question_records(name, encoder, args.refresh, log)
     if not args.no_cv:
-        from eval.qa import summarize_outcomes
+        from eval.qa import summarize, summarize_viwiki
 
-        print(json.dumps(summarize_outcomes(cross_validate(records)), ensure_ascii=False, indent=1))
+        outcomes = cross_validate(records)
+        for name in SETS:
+            rows = [o for o in outcomes if o["set"] == name]
+            if rows:
+                summary = summarize_viwiki(rows) if name == "viwiki" else summarize(rows)
+                print(name, json.dumps(summary.get("all") or summary.get("gold_context"), ensure_ascii=False))
     weights = fit(records)
     weights["trained_on"] = {name: sum(1 for r in records if r["set"] == name) for name in SETS}
     weights["how"] = ("python -m eval.reader_train: StandardScaler + LogisticRegression per family; "

@@ -82,6 +82,7 @@ SUB_PERIOD = re.compile(r"\b(?:(\d+|sau|mot|hai|ba|bon|nam|chin) thang (dau|cuoi
 _WORD_NUMBERS = {"mot": "1", "hai": "2", "ba": "3", "bon": "4", "nam": "5", "sau": "6", "chin": "9"}
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 COMPARISON = re.compile(r"\bso (?:voi|cung ky)|\bcung ky\b|\bcompared\b")
+BREAKDOWN = re.compile(r"\b(trong do|bao gom|gom|cu the|including|of which)\b")
 OVERALL = re.compile(r"\b(toan tinh|toan huyen|toan thi xa|toan thanh pho|tong so|tong cong|ca tinh|ca huyen|"
                      r"toan quoc|ca nuoc|in total|overall)\b")
 
@@ -181,7 +182,8 @@ class Figure:
     sub_period: str | None = None
     comparison: bool = False        # a change "so với cùng kỳ" rather than a level
     parenthetical: bool = False
-    overall: bool = False
+    overall: bool = False           # its own words say it is a total ("toàn tỉnh đã tiếp 7.570 …")
+    breakdown: bool = False         # it comes after "trong đó", "gồm", "cụ thể": a part of a total
 
 
 def _strip_predicates(text_key: str) -> str:
@@ -210,6 +212,9 @@ def sentence_figures(sentence: str) -> list[Figure]:
             context = out[-1].context + " " + context
         before_key = folded(sentence[clause[0]:q.start])
         own = predicates_in(before_key)
+        if not own:
+            # "Số vụ việc đã giải quyết: 08 vụ": a header clause with no figure governs the value after it
+            own = predicates_in(folded(sentence[floor:q.start]))
         after_key = folded(sentence[q.end:clause[1]])[:30]
         after = [p for p in predicates_in(after_key) if p[2] in ("reach", "reduce", "increase")]
         if clause != last_clause and last_clause is not None and own:
@@ -238,7 +243,8 @@ def sentence_figures(sentence: str) -> list[Figure]:
             counted=counted, levels=levels_in(context_key) or levels_in(clause_key),
             sub_period=period, comparison=bool(COMPARISON.search(clause_key)) or (
                 depth_at[q.start] > 0 and bool(COMPARISON.search(folded(_rest_of_parenthesis(sentence, q.end))))),
-            parenthetical=depth_at[q.start] > 0, overall=bool(OVERALL.search(folded(sentence[:q.end])))))
+            parenthetical=depth_at[q.start] > 0, overall=bool(OVERALL.search(context_key)),
+            breakdown=bool(BREAKDOWN.search(folded(sentence[:q.start])))))
     return out
 
 

@@ -227,11 +227,15 @@ _DOCUMENT_TYPE_NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 
-# List labels at the start of a line: "1.", "4.2.", "- 3.", "2)".
+# List labels at the start of a line: "1.", "4.2.", "- 3.", "2)", "4-" (laws number items "4-").
 _LIST_LABEL_RE = re.compile(
-    r"^[ \t]*(?:[-–•*][ \t]*)?(?P<number>[0-9]+(?:\.[0-9]+)*\.|[0-9]+\))(?=[ \t])",
+    r"^[ \t]*(?:[-–•*][ \t]*)?(?P<number>[0-9]+(?:\.[0-9]+)*\.|[0-9]+\)|[0-9]+[ \t]*[-–](?![ \t]*[0-9]))(?=[ \t])",
     re.MULTILINE,
 )
+
+# Formula tokens: "1 + thuế suất (%)", "giá × 10", "= 2": operands of an operator, not amounts.
+_FORMULA_RE = re.compile(r"(?P<number>(?<![\w.,])[0-9]+(?:[.,][0-9]+)?)(?=[ \t]*[+×*÷=](?![0-9]))"
+                         r"|(?<=[+×*÷=])[ \t]*(?P<operand>[0-9]+(?:[.,][0-9]+)?)(?![0-9.,]*[ \t]*%)")
 
 # Names that contain a number: "Covid-19", "Covid -19", "Covid - 19".
 _NAME_WITH_NUMBER_RE = re.compile(
@@ -262,6 +266,8 @@ def _non_quantity_spans(text: str) -> list[tuple[int, int]]:
         if previous_word and previous_word.group(1).lower() in _WORDS_BEFORE_SO_THAT_COUNT:
             continue
         spans.append(match.span("number"))
+    for match in _FORMULA_RE.finditer(text):
+        spans.append(match.span("number") if match["number"] else match.span("operand"))
     for match in _NAME_WITH_NUMBER_RE.finditer(text):
         spans.append(match.span("number") if match["number"] else match.span("suffix"))
     return spans
@@ -581,6 +587,61 @@ def _parse_number_at(text: str, masked: str, pos: int) -> Quantity | None:
                     match.start(), unit.end, scaled=_scaled(value, unit.text))
 
 
+# Numbers written in words, as laws write ages, terms and counts: "mười tám tuổi" (18),
+# "hai mươi mốt tuổi" (21), "hai lần". Only a run of number words followed by a counted
+# noun is a quantity ("năm" alone opens a date, never a count).
+_DIGIT_WORDS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
+                "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
+_WORD_NUMBER_RE = re.compile(
+    r"(?<!\w)(?:(?:một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|mốt|trăm|linh|lẻ|không)"
+    r"(?:[ \t]+|(?=[ \t]*$)|(?![\w])))+", re.IGNORECASE)
+
+
+def _words_value(words: list[str]) -> float | None:
+    """'mười tám' 18, 'hai mươi mốt' 21, 'ba mươi lăm' 35, 'một trăm linh năm' 105."""
+    if words[0] == "tư":
+        return None  # "tư pháp", "tư vấn"
+    total, current = 0, 0
+    for word in words:
+        if word == "trăm":
+            total += (current or 1) * 100
+            current = 0
+        elif word == "mười":
+            current += 10
+        elif word == "mươi":
+            current *= 10
+        elif word in ("linh", "lẻ"):
+            continue
+        elif word in _DIGIT_WORDS:
+            current += _DIGIT_WORDS[word]
+        else:
+            return None
+    return float(total + current)
+
+
+def _parse_words_at(text: str, masked: str, pos: int) -> Quantity | None:
+    match = _WORD_NUMBER_RE.match(masked, pos)
+    if not match:
+        return None
+    run = match.group()
+    words = run.lower().split()
+    if len(words) > 1 and words[-1] == "năm" and words[-2] not in ("linh", "lẻ"):
+        # "hai mươi năm" is twenty years, "hai năm" two (twenty-five is "hai mươi lăm")
+        words = words[:-1]
+        run = run[:run.lower().rstrip().rfind("năm")]
+    if not words or (words[0] in ("năm", "không", "linh", "lẻ", "mốt", "mươi", "lăm") and len(words) == 1) \
+            or words[0] in ("mươi", "lăm", "mốt", "linh", "lẻ"):
+        return None
+    value = _words_value(words)
+    end = pos + len(run.rstrip())
+    unit = _read_unit(masked, end)
+    if value is None or unit.text is None or unit.glued_to_other_letters or \
+            unit.text.lower().split()[0] in ("số", "vài", "cách", "phần", "là", "mặt", "bên"):
+        return None  # "một số cơ quan" is "some", "một phần" is "a part"
+    return Quantity(_kind_for_unit(unit.text), value, unit.text, text[pos:unit.end], pos, unit.end,
+                    scaled=_scaled(value, unit.text))
+
+
 # Tried in this order at each candidate position; the first that fits wins.
 # Each takes the original text (for ``raw``) and its masked copy (to match
 # on); both have the same length and agree wherever a match can land.
@@ -613,7 +674,16 @@ def find_quantities(text: str) -> list[Quantity]:
                 quantities.append(quantity)
                 next_free = quantity.end
                 break
-    return quantities
+    taken = [(q.start, q.end) for q in quantities]
+    for candidate in re.finditer(r"(?<!\w)(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?!\w)", masked, re.IGNORECASE):
+        start = candidate.start()
+        if any(a <= start < b for a, b in taken):
+            continue
+        quantity = _parse_words_at(text, masked, start)
+        if quantity is not None and not any(a < quantity.end and start < b for a, b in taken):
+            quantities.append(quantity)
+            taken.append((quantity.start, quantity.end))
+    return sorted(quantities, key=lambda q: q.start)
 
 
 def find_dates(text: str) -> list[Quantity]:

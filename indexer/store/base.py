@@ -175,6 +175,14 @@ class Store(abc.ABC):
     def writer(self) -> "StoreWriter":
         """The one writer (an exclusive lock across processes); use as a context manager."""
 
+    # --- the table of figures (indexer/facts.py) ----------------------------------------------
+    def facts(self, filters: Filters | None = None) -> Iterator[dict] | None:
+        """The figures extracted at index time (one dict per figure: indicator, value, unit,
+        kind, place, level, period, doc_id, passage_id, paragraph, span, sentence; see
+        indexer/facts.py) of the documents the filters accept, in index order. None: this
+        store keeps no facts (the answer stage then extracts them from the documents)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional
         """Release connections, memory maps."""
 
@@ -218,6 +226,11 @@ class StoreWriter(abc.ABC):
     @abc.abstractmethod
     def abort(self) -> None:
         """Drop everything written since the writer was opened."""
+
+    def set_facts(self, doc_id: str, facts: Sequence[dict]) -> None:  # noqa: B027 - optional
+        """The figures of a document added in this writer (indexer/facts.py); they are
+        replaced with the document and removed with it. A backend that keeps no facts
+        ignores them (its `Store.facts` returns None)."""
 
     def __enter__(self) -> "StoreWriter":
         return self

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from indexer.clauses import sub_period_key
 from indexer.numbers import find_quantities
 from indexer.textnorm import search_key
 from search.answer import candidates as cand
@@ -41,9 +42,13 @@ ANY_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 
 
 class Answerer:
-    def __init__(self, engine, reader: Reader | None = None):
+    def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None):
+        """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
+        with candidate sentences (default: the engine's)."""
         self.engine = engine
         self.reader = reader or Reader()
+        self.mode = mode
+        self._encoder = encoder
         self._version = None
         self._documents: dict[str, dict] = {}
         self._districts: dict[str, str] = {}
@@ -62,6 +67,10 @@ class Answerer:
         self._texts.clear()
         self._years_spoken.clear()
         self._version = version
+
+    @property
+    def encoder(self):
+        return self._encoder if self._encoder is not None else self.engine.encoder
 
     def known_districts(self) -> dict[str, str]:
         self._refresh()
@@ -92,21 +101,30 @@ class Answerer:
         if not place and not analysis.years and (filters is None or filters.is_empty()):
             return None, None
         allowed, about_place = set(), 0
+        counts = analysis.asks in ("number", "percent")
         for doc_id, doc in self._documents.items():
             metadata = doc.get("metadata") or {}
             if filters is not None and not filters.accepts(metadata):
                 continue
             if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
-                continue
+                # a report of the district's province may speak of it ("huyện Tân Yên cho thôi việc …"):
+                # read, but a figure must then name the district (allowed_figure)
+                if metadata.get("district") or not analysis.province or \
+                        search_key(metadata.get("province") or "") != search_key(analysis.province):
+                    continue
             if analysis.province and not analysis.district and (
                     search_key(metadata.get("province") or "") != search_key(analysis.province)
-                    or metadata.get("district")):
-                continue  # a district's report does not answer for its whole province
+                    or (counts and metadata.get("district"))):
+                continue  # a district's figures are not its whole province's
             about_place += 1
             years = doc_years(metadata)
             if analysis.years and years and (years[1] < analysis.years[0] or years[0] > analysis.years[1]):
                 continue
             allowed.add(doc_id)
+        if analysis.district and not any(search_key((self._documents[d].get("metadata") or {}).get("district") or "")
+                                         == search_key(analysis.district) for d in allowed) and counts:
+            # no report of the district itself: only sentences naming it may answer
+            pass
         if allowed:
             return allowed, None
         period = ""
@@ -145,11 +163,11 @@ class Answerer:
             document = self._document(doc_id)
             metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
             hits = [dict(p, metadata=metadata) for p in document["passages"]]
-            if len(hits) > 1 and self.engine.encoder is not None:
+            if len(hits) > 1 and self.encoder is not None:
                 import numpy as np
 
-                qv = self.engine.encoder.encode_queries([analysis.question])[0]
-                pv = self.engine.encoder.encode_passages([h["text"] for h in hits])
+                qv = self.encoder.encode_queries([analysis.question])[0]
+                pv = self.encoder.encode_passages([h["text"] for h in hits])
                 order = np.argsort(-(pv @ qv))
                 hits = [hits[i] for i in order]
             for rank, h in enumerate(hits, start=1):
@@ -160,7 +178,7 @@ class Answerer:
             search_filters.district = analysis.district
         elif analysis.province and not search_filters.province:
             search_filters.province = analysis.province
-        results = self.engine.search(analysis.retrieval_query, k=max(SEARCH_DEPTH, k), mode="hybrid",
+        results = self.engine.search(analysis.retrieval_query, k=max(SEARCH_DEPTH, k), mode=self.mode,
                                      filters=None if search_filters.is_empty() else search_filters)["results"]
         if allowed is not None:
             results = [r for r in results if r["doc_id"] in allowed]
@@ -217,7 +235,7 @@ class Answerer:
             add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context"))
             found["span"] = spans
         every = [c for family in found.values() for c in family]
-        add_similarity(ctx, every, getattr(self.engine, "encoder", None), self.similarity_cache)
+        add_similarity(ctx, every, self.encoder, self.similarity_cache)
         while len(self.similarity_cache) > 50000 and self.similarity_cache is not None:
             self.similarity_cache.popitem(last=False)
         return found
@@ -229,6 +247,13 @@ class Answerer:
             return False  # "Chủ tịch UBND tỉnh" asked: a figure of "cấp huyện" is another one
         if analysis.sub_period and f.sub_period and f.sub_period != analysis.sub_period:
             return False  # quý I asked: a figure of 6 tháng đầu năm is another period's
+        metadata = c.hit.get("metadata") or {}
+        if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district) and \
+                search_key(analysis.district) not in search_key(c.sentence_text):
+            return False  # a province report's figure answers for a district only where it names it
+        doc_sub = sub_period_key(search_key(c.hit.get("title") or ""))
+        if analysis.sub_period and doc_sub and doc_sub != analysis.sub_period and not f.sub_period:
+            return False  # a report of quý II does not answer for quý I
         return self.period_ok(analysis, c.hit, c.sentence_text)
 
     # --- answer ----------------------------------------------------------------------------
@@ -251,18 +276,21 @@ class Answerer:
                     "passages": []}
         if allowed is not None and not allowed:
             # nothing in scope: show what the corpus has on the topic, clearly not an answer
-            response["passages"] = self.engine.search(analysis.retrieval_query, k=k, mode="hybrid")["results"]
+            response["passages"] = self.engine.search(analysis.retrieval_query, k=k, mode=self.mode)["results"]
             return response, analysis, {}
         hits, shown = self.passages_to_read(analysis, allowed, filters, doc_id, k)
         response["passages"] = shown
         return response, analysis, self.candidates(analysis, hits) if hits else {}
 
-    def choose(self, found: dict[str, list[cand.Candidate]]) -> tuple[str | None, cand.Candidate | None]:
+    def choose(self, found: dict[str, list[cand.Candidate]],
+               scored: bool = False) -> tuple[str | None, cand.Candidate | None]:
+        """The best candidate over the families, by its margin over its family's threshold."""
         best_family, best = None, None
         for family, cands in found.items():
             if not cands:
                 continue
-            self.reader.score(family, cands)
+            if not scored:
+                self.reader.score(family, cands)
             top = max(cands, key=lambda c: (c.score, -c.rank, -(c.end - c.start)))
             margin = top.score - self.reader.threshold(family)
             if best is None or margin > best.score - self.reader.threshold(best_family):

@@ -42,6 +42,9 @@ INSTITUTION_WORDS = {"ban", "so", "uy", "ubnd", "trung", "uong", "dang", "tinh",
 SPAN_CUT = re.compile(r"\s+(?=(?:là|của|được|bởi|vào|tại|ở|có|gồm|với|và|cho|từ|đến|trong|thuộc|do|theo|như|"
                       r"khoảng|hơn|trên|dưới|sau|trước|năm|bằng|nhằm|để)\b)", re.IGNORECASE)
 MAX_SPAN_WORDS = 14
+# lower-case words an organisation's name may end with ("Ủy ban nhân dân tỉnh", "Công an xã")
+ORG_TAILS = {"tinh", "huyen", "xa", "dan", "phuong", "tran", "cap", "vu", "uy", "chinh", "nuoc", "hoi", "an",
+             "toi", "cao", "sat", "tra", "phu", "quoc", "nghiep", "te", "thong", "lao", "dong"}
 
 
 @dataclass
@@ -134,8 +137,15 @@ def entity_candidates(analysis: QuestionAnalysis, hit: dict, rank: int) -> list[
                 add(s_start, s_end, at, at + len(name), kind)
         for m in ORGANISATION.finditer(sentence):
             name = ORG_STOP.sub("", m.group(1)).rstrip(" -,.;:")
-            if len(name.split()) >= 2:
-                add(s_start, s_end, s_start + m.start(1), s_start + m.start(1) + len(name), "organisation")
+            # every prefix that ends where a name may end: "Thanh tra Chính phủ" of "Thanh tra Chính phủ chuyển"
+            words = name.split()
+            for n in range(2, len(words) + 1):
+                last = words[n - 1]
+                if n == len(words) or last[:1].isupper() or search_key(last) in ORG_TAILS:
+                    piece = " ".join(words[:n])
+                    at = s_start + m.start(1)
+                    if sentence[m.start(1):m.start(1) + len(piece)] == piece:
+                        add(s_start, s_end, at, at + len(piece), "organisation")
         for m in PERSON_NAME.finditer(sentence):
             words = m.group(1).split()
             keys = [search_key(w) for w in words]
@@ -178,7 +188,15 @@ def span_candidates(analysis: QuestionAnalysis, hit: dict, rank: int, max_senten
                     a0 = s_start + c_start + a + lead
                     out.append(Candidate("span", hit, rank, (s_start, s_end),
                                          (s_start + c_start, s_start + c_end), a0, a0 + len(piece)))
-            # the whole sentence as a last resort
+        # runs of two or three clauses ("Hawaii, đảo Clipperton, quần đảo Juan Fernández")
+        spans = clauses(sentence)
+        for i in range(len(spans)):
+            for j in range(i + 1, min(i + 3, len(spans))):
+                a, b = spans[i][0], spans[j][1]
+                if len(sentence[a:b].split()) <= MAX_SPAN_WORDS + 6:
+                    out.append(Candidate("span", hit, rank, (s_start, s_end), (s_start + a, s_start + b),
+                                         s_start + a, s_start + b))
+        # the whole sentence as a last resort
         out.append(Candidate("span", hit, rank, (s_start, s_end), (s_start, s_end), s_start, s_end))
     return out
 

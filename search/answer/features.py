@@ -15,14 +15,13 @@ import re
 
 import numpy as np
 
-from indexer.clauses import OVERALL, WEAK_PREDICATES, folded, levels_in, predicates_in, sub_period_key
+from indexer.clauses import WEAK_PREDICATES, folded, predicates_in, sub_period_key
 from indexer.textnorm import search_key
 from search.answer.candidates import Candidate
-from search.answer.question import QuestionAnalysis
+from search.answer.question import NAMED_UNIT, QuestionAnalysis
 
 # things reports count side by side: a figure of one does not answer about the other
-CONTRASTS = [("khieu nai", "to cao"), ("khieu nai", "kien nghi"), ("to cao", "kien nghi"),
-             ("tiep nhan", "giai quyet"), ("can bo", "cong chuc"), ("tinh", "huyen")]
+CONTRASTS = [("khieu nai", "to cao"), ("khieu nai", "kien nghi"), ("to cao", "kien nghi")]
 WORD = re.compile(r"[^\W_]+")
 QUESTION_ASKS_CHANGE = re.compile(r"\b(so voi|compared|tang|giam|increase|decrease|reduce|fall|fell|rise|"
                                   r"cat giam|tinh gian)\b")
@@ -66,13 +65,14 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
     a, f = ctx.analysis, c.figure
     q = f.quantity
     sentence = c.sentence_text
-    context_key = folded(f.context + " " + sentence[q.end:q.end + 40] if False else f.context)
+    context_key = folded(f.context)
     after = c.hit["text"][c.end:min(c.clause[1], c.end + 40)]
     around_key = folded(f.context + " " + after)
     unit_words = words(q.unit or "") - FUNCTION_WORDS
     counted_words = words(f.counted) - FUNCTION_WORDS
     clause_words, sentence_words = words(c.clause_text), words(sentence)
     around_words = set(WORD.findall(around_key))
+    doc_sub = sub_period_key(search_key(c.hit.get("title") or ""))
     x = {
         "asks_" + a.asks + "_is_" + q.kind: 1.0,
         "counted_in_unit": recall(ctx.counted, unit_words) if q.kind != "percent" else recall(ctx.counted, counted_words),
@@ -91,13 +91,17 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         "contrast_conflict": ctx.contrast_conflict(around_key),
         "level_match": float(bool(set(a.levels) & f.levels)),
         "level_unstated": float(bool(a.levels) and not f.levels),
-        "sub_period_match": float(bool(a.sub_period) and f.sub_period == a.sub_period),
-        "sub_period_unstated": float(bool(a.sub_period) and f.sub_period is None),
+        # a report of "quý I năm 2024" states its sub-period once, in its title
+        "sub_period_match": float(bool(a.sub_period) and (f.sub_period or doc_sub) == a.sub_period),
+        "sub_period_unstated": float(bool(a.sub_period) and (f.sub_period or doc_sub) is None),
         "sub_period_not_asked": float(not a.sub_period and f.sub_period is not None),
         "comparison_not_asked": float(f.comparison and not ctx.asks_change),
         "comparison_asked": float(f.comparison and ctx.asks_change),
         "parenthetical": float(f.parenthetical),
         "overall_whole_asked": float(f.overall and not a.names_unit),
+        "breakdown_whole_asked": float(f.breakdown and not a.names_unit),
+        "sub_unit_not_asked": float(not a.names_unit and bool(NAMED_UNIT.search(context_key))),
+        "sub_unit_asked_named": float(a.names_unit and bool(NAMED_UNIT.search(context_key))),
         "figure_in_question": float(bool(re.search(rf"(?<![\d.,]){re.escape(q.raw.split()[0])}(?![\d.,])",
                                                    a.question))),
         "first_in_sentence": float(f.index == 0),

@@ -63,7 +63,16 @@ ENGLISH_TERMS = {
     "times": "lượt", "people": "người", "persons": "người", "units": "đơn vị", "agencies": "cơ quan",
     "payroll": "biên chế", "reduced": "giảm", "merged": "sáp nhập", "land": "đất đai", "disputes": "tranh chấp",
     "feedback": "phản ánh", "jurisdiction": "thẩm quyền", "competence": "thẩm quyền",
-    "under": "thuộc", "total": "tổng số", "reports": "báo cáo", "report": "báo cáo", "recommendations": "kiến nghị", "months": "tháng", "first": "đầu",
+    "under": "thuộc", "total": "tổng số", "discipline": "kỷ luật", "disciplined": "kỷ luật",
+    "inter-agency": "liên ngành", "interagency": "liên ngành", "inspect": "kiểm tra", "inspected": "kiểm tra",
+    "teams": "đoàn", "team": "đoàn", "check": "kiểm tra", "checked": "kiểm tra", "issued": "ban hành",
+    "transferred": "chuyển", "transfer": "chuyển", "identified": "xác định", "initiative": "chủ động",
+    "review": "rà soát", "working": "tổ công tác", "group": "tổ", "long-running": "kéo dài",
+    "reprimanded": "khiển trách", "dismissed": "thôi việc", "teacher": "giáo viên", "school": "trường",
+    "target": "mục tiêu", "households": "hộ", "poor": "hộ nghèo",
+    "fine": "phạt tiền", "fines": "phạt tiền", "age": "tuổi", "old": "tuổi",
+    "deadline": "thời hạn", "limit": "thời hạn", "statute": "thời hiệu", "limitation": "thời hiệu",
+    "tax": "thuế", "vat": "thuế giá trị gia tăng", "valid": "hiệu lực", "effect": "hiệu lực", "reports": "báo cáo", "report": "báo cáo", "recommendations": "kiến nghị", "months": "tháng", "first": "đầu",
 }
 
 ENGLISH_MARKERS = {"how", "what", "when", "who", "which", "did", "does", "many", "much", "the", "of", "in",
@@ -102,6 +111,7 @@ class QuestionAnalysis:
     sub_period: str | None = None                        # "h1" (6 tháng đầu năm), "q1", "m5" …
     entity_kind: str | None = None                       # person | organisation | place | directive | None
     names_unit: bool = False                             # names a sub-unit (Sở, Thanh tra, cấp …), not the whole
+    compare: bool = False                                # asks to compare places or years: a table answers
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -257,7 +267,29 @@ def analyze_question(question: str, known_districts: dict[str, str] | None = Non
                             district=district, years=years, counted=counted, keywords=keywords,
                             retrieval_query=retrieval_query, predicates=predicates,
                             levels=sorted(levels_in(question_key)), sub_period=sub_period_key(question_key),
-                            entity_kind=entity_kind, names_unit=names_unit)
+                            entity_kind=entity_kind, names_unit=names_unit, compare=bool(COMPARE.search(folded)))
+
+
+COMPARE = re.compile(r"\b(so sanh|giua cac (tinh|huyen|dia phuong|nam)|cac tinh|theo tinh|tung tinh|moi tinh|"
+                     r"compare|comparison|by province|by year|across provinces|each province|per province)\b")
+
+
+def indicator_phrase(question: str) -> str:
+    """The indicator a comparison question names: 'So sánh số đơn khiếu nại đã giải quyết giữa
+    các tỉnh' → 'số đơn khiếu nại đã giải quyết' (comparison words, places, years dropped)."""
+    text = normalize_text(question)
+    for _, start, end in sorted(find_provinces(text, query=True), key=lambda p: -p[1]):
+        text = text[:start] + " " + text[end:]
+    folded = _folded(text)
+    words = text.split()
+    keys = folded.split()
+    drop = set()
+    for m in re.finditer(COMPARE.pattern + r"|\b(?:19|20)\d{2}\b|\b(giai doan|giua|nam|tu|den|va|cua|o|tai|"
+                         r"bao nhieu|nhu the nao|the nao|between|and|in|of|from|to|how many|did|do|the)\b", folded):
+        start = len(folded[:m.start()].split())
+        drop.update(range(start, start + len(m.group(0).split())))
+    kept = [w for i, w in enumerate(words) if i not in drop and i < len(keys)]
+    return " ".join(kept).strip(" ?.,") or question
 
 
 NAMED_UNIT = re.compile(r"\b(thanh tra|so|ban|cap|phong|toa an|doan|hoi dong|uy ban|chu tich|giam doc|"

@@ -1,7 +1,9 @@
 """The reader: which candidate answers, and whether any does.
 
-A logistic model per candidate family (figure, entity, span) over the features of
-features.py. Its weights are learned from the labelled questions by
+A linear ranking model per candidate family (figure, entity, span) over the features of
+features.py, learned from pairs of candidates of one question (pairwise logistic
+regression); a candidate's score is its share of the question's candidates under a
+softmax of those linear scores — how clearly it beats the others. Its weights are learned from the labelled questions by
 `python -m eval.reader_train` (scikit-learn, evaluated with cross-validation grouped by
 document) and live in one file, reader_weights.json beside this one: nothing here is
 tuned by hand. The answer is the best-scoring candidate; below the family's learned
@@ -32,12 +34,19 @@ class LinearModel:
     def matrix(self, rows: list[dict]) -> np.ndarray:
         return np.asarray([[row.get(name, 0.0) for name in self.features] for row in rows], dtype=np.float64)
 
-    def probabilities(self, rows: list[dict]) -> np.ndarray:
+    def scores(self, rows: list[dict]) -> np.ndarray:
         if not rows:
             return np.zeros(0)
         z = (self.matrix(rows) - self.mean) / self.scale
-        logits = z @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
+        return z @ self.coef + self.intercept
+
+    def probabilities(self, rows: list[dict]) -> np.ndarray:
+        """Softmax over one question's candidates."""
+        s = self.scores(rows)
+        if not len(s):
+            return s
+        e = np.exp(s - s.max())
+        return e / e.sum()
 
     def contributions(self, row: dict) -> dict[str, float]:
         """Each feature's share of the logit, for the response's `scores` (why this one)."""

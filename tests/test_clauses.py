@@ -1,0 +1,69 @@
+"""Clause-level reading of figures (indexer/clauses.py) and the facts built from it
+(indexer/facts.py), on sentences quoted from the reports in corpus/ and from the laws."""
+from indexer.clauses import clauses, levels_in, sentence_figures, sub_period_key
+from indexer.facts import document_facts, fact_matches, indicator_key, parse_indicator
+
+NGHE_AN = ("Số lần tiếp công dân định kỳ của Chủ tịch UBND cấp huyện trong 5 năm là 12.001 lượt; số lượt tiếp "
+           "dân của Chủ tịch UBND tỉnh là: 1360 lượt; toàn tỉnh đã tiếp nhận 1.215 đơn thư khiếu nại, 684 đơn "
+           "thư tố cáo của công dân và tập trung giải quyết đạt 100% đơn thư khiếu nại, tố cáo của công dân.")
+BAC_GIANG = ("Tỷ lệ giải quyết các vụ việc khiếu nại thuộc thẩm quyền 144/170 đạt 84,7%; tỷ lệ giải quyết các "
+             "vụ việc tố cáo thuộc thẩm quyền 181/213 đạt 84,9%.")
+CCHC = ("Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%, xếp thứ hạng 24/63 tỉnh, thành trong cả nước, "
+        "tăng 5 bậc so với năm 2018.")
+
+
+def by_raw(sentence):
+    return {f.quantity.raw: f for f in sentence_figures(sentence)}
+
+
+def test_each_count_gets_its_own_predicate_and_counted_thing():
+    figures = by_raw(NGHE_AN)
+    assert figures["12.001 lượt"].predicate == "meet" and figures["12.001 lượt"].levels == {"huyen"}
+    assert figures["1360 lượt"].levels == {"tinh"}
+    # "tiếp nhận 1.215 đơn thư khiếu nại, 684 đơn thư tố cáo": the second clause inherits tiếp nhận
+    assert figures["1.215 đơn thư khiếu nại"].predicate == "receive"
+    assert figures["684 đơn thư tố cáo"].predicate == "receive"
+    assert figures["684 đơn thư tố cáo"].counted == "đơn thư tố cáo"
+    assert figures["100%"].predicate == "resolve"
+
+
+def test_rate_keeps_the_noun_of_its_count():
+    figures = by_raw(BAC_GIANG)
+    assert "khieu nai" in figures["84,7%"].counted and "to cao" in figures["84,9%"].counted
+    assert figures["84,7%"].predicate == figures["84,9%"].predicate == "resolve"
+
+
+def test_rank_and_change_are_told_apart():
+    figures = by_raw(CCHC)
+    assert figures["81,93%"].predicate == "reach" and not figures["81,93%"].comparison
+    assert figures["24/63 tỉnh"].predicate == "rank"
+    assert figures["5 bậc"].predicate == "increase" and figures["5 bậc"].comparison
+
+
+def test_header_value_rows_and_sub_periods():
+    figures = by_raw("Số vụ việc đã giải quyết: 08 vụ; số vụ việc đang giải quyết: 04 vụ việc.")
+    assert figures["08 vụ"].predicate == "resolve" and figures["04 vụ việc"].predicate == "remain"
+    assert sub_period_key("6 thang dau nam 2020") == "h1" and sub_period_key("trong quy i nam 2024") == "q1"
+    assert levels_in("chu tich ubnd cap huyen") == {"huyen"}
+    assert len(clauses("a; b, c (d) trong đó: e")) == 5
+
+
+def test_list_markers_codes_and_formula_digits_are_never_figures():
+    assert [f.quantity.raw for f in sentence_figures("4- Thời hiệu khiếu nại là 90 ngày.")] == ["90 ngày"]
+    assert not sentence_figures("Theo Điều 12, khoản 2 Nghị quyết số 12/2018/NQ-HĐND và Kết luận số 114-KL/TW.")
+
+
+def test_facts_map_wordings_to_one_indicator():
+    record = {"doc_id": "d.txt", "text": "Số vụ việc đã giải quyết: 08 vụ.",
+              "metadata": {"province": "Quảng Ngãi", "district": "Bình Sơn", "period": {"from": 2021, "to": 2021}}}
+    passage = {"passage_id": "d.txt#p1", "text": "- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn/12 vụ. "
+               "Số vụ việc đã giải quyết: 08 vụ.", "paragraph": 1, "start": 0, "end": 90}
+    record["text"] = passage["text"]
+    facts = {f["raw"]: f for f in document_facts(record, [passage])}
+    assert facts["08 vụ"]["indicator"] == "resolve:khieu-nai"  # the topic comes from the item's head
+    assert facts["08 vụ"]["period"] == {"from": 2021, "to": 2021, "sub": None}
+    assert record["text"][slice(*facts["08 vụ"]["span"])] == "08 vụ"
+    for wording in ("đơn khiếu nại đã giải quyết", "vụ việc khiếu nại được giải quyết", "đơn thư khiếu nại đã xử lý"):
+        assert fact_matches(facts["08 vụ"], *parse_indicator(wording)), wording
+    assert not fact_matches(facts["08 vụ"], *parse_indicator("đơn tố cáo đã giải quyết"))
+    assert indicator_key("resolve", ["khieu", "nai"], "percent") == "resolve:khieu-nai:rate"
