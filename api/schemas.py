@@ -149,8 +149,8 @@ class AnswerResponse(BaseModel):
     question: str
     answer: Optional[str] = Field(None, description="quoted from the source with its unit; null when unsupported")
     value: Optional[AnswerValue] = None
-    answer_type: str = Field(..., description="number, percent, ratio, date, entity or span (the shortest span "
-                                              "that answers; its sentence is the evidence)")
+    answer_type: str = Field(..., description="number, percent, ratio, date, entity, or passage for questions "
+                                              "of no known kind (the shortest span that answers is still given)")
     confidence: float
     reason: Optional[str] = Field(None, description="why there is no answer, when there is none")
     analysis: dict

@@ -5,7 +5,7 @@
 Labelled questions (eval/data/corpus_qa.jsonl over corpus/, eval/data/laws_qa.jsonl over
 the laws of ../shared/datasets/vlc-laws-2 they cite, ../shared/datasets/viwiki-qa with its
 gold contexts) go through the real answer stage up to its candidates and features
-(`Answerer.read`). A candidate is a positive when it is the gold answer (the same value
+(`LearnedAnswerer.read`, search/answer/learned.py). A candidate is a positive when it is the gold answer (the same value
 for figures and dates, the gold name for entities; for spans the token F1 with the gold
 span is its soft label). One logistic model per candidate family (figure, entity, span),
 scikit-learn's StandardScaler + LogisticRegression, and an abstention threshold per
@@ -37,7 +37,7 @@ LAWS = SHARED / "vlc-laws-2"
 VIWIKI = SHARED / "viwiki-qa"
 WEIGHTS = ROOT / "search" / "answer" / "reader_weights.json"
 FOLDS = 5
-WRONG_COST = 4.0  # one wrong answer costs as much as four abstentions
+WRONG_COST = float(os.environ.get("TRACUU_WRONG_COST", 4.0))  # one wrong answer costs as much as four abstentions
 SETS = ("corpus", "laws", "viwiki")
 
 
@@ -143,7 +143,7 @@ def candidate_label(item: dict, family: str, c) -> float:
             return 0.0
         return float(value_matches(_value(c), item["value"]))
     if item.get("value"):  # a span that is the gold figure ("3.849 km²")
-        from search.answer.answerer import Answerer
+        from search.answer.learned import LearnedAnswerer as Answerer
 
         return float(value_matches(Answerer.answer_fields(c)["value"], item["value"]))
     gold, got = normalize_answer(item.get("answer") or ""), normalize_answer(c.text)
@@ -162,7 +162,7 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
     items = load_items(name)
     if not items:
         return []
-    from search.answer.answerer import Answerer
+    from search.answer.learned import LearnedAnswerer as Answerer
     from search.answer.reader import Reader
 
     code = hashlib.sha256(b"".join((ROOT / "search" / "answer" / f).read_bytes() for f in
@@ -331,7 +331,7 @@ def cross_validate(records: list[dict], folds: int = FOLDS, inner_folds: int = 3
     """Out-of-fold outcome per question: GroupKFold over documents."""
     from sklearn.model_selection import GroupKFold
 
-    from search.answer.answerer import Answerer
+    from search.answer.learned import LearnedAnswerer as Answerer
     from search.answer.reader import Reader
 
     groups = [r["group"] for r in records]

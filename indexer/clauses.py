@@ -207,7 +207,7 @@ def sentence_figures(sentence: str) -> list[Figure]:
         floor = quantities[index - 1].end if index > 0 else 0
         start = max(clause[0], floor) if clause[0] < q.start else floor
         context = sentence[start:q.end]
-        if q.start - start < 12 and index > 0 and out:
+        if q.kind == "percent" and q.start - start < 12 and index > 0 and out:
             # "144/170 đạt 84,7%": a rate right after its count shares the count's context
             context = out[-1].context + " " + context
         before_key = folded(sentence[clause[0]:q.start])

@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from indexer.facts import TOPICS
 from indexer.clauses import WEAK_PREDICATES, folded, predicates_in, sub_period_key
 from indexer.textnorm import search_key
 from search.answer.candidates import Candidate
@@ -49,6 +50,7 @@ class QuestionContext:
         self.asks_change = bool(QUESTION_ASKS_CHANGE.search(self.key))
         self.question_words = set(WORD.findall(search_key(analysis.question)))
         self.years = analysis.years
+        self.topics = [t for t in TOPICS if t in self.key]
 
     def contrast_conflict(self, text_key: str) -> float:
         """The candidate's words name the other side of a pair the question picks one of."""
@@ -77,6 +79,8 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         "asks_" + a.asks + "_is_" + q.kind: 1.0,
         "counted_in_unit": recall(ctx.counted, unit_words) if q.kind != "percent" else recall(ctx.counted, counted_words),
         "counted_in_context": recall(ctx.counted, around_words),
+        "counted_in_own_words": recall(ctx.counted, set(WORD.findall(context_key))),
+        "topic_in_own_words": float(any(t in context_key for t in ctx.topics)) if ctx.topics else 0.0,
         "unit_conflict": float(bool(ctx.counted and unit_words and not (unit_words & ctx.counted)
                                     and q.kind not in ("percent", "date"))),
         "unit_in_question": recall(unit_words, ctx.question_words | ctx.keywords) if unit_words else 0.0,
