@@ -74,7 +74,7 @@ def query_terms(query: str) -> tuple[frozenset, frozenset]:
     English query, the Vietnamese terms BM25 also gets. The query is cut into words with
     the lexicon too (folded, since queries may come unaccented): "đơn vị" asks for the word
     "đơn vị", not for "đơn" standing alone."""
-    from search.question import detect_language, english_to_vietnamese_terms
+    from search.answer.question import detect_language, english_to_vietnamese_terms
 
     parts = [expand_abbreviations(query)]
     if detect_language(query) == "en":
