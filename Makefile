@@ -30,7 +30,12 @@ setup: $(VENV)/.installed
 $(MODEL_DIR)/.complete: $(VENV)/.installed
 	$(PY) -m indexer.model_convert --out $(MODEL_DIR)
 
-model: $(MODEL_DIR)/.complete
+# The default encoder's ONNX int8 export, derived from the converted folder (redone when
+# the folder is converted again; never in git).
+$(MODEL_DIR)/onnx/.complete: $(MODEL_DIR)/.complete
+	$(PY) -m indexer.encoders.onnx_export --model $(MODEL_DIR)
+
+model: $(MODEL_DIR)/.complete $(MODEL_DIR)/onnx/.complete
 
 # `tracuu index` compares the corpus checksum and model with the manifest and skips when fresh.
 index: model
@@ -57,6 +62,7 @@ test: model browser fonts
 	$(PY) -m pytest -q -rs
 
 bench: model
+	$(PY) -m eval.encoder_bench
 	$(PY) -m eval.corpus_bench
 	$(PY) -m eval.bench
 	$(PY) -m eval.cli_bench

@@ -27,18 +27,41 @@ def _print_json(obj) -> None:
     sys.stdout.flush()
 
 
+def _progress(args):
+    """Files done / total, passages done / total, passages/s and the build's ETA on stderr:
+    one line rewritten on a terminal, one line per update in a log, JSON lines with
+    --json-progress (indexer/progress.py)."""
+    from indexer.progress import BuildProgress
+
+    if getattr(args, "json_progress", False):
+        return BuildProgress(sys.stderr, json_lines=True)
+    return None if args.quiet else BuildProgress(sys.stderr)
+
+
+def _embed_plan(args):
+    from indexer.embed_pipeline import EmbedPlan, default_workers
+
+    if getattr(args, "ray", None):
+        return EmbedPlan(ray_address=args.ray)
+    workers = getattr(args, "workers", None)
+    return EmbedPlan(workers=workers if workers else default_workers())
+
+
 def cmd_index(args) -> int:
     from indexer.build import build_index
     from indexer.documents import IngestError
 
     _max_file_mb(args)
+    progress = _progress(args)
+    log = progress.log if progress is not None else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         report = build_index(Path(args.path), Path(args.index_dir), model=args.model, force=args.force,
-                             progress=not args.quiet, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+                             progress=progress or False, log=log, encoder_backend=args.encoder,
+                             embed_plan=_embed_plan(args))
     except IngestError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    print(report.summary(), file=sys.stderr)
+    log(report.summary())
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
@@ -57,7 +80,7 @@ def cmd_add(args) -> int:
     _max_file_mb(args)
     try:
         report = add_documents(Path(args.index_dir), [Path(f) for f in args.files], model=args.model,
-                               progress=not args.quiet,
+                               progress=_progress(args) or False,
                                log=lambda msg: print(msg, file=sys.stderr, flush=True))
     except IngestError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -259,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="sentence-transformers folder or hub id (default: $TRACUU_MODEL or models/multilingual-e5-small)")
 
     def ingest(p):
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--quiet", action="store_true", help="no progress display")
+        p.add_argument("--json-progress", action="store_true",
+                       help="progress as JSON lines on stderr (files/passages done and total, passages/s, ETA)")
         p.add_argument("--max-file-mb", type=float, default=None,
                        help="reject files larger than this (default: $TRACUU_MAX_FILE_MB or 50)")
         common(p)
@@ -267,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index a corpus folder or file (skips when already up to date)")
     p.add_argument("path", nargs="?", default="corpus")
     p.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    p.add_argument("--encoder", choices=("onnx-int8", "torch"), default=None,
+                   help="embedding backend (default: $TRACUU_ENCODER, else the index's, else onnx-int8)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="embed with N processes, the cores divided between them (default: $TRACUU_WORKERS "
+                        "or one per two cores)")
+    p.add_argument("--ray", metavar="auto|ADDRESS", default=None,
+                   help="embed on a Ray cluster (`auto`: the cluster this machine belongs to)")
     ingest(p)
     p.set_defaults(func=cmd_index)
 
@@ -394,10 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as err:
         # imported only now: a client of a running server never loads the index modules
-        from indexer.embedding import ModelNotFound
+        from indexer.encoders import EncoderSettingError, ModelNotFound
         from indexer.index_files import IndexError_
 
-        if isinstance(err, (IndexError_, ModelNotFound)):
+        if isinstance(err, (IndexError_, ModelNotFound, EncoderSettingError)):
             print(f"error: {err}", file=sys.stderr)
             return EXIT_USAGE
         raise

@@ -112,7 +112,7 @@ class CachingEncoder:
 
     def __init__(self, encoder, cache_dir: Path | None = None):
         self._encoder = encoder
-        self._path = Path(cache_dir or CACHE_DIR) / f"embeddings-{encoder.id}.npz"
+        self._path = Path(cache_dir or CACHE_DIR) / f"embeddings-{encoder.id}{backend_suffix(encoder)}.npz"
         self._vectors: dict[str, "np.ndarray"] = {}
         self._dirty = False
         self._load()
@@ -129,7 +129,8 @@ class CachingEncoder:
         for version in sorted(self._path.parent.glob("index-*/v-*")):
             try:
                 manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-                if manifest["model"]["id"] != self._encoder.id:
+                if manifest["model"]["id"] != self._encoder.id or (
+                        manifest["settings"].get("encoder", "torch") != getattr(self._encoder, "backend", "torch")):
                     continue
                 embeddings = np.load(version / "embeddings.npy")
                 with open(version / "passages.jsonl", encoding="utf-8") as fh:
@@ -173,11 +174,23 @@ class CachingEncoder:
         return np.ascontiguousarray(np.stack([self._vectors[k] for k in keys]), dtype=np.float32)
 
 
-def index_dir_for(dataset: Dataset, max_chars: int | None = None, cache_dir: Path | None = None) -> Path:
+def backend_suffix(encoder) -> str:
+    """Cache names per encoder backend (torch kept the names from before backends existed)."""
+    backend = getattr(encoder, "backend", "torch") if encoder is not None else None
+    if backend is None:
+        from indexer.encoders import resolve_backend
+
+        backend = resolve_backend()
+    return "" if backend == "torch" else f"-{backend}"
+
+
+def index_dir_for(dataset: Dataset, max_chars: int | None = None, cache_dir: Path | None = None,
+                  encoder=None) -> Path:
     from indexer.chunker import MAX_PASSAGE_CHARS
 
     max_chars = max_chars or MAX_PASSAGE_CHARS
-    return Path(cache_dir or CACHE_DIR) / f"index-{dataset.name}-{dataset.checksum()[:12]}-c{max_chars}"
+    return Path(cache_dir or CACHE_DIR) / (f"index-{dataset.name}-{dataset.checksum()[:12]}-c{max_chars}"
+                                           f"{backend_suffix(encoder)}")
 
 
 def ensure_index(dataset: Dataset, encoder=None, max_chars: int | None = None,
@@ -187,11 +200,11 @@ def ensure_index(dataset: Dataset, encoder=None, max_chars: int | None = None,
     from indexer.chunker import MAX_PASSAGE_CHARS
 
     max_chars = max_chars or MAX_PASSAGE_CHARS
-    index_dir = index_dir_for(dataset, max_chars, cache_dir)
     if encoder is None:
         from indexer.embedding import Encoder
 
         encoder = Encoder()
+    index_dir = index_dir_for(dataset, max_chars, cache_dir, encoder)
     if not isinstance(encoder, CachingEncoder):
         encoder = CachingEncoder(encoder, cache_dir)
     report = build_index(dataset.corpus_path, index_dir, encoder=encoder, max_chars=max_chars,

@@ -14,7 +14,8 @@ from indexer import index_files as files
 from indexer.analysis import Analyzer, AnalyzerConfig
 from indexer.chunker import MAX_PASSAGE_CHARS, chunk_document, parse_document, section_label
 from indexer.documents import Document, IngestError, corpus_checksum, read_corpus
-from indexer.embedding import Encoder, model_id, resolve_model
+from indexer.embed_pipeline import EmbedPlan
+from indexer.encoders import Encoder, model_id, resolve_model
 from indexer.metadata import load_sidecar
 from indexer.term_matrix import build_term_matrix, vocabulary_list
 
@@ -66,8 +67,8 @@ class BuildReport:
 
 def package_versions() -> dict:
     versions = {"python": platform.python_version()}
-    for name in ("tracuu", "sentence-transformers", "transformers", "torch", "faiss-cpu", "pyvi",
-                 "rank-bm25", "numpy", "scipy"):
+    for name in ("tracuu", "sentence-transformers", "transformers", "torch", "onnxruntime", "faiss-cpu",
+                 "pyvi", "rank-bm25", "numpy", "scipy"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -96,9 +97,13 @@ def document_record(doc: Document, metadata_override=None) -> dict:
     }, parsed
 
 
-def build_settings(model: str, analyzer_config: AnalyzerConfig, max_chars: int) -> dict:
+def build_settings(model: str, analyzer_config: AnalyzerConfig, max_chars: int,
+                   encoder_backend: str | None = None) -> dict:
     """What makes two indexes of the same corpus differ; equal settings + corpus = fresh."""
+    from indexer.encoders import DEFAULT_BACKEND
+
     return {"format": files.FORMAT_VERSION, "model": model_id(model),
+            "encoder": encoder_backend or DEFAULT_BACKEND,
             "analyzer": analyzer_config.to_dict(), "bm25": BM25_PARAMS,
             "chunking": {"max_chars": max_chars}}
 
@@ -118,35 +123,49 @@ def is_fresh(index_dir: Path, settings: dict, checksum: str) -> dict | None:
 
 def build_index(corpus: Path, index_dir: Path, model: str | None = None,
                 encoder: Encoder | None = None, analyzer_config: AnalyzerConfig | None = None,
-                max_chars: int = MAX_PASSAGE_CHARS, force: bool = False, progress: bool = False,
-                log=lambda msg: print(msg, file=sys.stderr)) -> BuildReport:
+                max_chars: int = MAX_PASSAGE_CHARS, force: bool = False, progress=False,
+                log=lambda msg: print(msg, file=sys.stderr), encoder_backend: str | None = None,
+                embed_plan: EmbedPlan | None = None) -> BuildReport:
     """Index `corpus` into a new version of `index_dir` and serve it.
 
     Incremental unless `force`: files unchanged since the served version are not read
     again, passages whose text is unchanged keep their embeddings and term counts
     (indexer/incremental.py); the result equals a build from scratch. One writer at a
     time (a lock file in index_dir); readers keep serving the previous version until
-    the new one is complete."""
+    the new one is complete.
+
+    Embedding (indexer/embed_pipeline.py): `encoder_backend` ("onnx-int8", "torch"; default
+    $TRACUU_ENCODER, else the backend the index was built with, else the default backend),
+    `embed_plan` (local worker processes or a Ray cluster), checkpoints in
+    INDEX_DIR/.embed-checkpoints so a killed build resumes; `progress` a
+    `indexer.progress.BuildProgress` (or True for the default display)."""
     from indexer.incremental import writer_lock
 
     corpus, index_dir = Path(corpus), Path(index_dir)
     with writer_lock(index_dir):
         return _build_locked(corpus, index_dir, model, encoder, analyzer_config, max_chars, force,
-                             progress, log)
+                             progress, log, encoder_backend, embed_plan)
 
 
 def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config, max_chars,
-                  force, progress, log) -> BuildReport:
+                  force, progress, log, encoder_backend=None, embed_plan=None) -> BuildReport:
     from types import SimpleNamespace
 
     from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
     from indexer.incremental import PreviousVersion, assemble_term_matrix, content_hash, write_delay
     from indexer.readers.pdf import page_at
 
+    from indexer import embed_pipeline
+    from indexer.progress import BuildProgress
+
+    if progress is True:
+        progress = BuildProgress()
+    progress = progress or None
     analyzer_config = analyzer_config or AnalyzerConfig()
     model_name = encoder.name if encoder is not None else resolve_model(model)
     t0 = time.perf_counter()
-    settings = build_settings(model_name, analyzer_config, max_chars)
+    backend = embed_pipeline.choose_backend(index_dir, encoder, encoder_backend, force)
+    settings = build_settings(model_name, analyzer_config, max_chars, backend)
     previous = PreviousVersion(None if force else index_dir, settings)
 
     scanned = scan_corpus(corpus)
@@ -161,7 +180,9 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
     sources: dict[str, dict] = {}
     seen: dict[str, str] = {}
     files_read = files_reused = 0
-    for path, rel, sha in scanned:
+    for files_done, (path, rel, sha) in enumerate(scanned, 1):
+        if progress is not None:
+            progress.files(files_done, len(scanned))
         before = previous.sources.get(rel)
         reuse = (before is not None and before.get("sha256") == sha and sidecars_same
                  and all(d in previous.documents for d in before.get("doc_ids", [])))
@@ -231,19 +252,23 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
     t_chunk = time.perf_counter()
 
     analyzer = Analyzer(analyzer_config)
-    new_terms = analyzer.terms_many(new_texts, progress=progress) if new_texts else []
+    if progress is not None and new_texts:
+        progress.start_stage("segment", passages=len(new_texts))
+    new_terms = analyzer.terms_many(new_texts) if new_texts else []
     term_freqs, vocabulary = assemble_term_matrix(tf_rows, new_terms)
     t_segment = time.perf_counter()
 
     if new_texts or previous.embeddings is None:
-        encoder = encoder or Encoder(model_name)
-        model_info = {"id": encoder.id, "name": encoder.name, "dim": encoder.dim}
+        encoder = encoder or Encoder(model_name, backend=backend)
+        model_info = {"id": encoder.id, "name": encoder.name, "dim": encoder.dim, "encoder": backend}
     else:  # nothing new to embed: the model is the previous version's (same settings)
         model_info = dict(previous.manifest["model"])
-    if progress and new_texts:
-        log(f"embedding {len(new_texts)} passages with {encoder.id} "
-            f"({len(passages) - len(new_texts)} reused)")
-    new_vectors = encoder.encode_passages(new_texts, progress=progress) if new_texts else None
+    checkpoints = embed_pipeline.Checkpoints(embed_pipeline.checkpoint_folder(index_dir))
+    if progress is not None and new_texts:
+        progress.log(f"embedding {len(new_texts)} passages with {encoder.id} ({backend}, "
+                     f"{(embed_plan or EmbedPlan()).describe()}; {len(passages) - len(new_texts)} reused)")
+    new_vectors = embed_pipeline.embed_passages(new_texts, encoder, embed_plan, checkpoints, progress,
+                                                log=log) if new_texts else None
     embeddings = np.zeros((len(passages), model_info["dim"]), dtype=np.float32)
     new_iter = iter(range(len(new_texts)))
     for i, row in enumerate(embedding_rows):
@@ -282,6 +307,9 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
         time.sleep(delay)
     files.write_manifest(tmp, manifest)
     version = files.publish_version(index_dir, tmp)
+    checkpoints.discard()
+    if progress is not None:
+        progress.finish(passages=len(passages), embedded=len(new_texts))
     timings["write_s"] = time.perf_counter() - t_embed
     timings["total_s"] = time.perf_counter() - t0
     return BuildReport(index_dir, version, False, len(records), len(passages), rejected, timings,

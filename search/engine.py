@@ -64,7 +64,11 @@ class SearchEngine:
     def encoder(self) -> Encoder:
         with self._lock:
             if self._encoder is None:
-                self._encoder = Encoder(self._model_location())
+                from indexer.embed_pipeline import query_backend
+
+                # queries are encoded by the backend that embedded the passages
+                self._encoder = Encoder(self._model_location(),
+                                        backend=query_backend(self.state.manifest, self.index_dir))
             return self._encoder
 
     def _model_location(self) -> str:
@@ -86,6 +90,12 @@ class SearchEngine:
         state = load_state(self.index_dir, self.requested_model, self.verify)
         if self._encoder is not None and state.model_id != self._encoder.id:
             raise files.IndexError_(f"new index version uses model {state.model_id!r}; restart to load it")
+        if self._encoder is not None and getattr(self._encoder, "backend", None):
+            from indexer.embed_pipeline import manifest_backend
+
+            if manifest_backend(state.manifest) != self._encoder.backend:
+                raise files.IndexError_(f"new index version was embedded with the "
+                                        f"{manifest_backend(state.manifest)!r} encoder; restart to load it")
         self.state = state
         return True
 
