@@ -185,7 +185,9 @@ def test_index_progress_lines_and_json(tmp_path, model_dir):
     last = [e for e in progress if e["stage"] == "embed"][-1]
     assert last["passages_done"] == last["passages_total"] > 8 and last["eta_s"] == 0
     assert any(e["passages_per_s"] for e in progress if e["stage"] == "embed")
-    assert events[-1]["event"] == "done"
+    done = next(e for e in events if e["event"] == "done")
+    assert done["passages"] == last["passages_total"]
+    assert "summary:" in events[-1]["message"]  # the build summary, as a JSON line too
 
     # a log (stderr not a terminal): one plain line per update, no carriage returns, no tqdm bar
     run = subprocess.run([sys.executable, "-m", "api.cli", "index", str(corpus), "--index-dir",

@@ -37,7 +37,7 @@ EXPORT_DIR = "onnx"
 MARKER = ".complete"
 FILES = {"onnx-int8": "model-int8.onnx"}
 OPSET = 17
-MIN_COSINE = 0.99
+MIN_COSINE = 0.98  # the per-text bar of issue 11
 
 CHECK_TEXTS = [
     "query: Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
