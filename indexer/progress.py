@@ -56,8 +56,8 @@ class BuildProgress:
         self.stage = stage
         if self.json_lines:
             self._write_json({"event": "stage", "stage": stage, **info})
-        elif stage != "embed":
-            self._close_line()
+        else:
+            self._maybe_emit(final=True)
 
     def start_embedding(self, total: int, from_checkpoints: int = 0) -> None:
         self.stage = "embed"
