@@ -36,8 +36,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-LAWS = ROOT.parent / "shared" / "datasets" / "vlc-laws-2"
-VLSP = ROOT.parent / "shared" / "datasets" / "vlsp2023-legal-retrieval"
+SHARED = Path(os.environ.get("TRACUU_SHARED_DIR", ROOT.parent / "shared"))  # ../shared beside the repository
+LAWS = SHARED / "datasets" / "vlc-laws-2"
+VLSP = SHARED / "datasets" / "vlsp2023-legal-retrieval"
 SLICE = 32
 
 
@@ -197,7 +198,9 @@ def main(argv=None) -> int:
                         help="how many of them torch fp32 embeds too (side by side)")
     parser.add_argument("--quality", type=int, default=500, help="passages for the cosine to fp32")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--skip", default="", help="comma list of: workers, ray, ndcg, vlsp, build")
+    parser.add_argument("--queries", type=int, default=100, help="queries for the single-query latency")
+    parser.add_argument("--skip", default="",
+                        help="comma list of: workers, ray, ndcg, ndcg-torch, vlsp, build")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -247,10 +250,11 @@ def main(argv=None) -> int:
     log(f"quality: {quality}")
 
     queries = queries or [t[:80] for t in texts[:120]]
-    results["query_latency"] = {"onnx-int8": query_latency(fast, queries[:100]),
-                                "torch": query_latency(slow, queries[:100]),
+    results["query_latency"] = {"onnx-int8": query_latency(fast, queries[:args.queries]),
+                                "torch": query_latency(slow, queries[:args.queries]),
                                 "onnx-int8 12 concurrent clients": concurrent_latency(fast, queries[:120])}
     log(f"queries: {results['query_latency']}")
+    save(args.out, results)
     del slow
     results["peak_rss_mb_in_process"] = rss_mb()
 
@@ -265,6 +269,7 @@ def main(argv=None) -> int:
         rows.append({"setup": f"onnx-int8, --workers {args.workers} (× {threads_per_worker(args.workers)} thread)",
                      "passages": len(texts), "passages_per_s": r["passages_per_s"],
                      "cosine_to_in_process_min": float((r["vectors"] * fast_vectors).sum(axis=1).min())})
+        save(args.out, results)
     if "ray" not in skip:
         for nodes, cpus in ((1, 2), (3, 1)):
             log(f"Ray, {nodes} local node(s)")
@@ -273,34 +278,46 @@ def main(argv=None) -> int:
                                   + (" (one machine: overhead, not scale-out)" if nodes > 1 else ""),
                          "passages": len(texts), "passages_per_s": r["passages_per_s"],
                          "cosine_to_in_process_min": float((r["vectors"] * fast_vectors).sum(axis=1).min())})
+            save(args.out, results)
     for row in rows:
         if row["passages_per_s"] and speed["torch_passages_per_s"]:
             row["vs_torch"] = row["passages_per_s"] / speed["torch_passages_per_s"]
     log(f"rows: {rows}")
+    save(args.out, results)
 
     if "ndcg" not in skip:
         datasets = ["corpus"] + ([str(VLSP)] if VLSP.exists() and "vlsp" not in skip else [])
         results["ndcg@10"] = {}
         for name in datasets:
             key = "ours" if name == "corpus" else "VLSP 2023"
-            results["ndcg@10"][key] = {b: ndcg(name, b) for b in ("torch", "onnx-int8")}
+            backends = ("onnx-int8",) if "ndcg-torch" in skip else ("torch", "onnx-int8")
+            results["ndcg@10"][key] = {b: ndcg(name, b) for b in backends}
+            save(args.out, results)
             log(f"nDCG@10 {key}: {results['ndcg@10'][key]}")
     if "build" not in skip:
         results["corpus_build"] = build_share()
         log(f"corpus build: {results['corpus_build']}")
     results["load_average_after"] = os.getloadavg()
     results["seconds"] = round(time.perf_counter() - started, 1)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "encoder_bench.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
-                                                 encoding="utf-8")
-    (args.out / "encoder_bench.md").write_text(markdown(results), encoding="utf-8")
+    save(args.out, results)
     log(f"wrote {args.out / 'encoder_bench.md'}")
     return 0
 
 
+def save(out: Path, results: dict) -> None:
+    """After every phase, so an interrupted run keeps what it measured (marked partial)."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = {**results, "partial": "seconds" not in results}
+    results.setdefault("load_average_after", os.getloadavg())
+    (out / "encoder_bench.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
+                                            encoding="utf-8")
+    (out / "encoder_bench.md").write_text(markdown(results), encoding="utf-8")
+
+
 def markdown(r: dict) -> str:
     s, q = r["speed"], r["quality"]
-    lines = [f"# Encoder benchmark ({r['date']})", "",
+    lines = [f"# Encoder benchmark ({r['date']}"
+             f"{'; partial: the run stopped after the phases shown' if r.get('partial') else ''})", "",
              f"`python -m eval.encoder_bench` — machine: {r['machine']['cpu']}, {r['machine']['cores']} cores; "
              f"load average before {', '.join(f'{x:.1f}' for x in r['load_average_before'])}, after "
              f"{', '.join(f'{x:.1f}' for x in r['load_average_after'])} (other work shared the machine: "
@@ -308,7 +325,7 @@ def markdown(r: dict) -> str:
              f"Passages: {r['passages']['count']} × {r['passages']['mean_chars']:.0f} characters on average — "
              f"{r['passages']['source']}.", "",
              "| setup | passages | passages/s | × torch fp32 |", "|---|---|---|---|"]
-    for row in r["rows"]:
+    for row in r.get("rows", []):
         vs = f"{row['vs_torch']:.2f}" if row.get("vs_torch") else "—"
         lines.append(f"| {row['setup']} | {row['passages']} | {row['passages_per_s']:.2f} | {vs} |")
     lines += ["", f"Side by side, slice by slice ({s['slices']} slices of {SLICE}): onnx-int8 is "
@@ -321,10 +338,15 @@ def markdown(r: dict) -> str:
     if "ndcg@10" in r:
         lines += ["", "| nDCG@10 | torch fp32 dense / hybrid | onnx-int8 dense / hybrid | Δ hybrid |", "|---|---|---|---|"]
         for name, by in r["ndcg@10"].items():
-            t, o = by["torch"], by["onnx-int8"]
-            lines.append(f"| {name} | {t['dense']:.3f} / {t['hybrid']:.3f} | {o['dense']:.3f} / {o['hybrid']:.3f} | "
-                         f"{o['hybrid'] - t['hybrid']:+.3f} |")
-    ql = r["query_latency"]
+            t, o = by.get("torch"), by.get("onnx-int8")
+            if not o:
+                continue
+            lines.append(f"| {name} | " + (f"{t['dense']:.3f} / {t['hybrid']:.3f}" if t else "not run here") +
+                         f" | {o['dense']:.3f} / {o['hybrid']:.3f} | " +
+                         (f"{o['hybrid'] - t['hybrid']:+.3f}" if t else "—") + " |")
+    ql = r.get("query_latency")
+    if not ql:
+        return "\n".join(lines) + "\n"
     lines += ["", f"Query encoding (one query, warm): onnx-int8 p50 {ql['onnx-int8']['p50_ms']:.1f} ms "
                   f"(p95 {ql['onnx-int8']['p95_ms']:.1f}), torch p50 {ql['torch']['p50_ms']:.1f} ms "
                   f"(p95 {ql['torch']['p95_ms']:.1f}); 12 concurrent clients on onnx-int8: p50 "
@@ -333,14 +355,14 @@ def markdown(r: dict) -> str:
                   f"{ql['onnx-int8 12 concurrent clients']['queries_per_s']:.0f} queries/s.", "",
               f"Memory: RSS after loading onnx-int8 {r['rss_mb_after_loading']['onnx-int8']} MB, with torch too "
               f"{r['rss_mb_after_loading']['onnx-int8 + torch']} MB; peak RSS of the bench process "
-              f"{r['peak_rss_mb_in_process']} MB."]
+              f"{r.get('peak_rss_mb_in_process')} MB."]
     if "corpus_build" in r:
         b = r["corpus_build"]
         lines += ["", f"Full build of corpus/ ({b['passages']} passages) with the default encoder: {b['total_s']:.1f} s "
                       f"— read+chunk {b['read_chunk_s']:.1f} s, segment {b['segment_s']:.1f} s, embed "
                       f"{b['embed_s']:.1f} s, write {b['write_s']:.1f} s: embedding is {b['embed_share']:.0%} of it."]
     lines += ["", f"Versions: {', '.join(f'{k} {v}' for k, v in r['versions'].items() if v)}.",
-              f"Run time {r['seconds']:.0f} s."]
+              f"Run time {r['seconds']:.0f} s." if "seconds" in r else "Run interrupted."]
     return "\n".join(lines) + "\n"
 
 
