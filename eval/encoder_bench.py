@@ -328,9 +328,11 @@ def markdown(r: dict) -> str:
     for row in r.get("rows", []):
         vs = f"{row['vs_torch']:.2f}" if row.get("vs_torch") else "—"
         lines.append(f"| {row['setup']} | {row['passages']} | {row['passages_per_s']:.2f} | {vs} |")
-    lines += ["", f"Side by side, slice by slice ({s['slices']} slices of {SLICE}): onnx-int8 is "
-                  f"{s['speedup_total']:.2f}× torch fp32 over the same passages (median of the per-slice "
-                  f"ratios {s['speedup_median_of_slices']:.2f}×).", "",
+    total = (f"{s['speedup_total']:.2f}× torch fp32 over the same passages (median of the per-slice ratios "
+             f"{s['speedup_median_of_slices']:.2f}×)" if s.get("speedup_total") else
+             f"{s['speedup_median_of_slices']:.2f}× torch fp32 (median of the per-slice ratios)")
+    lines += ["", f"Side by side, slice by slice ({s['slices']} slices of {SLICE}, each embedded by torch fp32 "
+                  f"and by onnx-int8 one right after the other): onnx-int8 is {total}.", "",
               f"Quality: cosine onnx-int8 vs torch fp32 over {q['passages']} passages min {q['cosine_min']:.4f}, "
               f"mean {q['cosine_mean']:.4f} (1st percentile {q['cosine_p01']:.4f})"
               + (f"; over {q['queries']} VLSP queries min {q['query_cosine_min']:.4f}, mean "
@@ -353,9 +355,10 @@ def markdown(r: dict) -> str:
                   f"{ql['onnx-int8 12 concurrent clients']['p50_ms']:.1f} ms, p99 "
                   f"{ql['onnx-int8 12 concurrent clients']['p99_ms']:.1f} ms, "
                   f"{ql['onnx-int8 12 concurrent clients']['queries_per_s']:.0f} queries/s.", "",
-              f"Memory: RSS after loading onnx-int8 {r['rss_mb_after_loading']['onnx-int8']} MB, with torch too "
-              f"{r['rss_mb_after_loading']['onnx-int8 + torch']} MB; peak RSS of the bench process "
-              f"{r.get('peak_rss_mb_in_process')} MB."]
+              (f"Memory: RSS after loading onnx-int8 {r['rss_mb_after_loading']['onnx-int8']} MB, with torch too "
+               f"{r['rss_mb_after_loading']['onnx-int8 + torch']} MB; peak RSS of the bench process "
+               f"{r.get('peak_rss_mb_in_process')} MB." if r.get("rss_mb_after_loading", {}).get("onnx-int8")
+               else "Memory: not recorded by this run.")]
     if "corpus_build" in r:
         b = r["corpus_build"]
         lines += ["", f"Full build of corpus/ ({b['passages']} passages) with the default encoder: {b['total_s']:.1f} s "
