@@ -271,9 +271,9 @@
     const list = el("ul", { class: "passages" });
     for (const hit of doc.passages) list.append(renderPassage(hit, query));
     card.append(list);
-    const rest = doc.matched - doc.passages.reduce((n, p) => n + (p.passage_ids || [p.passage_id]).length, 0);
-    if (rest > 0) card.append(el("a", { class: "doc-more", href: viewUrl(doc.doc_id, null, { q: query }),
-                                        text: `và ${rest} đoạn khác trong văn bản này →` }));
+    const shownPassages = doc.passages.reduce((n, p) => n + (p.passage_ids || [p.passage_id]).length, 0);
+    if (doc.matched > shownPassages) card.append(el("a", { class: "doc-more", href: viewUrl(doc.doc_id, null, { q: query }),
+                                                        text: "Xem cả văn bản →" }));
     return card;
   }
 
@@ -441,7 +441,8 @@
         previous = hit.doc_id;
       }
       grid.append(el("section", { class: "group", "data-key": label }, head,
-                     el("div", { class: "muted", text: count(group.count, "đoạn văn phù hợp") }), list));
+                     el("div", { class: "muted", text: group.documents !== undefined
+                       ? count(group.documents, "văn bản phù hợp") : count(group.count, "đoạn văn phù hợp") }), list));
     }
     box.append(grid);
     setStatus(`So sánh theo ${GROUP_LABELS[s.by] || s.by}: ${count(response.groups.length, "nhóm")} · ${Math.round(response.took_ms)} ms`);

@@ -154,8 +154,8 @@ const Tracuu = (() => {
     const inside = (list, a) => list.find(([s, e]) => s <= a && a < e);
     for (let i = 0; i + 1 < points.length; i++) {
       const a = points[i], b = points[i + 1];
-      let piece = "";
-      for (let j = a; j < b; j++) if (!hidden.has(j)) piece += text[j];
+      let piece = "";  // blank lines between list items collapse to one line break
+      for (let j = a; j < b; j++) if (!hidden.has(j) && !(text[j] === "\n" && text[j - 1] === "\n")) piece += text[j];
       if (!piece) continue;
       let node = document.createTextNode(piece);
       const style = inside(styles, a);

@@ -10,6 +10,7 @@
   const passageId = params.get("passage");
   const highlight = params.get("hl");
   // who issued it, its number and date, who signed, the period it reports on, what it implements
+  const REFS_SHOWN = 8;
   const META_ORDER = ["doc_type", "issuer", "number", "date", "signer", "period", "province", "district", "references"];
 
   if (document.referrer && new URL(document.referrer).origin === location.origin && new URL(document.referrer).pathname === "/") {
@@ -28,11 +29,17 @@
       const value = meta[name];
       if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) continue;
       let dd;
-      if (name === "references") {
+      if (name === "references") {  // the first few, the rest folded: some reports cite fifty
         dd = el("dd", { class: "refs" });
-        for (const ref of value) {
+        const links = value.map(ref => {
           const id = typeof ref === "object" ? ref.id : ref;
-          dd.append(el("a", { href: T.directiveUrl(id), title: "Các văn bản thực hiện " + id, text: id }), " ");
+          return el("a", { href: T.directiveUrl(id), title: "Các văn bản thực hiện " + id, text: id });
+        });
+        for (const a of links.slice(0, REFS_SHOWN)) dd.append(a, " ");
+        if (links.length > REFS_SHOWN) {
+          const more = el("details", { class: "more-refs" }, el("summary", { text: `và ${links.length - REFS_SHOWN} văn bản khác` }));
+          for (const a of links.slice(REFS_SHOWN)) more.append(a, " ");
+          dd.append(more);
         }
       } else {
         dd = el("dd", { "data-field": name, text: T.metaValue(value, name) });
