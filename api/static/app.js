@@ -369,7 +369,10 @@
     if (!feats.facts || !COMPARE_QUESTION.test(fold(s.q))) return;
     const params = new URLSearchParams();
     const name = (feats.factsParams || []).find(p => ["indicator", "q", "query"].includes(p)) || "indicator";
-    params.set(name, s.q);
+    // the indicator is what is counted: the comparison's own words are not part of it
+    const indicator = s.q.replace(/so s[aá]nh|gi[uữ]a c[aá]c (t[iỉ]nh|đ[iị]a ph[uư][oơ]ng|huy[eệ]n)|theo t[iỉ]nh|c[aá]c t[iỉ]nh|by province|across provinces|each province|compare[sd]?/giu, " ")
+      .replace(/[?.!]+$/, "").replace(/\s+/g, " ").trim() || s.q;
+    params.set(name, indicator);
     for (const [k, v] of Object.entries(s.filters)) if ((feats.factsParams || []).includes(k)) params.set(k, v);
     try {
       const table = await api("/facts?" + params.toString());
@@ -390,11 +393,12 @@
     const body = rows.map(r => el("tr", {}, el("th", { text: String(r) }), ...columns.map(c => {
       const cell = cellOf(r, c);
       if (!cell) return el("td", { class: "empty", text: "—" });
-      const href = cell.doc_id ? viewUrl(cell.doc_id, cell.paragraph, { passage: cell.passage_id, hl: cell.raw || cell.value }) : null;
+      const href = cell.link || (cell.doc_id ? viewUrl(cell.doc_id, cell.paragraph, { passage: cell.passage_id, hl: cell.raw || cell.value }) : null);
       return el("td", {}, href ? el("a", { href, title: cell.citation || "", text: String(cell.raw ?? cell.value) })
                                : String(cell.raw ?? cell.value));
     })));
-    factsBox.append(el("h2", { text: table.indicator ? `Bảng số liệu: ${table.indicator}` : "Bảng số liệu theo tỉnh và năm" }),
+    const what = table.indicator && (typeof table.indicator === "object" ? table.indicator.query : table.indicator);
+    factsBox.append(el("h2", { text: what ? `Bảng số liệu: ${what}` : "Bảng số liệu theo tỉnh và năm" }),
                     el("div", { class: "table-scroll" }, el("table", {}, el("thead", {}, head), el("tbody", {}, ...body))),
                     el("p", { class: "muted", text: "Mỗi ô dẫn đến câu văn chứa số liệu." }));
     factsBox.hidden = false;
