@@ -1,4 +1,4 @@
-"""Tests for search.numbers on sentences quoted from the reports in corpus/.
+"""Tests for indexer.numbers on sentences quoted from the reports in corpus/.
 
 Every quoted sentence goes through ``real()``, which fails if the string is not
 in the named corpus file, so the examples cannot drift away from the data.

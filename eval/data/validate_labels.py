@@ -16,7 +16,7 @@ file on disk is decomposed Unicode (31 of the 208 laws are).
 
 Checks: every line parses; ids unique; every gold span is an exact substring of its
 document (and of the allowed length); every QA answer is a substring of its span; the
-`value` of a figure is what the project's number parser (`search.numbers.find_quantities`)
+`value` of a figure is what the project's number parser (`indexer.numbers.find_quantities`)
 reads from the answer ("1.215 đơn" -> 1215, "84,4%" -> 84.4, "38/45" -> ratio,
 "26/02/2019" or "ngày 01 tháng 7 năm 2012" -> ISO date, "Tháng 9/2019" -> "2019-09");
 unanswerable rows carry no answer and a note saying why; no question is asked twice
@@ -42,8 +42,8 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: make the project importab
     sys.path.insert(0, str(REPO_ROOT))
 
 from indexer.textnorm import normalize_source  # noqa: E402
-from search.numbers import find_quantities  # noqa: E402
-from search.numbers import parse_vn_number as _project_parse_vn_number  # noqa: E402
+from indexer.numbers import find_quantities  # noqa: E402
+from indexer.numbers import parse_vn_number as _project_parse_vn_number  # noqa: E402
 
 CORPUS_DIR = REPO_ROOT / "corpus"
 LAWS_DIR = REPO_ROOT.parent / "shared" / "datasets" / "vlc-laws-2"
