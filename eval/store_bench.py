@@ -41,8 +41,47 @@ QUERIES = ["thời hạn giải quyết khiếu nại", "quyền và nghĩa vụ
            "nghĩa vụ quân sự", "kiểm toán nhà nước"]
 
 
+CACHE = Path(os.environ.get("TRACUU_BENCH_CACHE", Path.home() / ".cache" / "tracuu"))
+
+
 def law_passages(limit: int | None = None):
-    """(record, [passage dict], [terms]) per law, chunked and segmented by the indexer."""
+    """(record, [passage dict], [terms]) per law, chunked and segmented by the indexer.
+    Segmenting every law takes ~10 min on 2 busy cores: the result is cached (outside the
+    repository, TRACUU_BENCH_CACHE) under a key of the laws' bytes, the analyzer settings
+    and the source of the chunker, analyzer and readers, so a re-run only segments again when one of them changed."""
+    import hashlib
+    import pickle
+
+    from indexer.analysis import AnalyzerConfig
+
+    digest = hashlib.sha256(json.dumps(AnalyzerConfig().to_dict(), sort_keys=True).encode())
+    sources = [ROOT / "indexer" / f"{name}.py" for name in ("analysis", "chunker", "textnorm", "documents", "metadata")]
+    for path in sorted(LAWS.glob("*.txt")) + sources + sorted((ROOT / "indexer" / "readers").glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    cached = CACHE / f"store_bench_laws_{digest.hexdigest()[:16]}.pkl"
+    if cached.exists():
+        laws = pickle.loads(cached.read_bytes())
+        return _first_passages(laws, limit)
+    laws = _segment_laws()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(laws, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(cached)
+    return _first_passages(laws, limit)
+
+
+def _first_passages(laws, limit):
+    out, total = [], 0
+    for law in laws:
+        if limit and total >= limit:
+            break
+        out.append(law)
+        total += len(law[1])
+    return out
+
+
+def _segment_laws():
     from indexer.analysis import Analyzer, AnalyzerConfig
     from indexer.build import document_record
     from indexer.chunker import chunk_document
@@ -50,7 +89,7 @@ def law_passages(limit: int | None = None):
     from indexer.incremental import content_hash
 
     analyzer = Analyzer(AnalyzerConfig())
-    out, total = [], 0
+    out = []
     for path in sorted(LAWS.glob("*.txt")):
         for doc in read_path(path, LAWS):
             record, parsed = document_record(doc)
@@ -62,9 +101,6 @@ def law_passages(limit: int | None = None):
                 passages.append(data)
                 terms.append(dict(Counter(analyzer.terms(text))))
             out.append((record, passages, terms))
-            total += len(passages)
-        if limit and total >= limit:
-            break
     return out
 
 
@@ -129,8 +165,7 @@ def timed(fn, runs: int) -> dict:
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
+    return summary(times)
 
 
 def bench_local(docs, queries, runs) -> dict:
@@ -173,13 +208,26 @@ def server_memory_mb(pgdata_dirs) -> float:
     return round(total / 2**20, 1)
 
 
-def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest) -> dict:
-    import psycopg
+OLD_BM25_REV = "db92d98"  # the first PostgreSQL backend: term counts as JSONB, every matching passage scored
 
-    from indexer.store.filters import Filters
-    from indexer.store.postgres import PostgresStore
 
-    store = PostgresStore(url)
+def old_backend(rev: str):
+    """The PostgreSQL backend as it was at git revision `rev`, loaded from git into a
+    package of its own, so the old and the new BM25 run side by side in one bench run."""
+    import importlib
+    import subprocess
+
+    folder = Path(tempfile.mkdtemp(prefix="tracuu-old-pg-")) / "tracuu_pg_old"
+    folder.mkdir()
+    for name in ("__init__", "schema", "store", "writer"):
+        text = subprocess.run(["git", "show", f"{rev}:indexer/store/postgres/{name}.py"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout
+        (folder / f"{name}.py").write_text(text.replace("indexer.store.postgres", "tracuu_pg_old"))
+    sys.path.insert(0, str(folder.parent))
+    return importlib.import_module("tracuu_pg_old").PostgresStore
+
+
+def write_index(store, docs, manifest) -> float:
     t0 = time.perf_counter()
     with store.writer() as writer:
         writer.set_manifest(manifest)
@@ -187,17 +235,44 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest) -> dic
         for record, prs in docs:
             writer.add_document(record, prs)
         writer.commit()
-    build = time.perf_counter() - t0
     store.refresh()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("ANALYZE tracuu_passages")
+    return time.perf_counter() - t0
+
+
+def set_ef_search(store, ef: int) -> None:
+    """hnsw.ef_search for this store's next queries: its own connections and, on a
+    coordinator, the shards' (postgres_fdw passes them the server's `options`)."""
+    from indexer.store.postgres import schema
+
+    store.pool.settings["hnsw.ef_search"] = str(ef)
+    store.pool.close()
+    with store.pool.get() as conn:
+        if store.sharded:
+            schema.set_shard_settings(conn, {"hnsw.ef_search": str(ef)})
+
+
+def hnsw_recall(store, queries) -> float:
+    recall = []
+    for query in queries:
+        exact = {p for p, _ in store.dense(query["vector"], 10, exact=True)}
+        recall.append(len(exact & {p for p, _ in store.dense(query["vector"], 10, exact=False)}) / max(len(exact), 1))
+    return round(float(np.mean(recall)), 3)
+
+
+def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_url: str | None = None,
+                   old_store_class=None, ef_sweep=(40, 100, 200, 400)) -> dict:
+    import psycopg
+
+    from indexer.store.filters import Filters
+    from indexer.store.postgres import PostgresStore, schema
+
+    store = PostgresStore(url)
+    build = write_index(store, docs, manifest)
     size = 0
     dbname = url.split("/")[3].split("?")[0]
     for node in layout["nodes"]:
         node_url = url.replace(f"port={layout['nodes'][0]['port']}", f"port={node['port']}")
         with psycopg.connect(node_url, autocommit=True) as conn:
-            if layout["shards"] == 0 or node["name"] != "coordinator":
-                conn.execute("ANALYZE")
             size += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
     result = {"build_s": round(build, 1), "disk_mb": round(size / 2**20, 1)}
     qi = iter(range(10**9))
@@ -205,24 +280,57 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest) -> dic
     filters = Filters(doc_type="luật")
     result["bm25"] = timed(lambda: store.bm25(q()["terms"], 10), runs)
     result["bm25_filtered"] = timed(lambda: store.bm25(q()["terms"], 10, filters), runs)
+    # how much of the query the MaxScore bound leaves to match, and how often the first pass is the answer
+    matched, shortcut = [], 0
+    for query in queries:
+        weights = store.query_weights(query["terms"])
+        match, hits = store.bm25_match(weights, 10)
+        matched.append(sum(w.df for w in weights if w.id in set(match)) / max(sum(w.df for w in weights), 1))
+        shortcut += hits is not None
+    result["bm25_postings_matched"] = round(float(np.mean(matched)), 3)
+    result["bm25_first_pass_answers"] = f"{shortcut}/{len(queries)}"
+    if old_url:
+        old = old_store_class(old_url)
+        result["old_build_s"] = round(write_index(old, docs, manifest), 1)
+        # side by side, query by query: the old design (JSONB counts, every matching passage scored) and the new
+        times_old, times_new = [], []
+        for n in range(runs + 1):
+            terms = queries[n % len(queries)]["terms"]
+            for target, times in ((old, times_old), (store, times_new)):
+                t0 = time.perf_counter()
+                hits = target.bm25(terms, 10)
+                times.append((time.perf_counter() - t0) * 1000)
+            assert [p for p, _ in hits] == [p for p, _ in old.bm25(terms, 10)], "old and new BM25 top-10 differ"
+        result["bm25_old"] = summary(times_old[1:])
+        result["bm25_new_side_by_side"] = summary(times_new[1:])
+        old.close()
     result["dense_hnsw"] = timed(lambda: store.dense(q()["vector"], 10, exact=False), runs)
     result["dense_exact"] = timed(lambda: store.dense(q()["vector"], 10, exact=True), runs)
-    recall = []
-    for query in queries:
-        exact = {p for p, _ in store.dense(query["vector"], 10, exact=True)}
-        recall.append(len(exact & {p for p, _ in store.dense(query["vector"], 10, exact=False)}) / max(len(exact), 1))
-    result["hnsw_recall_at_10"] = round(float(np.mean(recall)), 3)
+    result["hnsw_recall_at_10"] = hnsw_recall(store, queries)
+    result["hnsw_settings"] = {"build": schema.HNSW_BUILD, **schema.HNSW_SETTINGS}
+    sweep = {}
+    for ef in ef_sweep:
+        set_ef_search(store, ef)
+        sweep[ef] = {"recall_at_10": hnsw_recall(store, queries),
+                     **timed(lambda: store.dense(q()["vector"], 10, exact=False), max(runs // 2, 5))}
+    set_ef_search(store, int(schema.HNSW_SETTINGS["hnsw.ef_search"]))
+    result["hnsw_ef_search_sweep"] = sweep
     result["memory_mb"] = server_memory_mb([n["pgdata"] for n in layout["nodes"]])
     plans = {}
     weights = store.query_weights(queries[0]["terms"])
-    for name, (sql, params) in {"bm25": store.bm25_sql(weights, 10, None),
+    match, _ = store.bm25_match(weights, 10)
+    for name, (sql, params) in {"bm25": store.bm25_sql(weights, 10, None, match),
                                 "dense_hnsw": store.dense_sql(queries[0]["vector"], 10, None, False),
                                 "dense_exact": store.dense_sql(queries[0]["vector"], 10, None, True)}.items():
-        plan = store.explain(sql, params)
-        plans[name] = plan_nodes(plan.splitlines())
+        plans[name] = plan_nodes(store.explain(sql, params).splitlines())
     result["plans"] = plans
     store.close()
     return result
+
+
+def summary(times: list[float]) -> dict:
+    times = sorted(times)
+    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
 
 
 def plan_nodes(lines) -> list[str]:
@@ -264,6 +372,12 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--data", type=Path, default=None, help="server data dir (default: a temp dir)")
+    parser.add_argument("--old-bm25", default=OLD_BM25_REV, metavar="REV|none",
+                        help="also build the first PostgreSQL backend (git revision REV) and time its BM25 "
+                             "side by side with the new one (default %(default)s)")
+    parser.add_argument("--old-max-size", type=int, default=100_000, help="largest size the old BM25 is built at")
+    parser.add_argument("--old-backends", default="single,cluster")
+    parser.add_argument("--ef-sweep", default="40,100,200,400,800", help="hnsw.ef_search values to measure recall at")
     args = parser.parse_args(argv)
     if not LAWS.exists():
         print(f"{LAWS} is absent: the benchmark needs ../shared/datasets/vlc-laws-2", file=sys.stderr)
@@ -284,39 +398,52 @@ def main(argv=None) -> int:
     manifest = {"format": "bench", "settings": {"analyzer": AnalyzerConfig().to_dict(),
                                                 "bm25": {"k1": 1.5, "b": 0.75, "epsilon": 0.25}},
                 "model": {"id": "hashed-terms", "name": "hashed-terms", "dim": 384}, "corpus": {}}
+    old_class = old_backend(args.old_bm25) if args.old_bm25 != "none" else None
+    ef_sweep = tuple(int(e) for e in args.ef_sweep.split(",") if e)
     data = args.data or Path(tempfile.mkdtemp(prefix="tracuu-store-bench-"))
     layouts = {"single": servers.start(data / "single", 0), "cluster": servers.start(data / "cluster", 2)}
-    rows = []
+    report = {"machine": info, "rows": [], "growth_exponent_p50": {},
+              "command": "python -m eval.store_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
     try:
         for size in sizes:
             docs, repeated = corpus_of(size, laws)
-            label = f"vlc-laws-2, {real} real passages, repeated with perturbation" if repeated else "vlc-laws-2 (real)"
+            label = (f"vlc-laws-2 ({real:,} real passages) repeated with perturbation" if repeated
+                     else "vlc-laws-2 (real)")
             row = {"passages": size, "data": label, "vectors": "hashed term vectors (dim 384), not the model",
                    "local": bench_local(docs, queries, args.runs)}
             for backend in ("single", "cluster"):
                 url = servers.create_database(data / backend, f"bench{size}")
-                row[backend] = bench_postgres(url, layouts[backend], docs, queries, args.runs, manifest)
+                old_url = None
+                if old_class is not None and size <= args.old_max_size and backend in args.old_backends.split(","):
+                    old_url = servers.create_database(data / backend, f"old{size}")
+                row[backend] = bench_postgres(url, layouts[backend], docs, queries, args.runs, manifest,
+                                              old_url, old_class, ef_sweep)
+                print(json.dumps({backend: row[backend]}, ensure_ascii=False)[:3000], flush=True)
             row["load_average"] = os.getloadavg()
-            rows.append(row)
-            print(json.dumps({k: v for k, v in row.items()}, ensure_ascii=False)[:2000], flush=True)
+            report["rows"].append(row)
+            save(report, args.out)  # after every size: a run stopped later keeps what it measured
     finally:
         for backend in layouts:
             servers.stop(data / backend)
-    info["load_average_end"] = os.getloadavg()
-    growth = {}
-    for backend, modes in (("local", ("bm25", "dense_exact")),
-                           ("single", ("bm25", "dense_hnsw", "dense_exact")),
-                           ("cluster", ("bm25", "dense_hnsw", "dense_exact"))):
-        for mode in modes:
-            growth[f"{backend}/{mode}"] = fit_growth([r["passages"] for r in rows], [r[backend][mode]["p50_ms"] for r in rows])
-    report = {"machine": info, "rows": rows, "growth_exponent_p50": growth,
-              "command": "python -m eval.store_bench --sizes " + args.sizes}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "store_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    (args.out / "store_bench.md").write_text(markdown(report))
-    plot(report, args.out / "store_bench_latency.png")
     print(markdown(report))
     return 0
+
+
+def save(report: dict, out: Path) -> None:
+    rows = report["rows"]
+    report["machine"]["load_average_end"] = os.getloadavg()
+    growth = {}
+    for backend, modes in (("local", ("bm25", "dense_exact")),
+                           ("single", ("bm25", "dense_hnsw", "dense_exact", "bm25_old")),
+                           ("cluster", ("bm25", "dense_hnsw", "dense_exact", "bm25_old"))):
+        for mode in modes:
+            points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in rows if mode in r[backend]]
+            growth[f"{backend}/{mode}"] = fit_growth([p[0] for p in points], [p[1] for p in points])
+    report["growth_exponent_p50"] = growth
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "store_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    (out / "store_bench.md").write_text(markdown(report))
+    plot(report, out / "store_bench_latency.png")
 
 
 def markdown(report: dict) -> str:
@@ -327,24 +454,55 @@ def markdown(report: dict) -> str:
              f"at end {tuple(round(x, 2) for x in m['load_average_end'])} (other agents share the machine: "
              f"compare backends within a row, re-run quiet for absolute numbers).", "",
              "| passages | data | backend | build s | disk MB | RAM MB | BM25 p50/p95 ms | BM25+filter p50 | "
-             "HNSW p50/p95 ms | exact dense p50/p95 ms | HNSW recall@10 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "HNSW p50/p95 ms | exact dense p50/p95 ms | HNSW recall@10 | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in report["rows"]:
         for backend in ("local", "single", "cluster"):
             r = row[backend]
             f = lambda mode: f"{r[mode]['p50_ms']} / {r[mode]['p95_ms']}" if mode in r else "—"  # noqa: E731
             lines.append(f"| {row['passages']:,} | {row['data']} | {backend} | {r['build_s']} | {r.get('disk_mb') or '—'} "
                          f"| {r.get('memory_mb')} | {f('bm25')} | {r['bm25_filtered']['p50_ms'] if 'bm25_filtered' in r else '—'} "
-                         f"| {f('dense_hnsw')} | {f('dense_exact')} | {r.get('hnsw_recall_at_10', '—')} |")
+                         f"| {f('dense_hnsw')} | {f('dense_exact')} | {r.get('hnsw_recall_at_10', '—')} "
+                         f"| {round(row['load_average'][0], 1)} |")
     lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + ". Local = in-process BM25 (CSC) + FAISS "
               "flat, RAM = Python allocations while building; PostgreSQL RAM = unique memory of the server "
               "processes after the queries; disk = pg_database_size summed over the nodes.", "",
-              "Growth exponent a (p50 ∝ passages^a) fitted over the sizes run: " +
-              ", ".join(f"{k} {v}" for k, v in report["growth_exponent_p50"].items()), "", "## Plan shapes", ""]
+              "## BM25: the first design vs the new one, side by side", "",
+              "Old = the first PostgreSQL backend (term counts as JSONB, every passage holding a query term "
+              "scored); new = sparsevec term counts and the MaxScore bound (only passages holding a term the "
+              "bound cannot rule out are scored). Timed alternately, query by query, in one run; top-10 "
+              "checked identical.", "",
+              "| passages | backend | old p50 / p95 ms | new p50 / p95 ms | speed-up (p50) | postings matched (new) "
+              "| first pass was the answer | old build s | new build s |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for row in report["rows"]:
+        for backend in ("single", "cluster"):
+            r = row[backend]
+            if "bm25_old" not in r:
+                continue
+            old, new = r["bm25_old"], r["bm25_new_side_by_side"]
+            lines.append(f"| {row['passages']:,} | {backend} | {old['p50_ms']} / {old['p95_ms']} | {new['p50_ms']} / "
+                         f"{new['p95_ms']} | {old['p50_ms'] / max(new['p50_ms'], 1e-9):.1f}× | "
+                         f"{r['bm25_postings_matched']:.1%} | {r['bm25_first_pass_answers']} | {r['old_build_s']} "
+                         f"| {r['build_s']} |")
+    lines += ["", "## HNSW: recall@10 against exact by hnsw.ef_search", ""]
+    first = report["rows"][0]["single"]
+    lines += [f"Index built with {first['hnsw_settings']['build']}; served with "
+              f"{ {k: v for k, v in first['hnsw_settings'].items() if k != 'build'} }.", "",
+              "| passages | backend | " + " | ".join(f"ef {ef}: recall, p50 ms" for ef in first["hnsw_ef_search_sweep"]) + " |",
+              "|---|---|" + "---|" * len(first["hnsw_ef_search_sweep"])]
+    for row in report["rows"]:
+        for backend in ("single", "cluster"):
+            sweep = row[backend]["hnsw_ef_search_sweep"]
+            lines.append(f"| {row['passages']:,} | {backend} | " + " | ".join(
+                f"{v['recall_at_10']}, {v['p50_ms']}" for v in sweep.values()) + " |")
+    lines += ["", "Growth exponent a (p50 ∝ passages^a) fitted over the sizes run: " +
+              ", ".join(f"{k} {v}" for k, v in report["growth_exponent_p50"].items() if v is not None),
+              "", "## Plan shapes", ""]
     for row in report["rows"][-1:]:
         for backend in ("single", "cluster"):
             for name, plan in row[backend]["plans"].items():
-                lines.append(f"- {backend} {name} ({row['passages']:,}): " + " → ".join(plan_nodes(plan)))
+                lines.append(f"- {backend} {name} ({row['passages']:,}): " + " → ".join(plan))
     return "\n".join(lines) + "\n"
 
 
@@ -355,12 +513,14 @@ def plot(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    sizes = [r["passages"] for r in report["rows"]]
     for backend, mode, style in (("local", "bm25", "C0-"), ("local", "dense_exact", "C0--"),
                                  ("single", "bm25", "C1-"), ("single", "dense_hnsw", "C1--"),
-                                 ("cluster", "bm25", "C2-"), ("cluster", "dense_hnsw", "C2--")):
-        ax.plot(sizes, [r[backend][mode]["p50_ms"] for r in report["rows"]], style, marker="o",
-                label=f"{backend} {mode}")
+                                 ("single", "bm25_old", "C1:"),
+                                 ("cluster", "bm25", "C2-"), ("cluster", "dense_hnsw", "C2--"),
+                                 ("cluster", "bm25_old", "C2:")):
+        points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in report["rows"] if mode in r[backend]]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", label=f"{backend} {mode}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("passages")

@@ -9,22 +9,24 @@
     tracuu_terms      document frequency of each term id, one row per version it changed in
     tracuu_passages   one row per passage version: passage_id, doc_id, order, text and
                       citation fields (JSONB `data`), its term ids `tids` (integer[],
-                      GIN-indexed: the postings) and term counts `tfj` (JSONB {"id": tf}), `len`, the embedding `vector(dim)`
-                      with an HNSW index (inner product), the document's filter keys
+                      GIN-indexed: the postings), its term counts `tfv` (a pgvector
+                      `sparsevec`: term id → tf), `len`, the embedding `vector(dim)` with an
+                      HNSW index (inner product), the document's filter keys
 
 Rows are never updated in place: a version g sees a row when gen_added <= g and
 (gen_removed is null or gen_removed > g), so a reader keeps reading the version it
 opened while a writer commits the next one (MVCC on top of PostgreSQL's own).
 
-How the BM25 expression reaches the shards: postgres_fdw ships an expression only if
-every part is built-in (or from a listed extension) and every collatable input derives
-its collation from a column of the foreign table. A term key written as a constant
-(`tfj -> '123'`) fails that test, COALESCE and text-to-number casts are never shipped;
-so the key is written `left(doc_id, 0) || '123'` (an empty string with the column's
-collation, then the key) and the count is read as `(tfj -> key)::float8` inside a CASE.
-Then the postings match (`tids && ARRAY[...]`), the score, the filters and the ORDER BY
-all run on each shard. A JSONB object lookup is a binary search over the passage's
-keys: a 100-term query costs ~300 lookups per matching passage, not 300 array scans.
+BM25 (store.py): the GIN postings give the candidate passages (`tids && ARRAY[...]`), and a
+candidate's count of query term t is `-(tfv <#> e_t)`, the inner product of its sparse
+term vector with the one-hot vector of t: pgvector's C merge of two sorted index lists,
+0 when the passage lacks the term, so the score needs neither CASE nor COALESCE. Both are
+plain built-in or `vector` operators on integer and sparsevec columns: postgres_fdw ships
+the whole score, the postings match, the filters and the ORDER BY to each shard. (The
+first version read counts from JSONB with text keys: postgres_fdw ships a text
+expression only when its collation comes from a column, and each lookup cost ~2.5x the
+inner product.) Which query terms must match is decided by a MaxScore bound, so common
+terms do not make every passage a candidate (store.py, `PostgresStore.bm25`).
 
 Sharded: on the coordinator `tracuu_passages` is partitioned by hash of doc_id; each
 partition is a postgres_fdw foreign table over the shard's own `tracuu_passages`
@@ -36,6 +38,7 @@ from __future__ import annotations
 import re
 
 SHARD_SERVER = "tracuu_shard{}"
+TERM_DIM = 1_000_000_000  # sparsevec dimension of the term counts: term ids are 1 … 10^9 (pgvector's limit)
 SHARD_SERVER_RE = r"^tracuu_shard[0-9]+$"
 # HNSW: how wide to search. ef_search 100 keeps recall@10 >= 0.98 against exact on our sets
 # (tests/test_store_postgres.py); iterative scans keep going until k rows pass the filters.
@@ -92,13 +95,13 @@ PASSAGE_COLUMNS = """
     content_hash text,
     len integer NOT NULL,
     tids integer[] NOT NULL,
-    tfj jsonb NOT NULL,
+    tfv sparsevec({TERM_DIM}) NOT NULL,
     data jsonb NOT NULL,
     embedding vector({dim}) NOT NULL,
     province text, district text, doc_type text, year_lo integer, year_hi integer, refs text[]
 """
 # copy order used by the writer
-PASSAGE_FIELDS = ("passage_id", "doc_id", "ord", "gen_added", "content_hash", "len", "tids", "tfj", "data",
+PASSAGE_FIELDS = ("passage_id", "doc_id", "ord", "gen_added", "content_hash", "len", "tids", "tfv", "data",
                   "embedding", "province", "district", "doc_type", "year_lo", "year_hi", "refs")
 
 PASSAGE_INDEXES = """
@@ -117,19 +120,23 @@ CREATE INDEX IF NOT EXISTS tracuu_passages_embedding ON tracuu_passages
 """
 
 
-# The BM25 expression reads `tfj` once per query term and PostgreSQL detoasts a value at
-# every read: `tfj` must stay inline and uncompressed (STORAGE MAIN, rows kept whole up to
+# The BM25 expression reads `tfv` once per query term and PostgreSQL detoasts a value at
+# every read: `tfv` must stay inline and uncompressed (STORAGE MAIN, rows kept whole up to
 # a page), and when a row is too big the passage `data` goes out of line first.
-# Measured on VLSP (124-term query, 2,256 passages): 20.7 s with `tfj` toasted.
+# Measured on VLSP (124-term query, 2,256 passages): 20.7 s with the term counts toasted.
 PASSAGE_STORAGE = """
-ALTER TABLE tracuu_passages ALTER COLUMN tfj SET STORAGE MAIN, ALTER COLUMN data SET STORAGE EXTERNAL,
+ALTER TABLE tracuu_passages ALTER COLUMN tfv SET STORAGE MAIN, ALTER COLUMN tids SET STORAGE MAIN, ALTER COLUMN data SET STORAGE EXTERNAL,
     ALTER COLUMN embedding SET STORAGE MAIN;
 ALTER TABLE tracuu_passages SET (toast_tuple_target = 8160);
 """
 
 
+def passage_columns(dim: int) -> str:
+    return PASSAGE_COLUMNS.format(dim=int(dim), TERM_DIM=TERM_DIM)
+
+
 def passage_table_sql(dim: int) -> str:
-    return (f"CREATE TABLE IF NOT EXISTS tracuu_passages ({PASSAGE_COLUMNS.format(dim=int(dim))});\n"
+    return (f"CREATE TABLE IF NOT EXISTS tracuu_passages ({passage_columns(dim)});\n"
             + PASSAGE_STORAGE + PASSAGE_INDEXES.format(hnsw=HNSW_BUILD))
 
 
@@ -159,7 +166,7 @@ def attach_shards(conn, shards: list[dict]) -> None:
     shards' own costs (so ORDER BY … LIMIT runs on each shard and is merged instead of
     pulling every row), `async_capable` scans the shards concurrently under an Append."""
     conn.execute("CREATE EXTENSION IF NOT EXISTS postgres_fdw")
-    gucs = " ".join(f"-c {k}={v}" for k, v in HNSW_SETTINGS.items())
+    gucs = shard_options(HNSW_SETTINGS)
     for i, shard in enumerate(shards):
         name = SHARD_SERVER.format(i)
         options = {"host": shard["host"], "port": str(shard.get("port", 5432)), "dbname": shard["dbname"],
@@ -181,6 +188,21 @@ def attach_shards(conn, shards: list[dict]) -> None:
         conn.execute(f"CREATE USER MAPPING FOR PUBLIC SERVER {name} OPTIONS ({opts})")
 
 
+def shard_options(settings: dict[str, str]) -> str:
+    """The libpq `options` with which the coordinator's postgres_fdw connects to a shard:
+    the search settings the shards' own HNSW scans run with."""
+    return " ".join(f"-c {k}={v}" for k, v in settings.items())
+
+
+def set_shard_settings(conn, settings: dict[str, str]) -> None:
+    """Change search settings (e.g. hnsw.ef_search) on every shard of a coordinator, for
+    connections opened from now on (postgres_fdw reconnects after ALTER SERVER)."""
+    for name, info in shard_servers(conn):
+        current = dict(pair.split("=", 1) for pair in info.get("options", "").replace("-c ", "").split())
+        current.update(settings)
+        conn.execute(f"ALTER SERVER {name} OPTIONS (SET options {_quote(shard_options(current))})")
+
+
 def shard_conninfo(info: dict) -> str:
     from psycopg.conninfo import make_conninfo
 
@@ -194,6 +216,14 @@ def passage_dim(conn) -> int | None:
                        "WHERE c.relname = 'tracuu_passages' AND c.relnamespace = current_schema()::regnamespace "
                        "AND a.attname = 'embedding' AND NOT a.attisdropped").fetchone()
     return None if row is None else int(row[0])
+
+
+def has_term_vectors(conn) -> bool:
+    """Whether the passage table keeps its term counts as a sparsevec (`tfv`); the first
+    layout kept them as JSONB and needs a rebuild."""
+    return conn.execute("SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                        "WHERE c.relname = 'tracuu_passages' AND c.relnamespace = current_schema()::regnamespace "
+                        "AND a.attname = 'tfv' AND NOT a.attisdropped").fetchone() is not None
 
 
 def has_schema(conn) -> bool:
@@ -217,7 +247,7 @@ def create_schema(conn, dim: int) -> None:
             shard.execute("CREATE EXTENSION IF NOT EXISTS vector")
             shard.execute(passage_table_sql(dim))
     if passage_dim(conn) is None:
-        conn.execute(f"CREATE TABLE tracuu_passages ({PASSAGE_COLUMNS.format(dim=int(dim))}) "
+        conn.execute(f"CREATE TABLE tracuu_passages ({passage_columns(dim)}) "
                      "PARTITION BY HASH (doc_id)")
     for i, (name, _) in enumerate(shards):
         conn.execute(f"CREATE FOREIGN TABLE IF NOT EXISTS tracuu_passages_{name} PARTITION OF tracuu_passages "

@@ -22,6 +22,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,14 @@ from indexer.textnorm import search_key
 WRITER_LOCK_KEY = 7_310_511_800  # pg_advisory_lock key: one writer per index
 DEFAULT_BM25 = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 EXACT_BELOW = 20_000  # passages: under this, dense search scans exactly (it is as fast)
+SEED_POSTINGS = 2_000  # BM25's first pass (the MaxScore threshold) scores at most this many postings
+
+
+class QueryTerm(NamedTuple):
+    id: int  # term id (tracuu_vocab)
+    idf: float  # rank_bm25's idf, epsilon floor included, from the version's statistics
+    mult: int  # how often the query repeats it
+    df: int  # passages holding it
 
 
 def mask_password(location: str) -> str:
@@ -88,6 +97,16 @@ def filter_sql(filters: Filters | None, alias: str = "") -> tuple[str, dict]:
 
 def vector_text(vector: np.ndarray) -> str:
     return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
+
+
+def sparse_text(counts: dict[int, int]) -> str:
+    """Term id → count as pgvector's sparsevec literal (indices ascending)."""
+    return "{" + ",".join(f"{t}:{int(c)}" for t, c in sorted(counts.items())) + f"}}/{schema.TERM_DIM}"
+
+
+def parse_sparse(text: str) -> dict[int, int]:
+    body = text[text.index("{") + 1:text.index("}")]
+    return {int(t): int(float(c)) for t, c in (item.split(":") for item in body.split(",") if item)}
 
 
 def parse_vector(text: str) -> np.ndarray:
@@ -276,18 +295,18 @@ class PostgresStore(Store):
         params.update(self.manifest().get("settings", {}).get("bm25") or {})
         return params
 
-    def query_weights(self, terms: Sequence[str]) -> list[tuple[int, float, int]]:
-        """(term id, idf, multiplicity) of the query's terms in the vocabulary, in order of
-        first occurrence (search/bm25.py's column order). idf = ln(N - df + 0.5) -
-        ln(df + 0.5), floored to epsilon × mean idf when negative, all from the version's
-        corpus-wide statistics."""
+    def query_weights(self, terms: Sequence[str]) -> list[QueryTerm]:
+        """The query's terms in the vocabulary, in order of first occurrence (search/bm25.py's
+        column order): term id, idf, multiplicity, document frequency. idf = ln(N - df +
+        0.5) - ln(df + 0.5), floored to epsilon × mean idf when negative, all from the
+        version's corpus-wide statistics."""
         counts = Counter(terms)
         if not counts:
             return []
         params = self._bm25_params()
         stats = self._served()
         rows = self._query(
-            "SELECT v.term, v.id, CASE WHEN i.idf < 0 THEN %(eps)s * %(mean)s ELSE i.idf END "
+            "SELECT v.term, v.id, CASE WHEN i.idf < 0 THEN %(eps)s * %(mean)s ELSE i.idf END, d.df "
             "FROM tracuu_vocab v "
             "JOIN LATERAL (SELECT df FROM tracuu_terms t WHERE t.id = v.id AND t.gen <= %(gen)s "
             "              ORDER BY t.gen DESC LIMIT 1) d ON d.df > 0 "
@@ -295,40 +314,84 @@ class PostgresStore(Store):
             "WHERE v.term = ANY(%(terms)s)",
             self._p(eps=float(params["epsilon"]), mean=float(stats["mean_idf"]),
                     n=float(stats["passages"]), terms=list(counts)))
-        found = {term: (tid, float(idf)) for term, tid, idf in rows}
-        return [(found[t][0], found[t][1], n) for t, n in counts.items() if t in found]
+        found = {term: (tid, float(idf), int(df)) for term, tid, idf, df in rows}
+        return [QueryTerm(found[t][0], found[t][1], n, found[t][2]) for t, n in counts.items() if t in found]
 
-    def bm25_sql(self, weights: list[tuple[int, float, int]], k: int, filters: Filters | None) -> tuple[str, dict]:
+    def bm25_sql(self, weights: Sequence[QueryTerm], k: int, filters: Filters | None,
+                 match: Sequence[int] | None = None) -> tuple[str, dict]:
+        """Top-k by the exact BM25 score over the passages holding at least one of the term
+        ids `match` (default: every query term). The score adds every query term, matched or
+        not; each term's count is `-(tfv <#> e_t)` (0 when absent)."""
         params = self._bm25_params()
         n = self._stats["passages"]
         avgdl = self._stats["total_len"] / max(n, 1)
         where, fparams = filter_sql(filters)
-        values = self._p(**fparams, k=int(k), ids=[w[0] for w in weights], k1=float(params["k1"]),
+        ids = [w.id for w in weights] if match is None else list(match)
+        values = self._p(**fparams, k=int(k), ids=ids, k1=float(params["k1"]),
                          k1p1=float(params["k1"]) + 1, one_minus_b=1 - float(params["b"]),
                          b=float(params["b"]), avgdl=float(avgdl if avgdl else 1.0))
         parts = []
-        for i, (tid, idf, mult) in enumerate(weights):
-            values[f"t{i}"], values[f"idf{i}"], values[f"m{i}"] = str(tid), idf, float(mult)
-            key = f"(left(doc_id, 0) || %(t{i})s::text)"  # the key's collation from a column: shippable
-            f = f"(tfj -> {key})::float8"
-            # w(t, d) = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl)), times its multiplicity
-            weight = (f"(%(idf{i})s * {f} * %(k1p1)s / ({f} + %(k1)s * (%(one_minus_b)s + %(b)s * len / %(avgdl)s)))"
-                      f" * %(m{i})s")
-            parts.append(f"CASE WHEN tfj ? {key} THEN {weight} ELSE 0::float8 END")
+        for i, w in enumerate(weights):
+            values[f"e{i}"] = f"{{{w.id}:1}}/{schema.TERM_DIM}"
+            values[f"idf{i}"], values[f"m{i}"] = w.idf, float(w.mult)
+            f = f"(-(tfv <#> %(e{i})s::sparsevec))"
+            # w(t, d) = idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl))), times its
+            # multiplicity: rank_bm25's float operations in its order (0 when tf = 0)
+            parts.append(f"%(idf{i})s * ({f} * %(k1p1)s / ({f} + %(k1)s * (%(one_minus_b)s + %(b)s * len / "
+                         f"%(avgdl)s))) * %(m{i})s")
         score = " + ".join(parts)
         # every passage holding a query term scores > 0 when every idf is > 0 (the usual
         # case: the epsilon floor is positive); otherwise rank_bm25's "score 0 is no hit" is a filter
-        positive = "" if all(idf > 0 for _, idf, _ in weights) else " WHERE score > 0"
+        positive = "" if all(w.idf > 0 for w in weights) else " WHERE score > 0"
         sql = (f"SELECT passage_id, score FROM (SELECT passage_id, ord, {score} AS score FROM tracuu_passages "
                f"WHERE tids && %(ids)s::integer[] AND {live()}{where}) s{positive} "
                f"ORDER BY score DESC, ord LIMIT %(k)s")
         return sql, values
 
+    def bm25_match(self, weights: Sequence[QueryTerm], k: int, filters: Filters | None = None
+                   ) -> tuple[list[int], list[Hit] | None]:
+        """Which query terms a passage must hold to be scored (MaxScore, exact).
+
+        A passage holding only terms of a set S scores at most Σ_{t∈S} m_t·idf_t·(k1+1)
+        (each term's weight is below idf·(k1+1)). A first pass scores, exactly, the
+        passages holding the rarest terms (at most SEED_POSTINGS postings): its k-th score θ
+        is a lower bound of the true k-th score. The commonest terms whose bounds add up to
+        less than θ cannot lift a passage into the top k on their own, so only passages
+        holding one of the other terms need scoring, with every term. Returns (term ids to
+        match, the first pass's hits when they already are the answer, else None)."""
+        ids = [w.id for w in weights]
+        if sum(w.df for w in weights) <= SEED_POSTINGS or any(w.idf <= 0 for w in weights):
+            return ids, None
+        seed, postings = [], 0
+        for w in sorted(weights, key=lambda w: (w.df, -w.idf * w.mult)):
+            if seed and postings + w.df > SEED_POSTINGS:
+                break
+            seed.append(w.id)
+            postings += w.df
+        first = self._query(*self.bm25_sql(weights, k, filters, seed))
+        if len(first) < k:
+            return ids, None  # fewer than k passages hold a rare term: no bound, match every term
+        theta = float(first[-1][1]) * (1 - 1e-9)  # margin for the float rounding of the sums
+        k1p1 = float(self._bm25_params()["k1"]) + 1
+        common, bound = set(), 0.0
+        for w in sorted(weights, key=lambda w: w.idf * w.mult):
+            if bound + w.idf * w.mult * k1p1 >= theta:
+                break
+            bound += w.idf * w.mult * k1p1
+            common.add(w.id)
+        match = [i for i in ids if i not in common]
+        if set(match) <= set(seed):  # the first pass already scored every passage that can rank
+            return match, [(pid, float(score)) for pid, score in first]
+        return match, None
+
     def bm25(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
         weights = self.query_weights(terms)
         if not weights or k <= 0:
             return []
-        sql, params = self.bm25_sql(weights, k, filters)
+        match, hits = self.bm25_match(weights, k, filters)
+        if hits is not None:
+            return hits
+        sql, params = self.bm25_sql(weights, k, filters, match)
         return [(pid, float(score)) for pid, score in self._query(sql, params)]
 
     def use_exact(self, exact: bool | None) -> bool:
@@ -352,7 +415,7 @@ class PostgresStore(Store):
         return [(pid, float(score)) for pid, score in self._query(sql, params)]
 
     def matching_documents(self, terms: Sequence[str], filters: Filters | None = None) -> list[str]:
-        ids = [tid for tid, _, _ in self.query_weights(terms)]
+        ids = [w.id for w in self.query_weights(terms)]
         if not ids:
             return []
         where, params = filter_sql(filters)
@@ -367,15 +430,15 @@ class PostgresStore(Store):
     # --- reuse ------------------------------------------------------------------------------
     def reusable(self, content_hashes: Iterable[str]) -> dict[str, tuple[dict[str, int], np.ndarray]]:
         hashes = list(set(content_hashes))
-        if not hashes:
+        if not hashes or self._stats is None:  # nothing asked, or nothing indexed yet
             return {}
-        rows = self._query(f"SELECT DISTINCT ON (content_hash) content_hash, tids, tfj, embedding::text "
+        rows = self._query(f"SELECT DISTINCT ON (content_hash) content_hash, tfv::text, embedding::text "
                            f"FROM tracuu_passages WHERE content_hash = ANY(%(h)s) AND {live()}",
                            self._p(h=hashes))
-        ids = sorted({t for _, tids, _, _ in rows for t in tids})
+        counts = {h: parse_sparse(tfv) for h, tfv, _ in rows}
+        ids = sorted({t for c in counts.values() for t in c})
         names = dict(self._query("SELECT id, term FROM tracuu_vocab WHERE id = ANY(%s)", (ids,))) if ids else {}
-        return {h: ({names[t]: int(tfj[str(t)]) for t in tids}, parse_vector(vec))
-                for h, tids, tfj, vec in rows}
+        return {h: ({names[t]: n for t, n in counts[h].items()}, parse_vector(vec)) for h, _, vec in rows}
 
     # --- writing ------------------------------------------------------------------------------
     def writer(self):

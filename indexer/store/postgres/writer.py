@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from indexer.store.base import PassageRecord, StoreError, StoreWriter
 from indexer.store.postgres import schema
 from indexer.store.postgres.store import (WRITER_LOCK_KEY, PostgresStore, filter_keys, mask_password,
-                                          vector_text)
+                                          sparse_text, vector_text)
 
 COPY_BATCH = 2000
 LOCK_TIMEOUT_S = 600.0
@@ -86,6 +86,12 @@ class PostgresWriter(StoreWriter):
         if self.manifest is not None and (self.manifest.get("model") or {}).get("dim"):
             dim = int(self.manifest["model"]["dim"])
         current = schema.passage_dim(self.conn)
+        if current is not None and not schema.has_term_vectors(self.conn):
+            if not self._reset:
+                raise StoreError(f"{self.store.describe()} was built by an older tracuu (term counts as JSONB); "
+                                 f"rebuild it with --force")
+            self._ddl(schema.drop_schema)
+            current = None
         if current is not None and dim is not None and current != dim:
             if not self._reset:
                 raise StoreError(f"{self.store.describe()} holds {current}-dimensional vectors, the model gives "
@@ -221,7 +227,7 @@ class PostgresWriter(StoreWriter):
             ids = [vocab[t] for t in p.terms]
             self._pending.append((p.passage["passage_id"], doc_id, self._next_ord, self.gen,
                                   p.passage.get("content_hash"), sum(p.terms.values()), ids,
-                                  json.dumps({str(vocab[t]): int(c) for t, c in p.terms.items()}),
+                                  sparse_text({vocab[t]: c for t, c in p.terms.items()}),
                                   _json(p.passage), vector_text(vector),
                                   keys["province"], keys["district"], keys["doc_type"], keys["year_lo"],
                                   keys["year_hi"], keys["refs"]))
