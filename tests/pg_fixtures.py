@@ -6,11 +6,13 @@ Data:
 - corpus/: the passages, term counts and model vectors of the suite's local index
   (`corpus_index`, built once with the real model), copied into each backend, so no
   passage is embedded twice in a session;
-- VLSP 2023 legal retrieval (../shared): its 2,256 articles as passages with the real
-  analyzer's terms; its dense vectors are *hashed term vectors* (a fixed random
-  projection of the folded-syllable counts, L2-normalised), not the model's: embedding
-  2,256 articles with the model takes longer than the whole suite may. Store parity
-  (same top-10 from every backend, HNSW recall) does not depend on where vectors come from.
+- a slice of vlc-laws-2 (../shared): four laws (complaints, denunciations, citizen
+  reception, inspection; ~1,400 passages) read, chunked and segmented by the real
+  indexer. Its dense vectors are *hashed term vectors* (a fixed random projection of the
+  folded-syllable counts, L2-normalised), not the model's: embedding 1,400 passages with
+  the model takes longer than the suite may spend. Store parity (same top-10 from every
+  backend, HNSW recall) does not depend on where vectors come from; the corpus/ tests
+  use the model's vectors.
 """
 from __future__ import annotations
 
@@ -124,35 +126,56 @@ def collection_from_local(index_dir: Path) -> Collection:
     return Collection(manifest, documents, records)
 
 
-def vlsp_collection(folder: Path, analyzer_settings: dict, bm25: dict) -> tuple[Collection, list[dict]]:
-    """VLSP's articles, one document (a law) per group of articles, one passage per article."""
+LAW_SLICE = ("Luat-khieu-nai-2011-132446.txt", "Luat-To-cao-336713.txt", "Luat-tiep-cong-dan-2013-215839.txt",
+             "Luat-thanh-tra-2010-115311.txt")
+LAW_QUESTIONS = [
+    "thời hạn giải quyết khiếu nại lần hai", "người tố cáo có quyền gì", "quyền và nghĩa vụ của người khiếu nại",
+    "trách nhiệm tiếp công dân của chủ tịch Ủy ban nhân dân", "thanh tra viên phải có tiêu chuẩn gì",
+    "khieu nai quyet dinh hanh chinh", "bảo vệ người tố cáo", "rút đơn khiếu nại", "đoàn thanh tra",
+    "địa điểm tiếp công dân", "thời hiệu khiếu nại là bao lâu", "xử lý tố cáo nặc danh",
+    "kết luận thanh tra", "khiếu nại khiếu nại tố cáo",  # repeated terms count again
+    "của các cơ quan, tổ chức, đơn vị",  # only common terms: the MaxScore bound prunes little
+    "Ủy ban nhân dân cấp tỉnh giải quyết khiếu nại đối với quyết định hành chính của mình",
+]
+
+
+def laws_collection(folder: Path, analyzer_settings: dict, bm25: dict) -> tuple[Collection, list[dict]]:
+    """LAW_SLICE of vlc-laws-2 read, chunked and segmented by the indexer (as `tracuu index`
+    does), with hashed term vectors; LAW_QUESTIONS analysed, with theirs."""
     from indexer.analysis import Analyzer, AnalyzerConfig
+    from indexer.build import document_record
+    from indexer.chunker import chunk_document
+    from indexer.documents import read_path
+
+    try:
+        from indexer.build import content_hash
+    except ImportError:  # before the store seam
+        from indexer.incremental import content_hash
 
     analyzer = Analyzer(AnalyzerConfig.from_dict(analyzer_settings))
-    articles = [json.loads(line) for line in open(folder / "corpus.jsonl", encoding="utf-8") if line.strip()]
-    documents: dict[str, dict] = {}
+    documents: list[dict] = []
     records: dict[str, list[PassageRecord]] = {}
-    for n, article in enumerate(articles):
-        law = article["_id"].split("@", 1)[0]
-        doc = documents.setdefault(law, {"doc_id": law, "title": law, "source": "vlsp2023", "checksum": "",
-                                         "text": "", "extra": {}, "metadata": {"doc_type": "luật"},
-                                         "citations": [], "paragraphs": [], "footnotes": []})
-        text = (article.get("title") or "") + "\n" + article["text"]
-        terms = analyzer.terms(text)
-        passage = {"passage_id": f"{law}#{article['_id']}", "doc_id": law, "title": article.get("title") or law,
-                   "text": article["text"], "paragraph": n, "paragraph_end": n, "heading_path": [],
-                   "section": "", "start": 0, "end": len(article["text"]), "footnotes": [],
-                   "content_hash": str(zlib.crc32(text.encode("utf-8")))}
-        records.setdefault(doc["doc_id"], []).append(PassageRecord(passage, dict(Counter(terms)),
-                                                                   hashed_vector(terms)))
-    queries = [json.loads(line) for line in open(folder / "queries.jsonl", encoding="utf-8") if line.strip()]
+    for name in LAW_SLICE:
+        for doc in read_path(folder / name, folder):
+            record, parsed = document_record(doc)
+            prs = []
+            for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed):
+                data = passage.to_dict()
+                text = passage.index_text()
+                data["content_hash"] = content_hash(text)
+                terms = analyzer.terms(text)
+                prs.append(PassageRecord(data, dict(Counter(terms)), hashed_vector(terms)))
+            documents.append(record)
+            records[record["doc_id"]] = prs
     manifest = {"format": "test", "settings": {"analyzer": analyzer_settings, "bm25": bm25},
                 "model": {"id": "hashed-terms", "name": "hashed-terms", "dim": HASH_DIM},
-                "corpus": {"root": str(folder), "documents": len(documents), "passages": len(articles)}}
-    for q in queries:
-        q["terms"] = analyzer.terms(q["text"])
-        q["vector"] = hashed_vector(q["terms"])
-    return Collection(manifest, list(documents.values()), records), queries
+                "corpus": {"root": str(folder), "documents": len(documents),
+                           "passages": sum(len(r) for r in records.values())}}
+    queries = []
+    for text in LAW_QUESTIONS:
+        terms = analyzer.terms(text)
+        queries.append({"text": text, "terms": terms, "vector": hashed_vector(terms)})
+    return Collection(manifest, documents, records), queries
 
 
 # --- session fixtures (imported by tests/conftest.py) -----------------------------------------
@@ -190,7 +213,7 @@ def pg_servers(tmp_path_factory):
         yield dirs
     finally:
         for name in started:
-            done = _db("stop", "--data", str(dirs[name]))
+            done = _db("stop", "--immediate", "--data", str(dirs[name]))  # the data is deleted next
             assert done.returncode == 0, done.stderr
         shutil.rmtree(root, ignore_errors=True)
 

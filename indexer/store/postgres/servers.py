@@ -175,10 +175,13 @@ def _start_node(pgdata: Path, port: int, sockets: Path, user: str | None) -> Non
           "-o", f"-p {port} -k {sockets}", "start"], user, log)
 
 
-def _stop_node(pgdata: Path, user: str | None) -> bool:
+def _stop_node(pgdata: Path, user: str | None, immediate: bool = False) -> bool:
     if not _running(pgdata):
         return False
-    _run([str(pg_bin() / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "stop"], user)
+    # fast: roll back open transactions, write a checkpoint; immediate: no checkpoint (the
+    # next start replays the log), for data about to be deleted
+    _run([str(pg_bin() / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m",
+          "immediate" if immediate else "fast", "stop"], user)
     return True
 
 
@@ -265,7 +268,7 @@ def start(data: Path | str = DEFAULT_DATA_DIR, shards: int = 0) -> dict:
     return layout
 
 
-def stop(data: Path | str = DEFAULT_DATA_DIR) -> list[str]:
+def stop(data: Path | str = DEFAULT_DATA_DIR, immediate: bool = False) -> list[str]:
     data = Path(data).resolve()
     layout = read_layout(data)
     if layout is None:
@@ -273,7 +276,7 @@ def stop(data: Path | str = DEFAULT_DATA_DIR) -> list[str]:
     user = _prepare_root(data)
     stopped = []
     for node in layout["nodes"]:  # the coordinator first: it holds connections to the shards
-        if _stop_node(Path(node["pgdata"]), user):
+        if _stop_node(Path(node["pgdata"]), user, immediate):
             stopped.append(node["name"])
     return stopped
 
@@ -302,6 +305,8 @@ def add_parser(subparsers) -> None:
                                                                   "(default .tracuu-db, or TRACUU_DB_DIR)")
     stop_p = actions.add_parser("stop", help="stop the servers started with `tracuu db start`")
     stop_p.add_argument("--data", default=DEFAULT_DATA_DIR)
+    stop_p.add_argument("--immediate", action="store_true",
+                        help="skip the shutdown checkpoint (the next start replays the log): for throw-away data")
     status_p = actions.add_parser("status", help="the URL and whether each server runs")
     status_p.add_argument("--data", default=DEFAULT_DATA_DIR)
     db.set_defaults(func=main)
@@ -317,7 +322,7 @@ def main(args) -> int:
                   file=sys.stderr)
             print(url_for(layout))
         elif args.db_command == "stop":
-            stopped = stop(args.data)
+            stopped = stop(args.data, args.immediate)
             print(f"stopped {', '.join(stopped) if stopped else 'nothing (not running)'}", file=sys.stderr)
         else:
             print(json.dumps(status(args.data), indent=2))

@@ -177,6 +177,7 @@ class PostgresStore(Store):
         self.location = url
         self.url = url
         self.dense_exact_below = dense_exact_below
+        self.seed_postings = SEED_POSTINGS
         self.pool = _Pool(url, {"jit": "off", **schema.HNSW_SETTINGS})
         self._gen: int | None = None
         self._stats: dict | None = None
@@ -354,17 +355,17 @@ class PostgresStore(Store):
 
         A passage holding only terms of a set S scores at most Σ_{t∈S} m_t·idf_t·(k1+1)
         (each term's weight is below idf·(k1+1)). A first pass scores, exactly, the
-        passages holding the rarest terms (at most SEED_POSTINGS postings): its k-th score θ
+        passages holding the rarest terms (at most `seed_postings` postings): its k-th score θ
         is a lower bound of the true k-th score. The commonest terms whose bounds add up to
         less than θ cannot lift a passage into the top k on their own, so only passages
         holding one of the other terms need scoring, with every term. Returns (term ids to
         match, the first pass's hits when they already are the answer, else None)."""
         ids = [w.id for w in weights]
-        if sum(w.df for w in weights) <= SEED_POSTINGS or any(w.idf <= 0 for w in weights):
+        if sum(w.df for w in weights) <= self.seed_postings or any(w.idf <= 0 for w in weights):
             return ids, None
         seed, postings = [], 0
         for w in sorted(weights, key=lambda w: (w.df, -w.idf * w.mult)):
-            if seed and postings + w.df > SEED_POSTINGS:
+            if seed and postings + w.df > self.seed_postings:
                 break
             seed.append(w.id)
             postings += w.df
