@@ -44,6 +44,8 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
                               "Vietnamese `title` and `detail` and the offending `parameter`.")
     app.state.engine = engine
     app.state.last_reload_check = 0.0
+    for warning in engine.health()["warnings"]:
+        log.warning("%s", warning)  # also in /health, until the index is repaired or rebuilt
     if preload_model:
         engine.encoder  # load the model at start-up, not on the first query
 
@@ -68,7 +70,7 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
             app.state.last_reload_check = now
             try:
                 if engine.reload_if_changed():
-                    log.info("serving index version %s", engine.state.version.name)
+                    log.info("serving index version %s", engine.view.version)
             except Exception as err:  # keep serving the version we have
                 log.error("could not load the new index version: %s", err)
         return await call_next(request)

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_UNAVAILABLE = 0, 2, 3, 4
-DEFAULT_INDEX_DIR = os.environ.get("TRACUU_INDEX_DIR", "index")
 
 
 def _offline_defaults() -> None:
@@ -47,15 +46,26 @@ def _embed_plan(args):
     return EmbedPlan(workers=workers if workers else default_workers())
 
 
+def _location(args) -> str:
+    """--store, else --index-dir, else $TRACUU_STORE, else $TRACUU_INDEX_DIR, else `index`."""
+    from indexer.store import default_location
+
+    if args.store and args.index_dir:
+        raise SystemExit("error: give --store or --index-dir, not both")
+    return args.store or args.index_dir or default_location()
+
+
 def cmd_index(args) -> int:
     from indexer.build import build_index
     from indexer.documents import IngestError
 
+    if args.repair:
+        return cmd_repair(args)
     _max_file_mb(args)
     progress = _progress(args)
     log = progress.log if progress is not None else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
-        report = build_index(Path(args.path), Path(args.index_dir), model=args.model, force=args.force,
+        report = build_index(Path(args.path), _location(args), model=args.model, force=args.force,
                              progress=progress or False, log=log, encoder_backend=args.encoder,
                              embed_plan=_embed_plan(args))
     except IngestError as err:
@@ -63,6 +73,18 @@ def cmd_index(args) -> int:
         return EXIT_USAGE
     log(report.summary())
     return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def cmd_repair(args) -> int:
+    """`tracuu index --repair`: re-point the index to its newest intact version, remove
+    broken and partial versions, or say that it must be rebuilt."""
+    from indexer.store import open_store
+
+    store = open_store(_location(args))
+    lines = store.repair()
+    for line in lines:
+        print(f"repair: {line}", file=sys.stderr)
+    return EXIT_USAGE if any("rebuild it" in line for line in lines) else EXIT_OK
 
 
 def _max_file_mb(args) -> None:
@@ -79,7 +101,7 @@ def cmd_add(args) -> int:
 
     _max_file_mb(args)
     try:
-        report = add_documents(Path(args.index_dir), [Path(f) for f in args.files], model=args.model,
+        report = add_documents(_location(args), [Path(f) for f in args.files], model=args.model,
                                progress=_progress(args) or False,
                                log=lambda msg: print(msg, file=sys.stderr, flush=True))
     except IngestError as err:
@@ -95,10 +117,10 @@ def cmd_remove(args) -> int:
     from indexer.updates import remove_documents
 
     try:
-        report = remove_documents(Path(args.index_dir), args.doc_ids, model=args.model,
+        report = remove_documents(_location(args), args.doc_ids, model=args.model,
                                   log=lambda msg: print(msg, file=sys.stderr, flush=True))
     except KeyError as err:
-        print(f"error: no such document in {args.index_dir}: {err.args[0]}", file=sys.stderr)
+        print(f"error: no such document in {_location(args)}: {err.args[0]}", file=sys.stderr)
         return EXIT_USAGE
     except (ValueError, IngestError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -110,7 +132,7 @@ def cmd_remove(args) -> int:
 def _engine(args):
     from search.engine import SearchEngine
 
-    engine = SearchEngine(Path(args.index_dir), model=args.model)
+    engine = SearchEngine(_location(args), model=args.model)
     if getattr(args, "mode", "hybrid") != "bm25" and args.command != "directives":
         engine.encoder  # load the model before the first query, so took_ms measures the search
     return engine
@@ -124,7 +146,7 @@ def _backend(args):
 
     if args.local:
         return LocalBackend(lambda: _engine(args))
-    own_index = args.index_dir != DEFAULT_INDEX_DIR or args.model is not None
+    own_index = bool(args.store or args.index_dir) or args.model is not None
     return find_server(args.server, probe_default=not own_index) or LocalBackend(lambda: _engine(args))
 
 
@@ -242,7 +264,10 @@ def cmd_serve(args) -> int:
     engine = _engine(args)
     app = create_app(engine, preload_model=True, auth=auth)
     app.state.allow_updates = bool(getattr(args, "allow_updates", False))
-    print(f"tracuu: http://{args.host}:{args.port}/ — {auth.describe()}", file=sys.stderr)
+    print(f"tracuu: http://{args.host}:{args.port}/ — {auth.describe()}; index {engine.location} "
+          f"(version {engine.view.version})", file=sys.stderr)
+    for warning in engine.health()["warnings"]:
+        print(f"tracuu: WARNING: {warning}", file=sys.stderr)
     if not auth.enabled and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"tracuu: warning: serving openly on {args.host}, reachable from other machines", file=sys.stderr)
     origins = cors_origins()
@@ -277,7 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p):
-        p.add_argument("--index-dir", default=DEFAULT_INDEX_DIR, help="index directory (default: %(default)s)")
+        p.add_argument("--store", default=None,
+                       help="where the index lives: a directory, or a postgresql:// URL "
+                            "(default: $TRACUU_STORE, else the index directory)")
+        p.add_argument("--index-dir", default=None,
+                       help="index directory (default: $TRACUU_INDEX_DIR or `index`)")
         p.add_argument("--model", default=None,
                        help="sentence-transformers folder or hub id (default: $TRACUU_MODEL or models/multilingual-e5-small)")
 
@@ -299,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "or one per two cores)")
     p.add_argument("--ray", metavar="auto|ADDRESS", default=None,
                    help="embed on a Ray cluster (`auto`: the cluster this machine belongs to)")
+    p.add_argument("--repair", action="store_true",
+                   help="after a crash or disk damage: serve the newest intact index version again "
+                        "(re-points CURRENT, removes broken and partial versions), or say to rebuild")
     ingest(p)
     p.set_defaults(func=cmd_index)
 
@@ -427,9 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         # imported only now: a client of a running server never loads the index modules
         from indexer.encoders import EncoderSettingError, ModelNotFound
-        from indexer.index_files import IndexError_
+        from indexer.store import StoreError
 
-        if isinstance(err, (IndexError_, ModelNotFound, EncoderSettingError)):
+        if isinstance(err, (StoreError, ModelNotFound, EncoderSettingError)):
             print(f"error: {err}", file=sys.stderr)
             return EXIT_USAGE
         raise

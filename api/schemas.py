@@ -55,8 +55,9 @@ class SearchResponse(BaseModel):
     took_ms: float
     results: list[SearchHit]
     filters: dict = {}
-    facets: dict[str, list[FacetCount]] = Field({}, description="passages per province, doc_type and year "
-                                                                "among the candidate pool")
+    facets: dict[str, list[FacetCount]] = Field({}, description="documents per province, doc_type and year "
+                                                                "among every document holding a query term "
+                                                                "(under the filters)")
     query_restored: Optional[str] = Field(None, description="the query with diacritics restored for the encoder")
 
 
@@ -68,6 +69,9 @@ class Health(BaseModel):
     passages: int
     index_version: str
     created_at: Optional[str] = None
+    store: Optional[str] = Field(None, description="where the index lives (no password)")
+    warnings: list[str] = Field([], description="e.g. the current index version is damaged and an older "
+                                                "intact one is served (status 'degraded')")
 
 
 class Paragraph(BaseModel):

@@ -81,24 +81,27 @@ class StreamCache:
         return [[t for lst in parts for t in lst] for parts in zip(*lists)]
 
 
-def rows(ranking) -> list[int]:
-    return [r for r, _ in ranking][:RETRIEVE_K]
+def rows(ranking) -> list[str]:
+    """The passage ids of a ranking, as many as the runner evaluates."""
+    return [pid for pid, _ in ranking][:RETRIEVE_K]
 
 
 def ablate_dataset(dataset_arg: str, encoder, log, index_dir: Path | None = None,
                    bm25_only: bool = False) -> dict:
-    from search.bm25 import BM25Index
+    from indexer.store.bm25 import BM25Index
     from search.engine import SearchEngine
     from search.fusion import normalized_score_fusion, reciprocal_rank_fusion
 
     dataset = load_dataset(dataset_arg)
     index_dir = index_dir or ensure_index(dataset, encoder=encoder, log=log)
-    engine = SearchEngine(index_dir, encoder=encoder)
-    state = engine.state
-    params = state.manifest["settings"]["bm25"]
-    out = {"dataset": dataset.name, "passages": len(state.passages), "queries": len(dataset.queries),
+    engine = SearchEngine(str(index_dir), encoder=encoder)
+    store = engine.store
+    params = engine.view.manifest["settings"]["bm25"]
+    passages = list(store.iter_passages())
+    passage_ids = [p["passage_id"] for p in passages]
+    out = {"dataset": dataset.name, "passages": len(passages), "queries": len(dataset.queries),
            "groups": {}}
-    log(f"{dataset.name}: {len(state.passages)} passages, {len(dataset.queries)} queries")
+    log(f"{dataset.name}: {len(passages)} passages, {len(dataset.queries)} queries")
 
     # the engine's query-side BM25 processing (English content words → Vietnamese terms)
     bm25_text = getattr(engine, "bm25_query", lambda text: text)
@@ -106,15 +109,17 @@ def ablate_dataset(dataset_arg: str, encoder, log, index_dir: Path | None = None
     # dense lists once
     dense_lists = {}
     for q in ([] if bm25_only else dataset.queries):
-        vector = encoder.encode_queries([engine.dense_query(q.text, state)])[0]
-        dense_lists[q.text] = state.dense.search(vector, DEPTH)
+        vector = encoder.encode_queries([engine.dense_query(q.text)])[0]
+        dense_lists[q.text] = store.dense(vector, DEPTH, exact=True)
 
-    # 1. BM25 streams (BM25 alone, and fused with dense by the default RRF)
-    cache = StreamCache([index_text(p) for p in state.passages], log)
+    # 1. BM25 streams (BM25 alone, and fused with dense by the default RRF); the in-memory
+    #    BM25 indexes here number passages in index order, mapped back to passage ids
+    cache = StreamCache([index_text(p) for p in passages], log)
     rankers, bm25_lists = {}, {}
     for name, (streams, glossary) in BM25_SETTINGS.items():
         index = BM25Index.from_terms(cache.documents(streams, glossary), **params)
-        lists = {q.text: index.search(cache.query(bm25_text(q.text), streams, glossary), DEPTH)
+        lists = {q.text: [(passage_ids[row], score) for row, score in
+                          index.search(cache.query(bm25_text(q.text), streams, glossary), DEPTH)]
                  for q in dataset.queries}
         bm25_lists[name] = lists
         rankers[f"bm25 | {name}"] = lambda text, l=lists: rows(l[text])
@@ -146,15 +151,15 @@ def ablate_dataset(dataset_arg: str, encoder, log, index_dir: Path | None = None
         results = {}
         for size in CHUNK_SIZES:
             idx = ensure_index(dataset, encoder=encoder, max_chars=size, log=log)
-            eng = SearchEngine(idx, encoder=encoder)
+            eng = SearchEngine(str(idx), encoder=encoder)
             res = evaluate(eng, dataset)["results"]
             for mode, r in res.items():
-                results[f"max_chars={size} ({len(eng.state.passages)} passages) | {mode}"] = r
+                results[f"max_chars={size} ({eng.store.count()[1]} passages) | {mode}"] = r
         out["groups"]["passage_length"] = results
     else:
         out["groups"]["passage_length"] = None
         out["passage_length_note"] = ("not run: re-chunking re-embeds the whole corpus "
-                                      f"({len(state.passages)} passages at ~16 passages/s per setting)")
+                                      f"({len(passages)} passages at ~16 passages/s per setting)")
     return out
 
 

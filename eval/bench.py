@@ -17,7 +17,7 @@ Measured in one run, on ../shared/datasets/vlc-laws (110 laws; ~62k passages wit
    Queries are real: the VLSP 2023 legal statements, encoded by the real model at query
    time. Warm latency p50/p95/p99 per mode in-process (SearchEngine.search, k=10) and
    over HTTP (`tracuu serve` on a free local port, GET /search), peak RSS of both.
-3. In the same worker: our BM25 query path (BM25Index.search) vs rank_bm25's
+3. In the same worker: our BM25 query path (Store.bm25) vs rank_bm25's
    BM25Okapi.get_scores + top-10 sort on the same term lists and queries: latency ratio
    and top-10 equality.
 Writes eval/results/bench.json, bench.md and bench_latency.png.
@@ -155,29 +155,33 @@ def synthetic_corpus(size: int, base: dict) -> tuple[list[dict], list[list[str]]
 
 
 def write_index(index_dir: Path, documents: list[dict], passages: list[dict], terms: list[list[str]],
-                vectors: np.ndarray, model_info: dict, label: dict) -> tuple[Path, float]:
-    from indexer import index_files as files
+                vectors: np.ndarray, model_info: dict, label: dict) -> tuple[str, float]:
+    """The synthetic corpus written through the store's writer, as a build writes it."""
+    from collections import Counter
+
     from indexer.analysis import AnalyzerConfig
     from indexer.build import BM25_PARAMS, build_settings, package_versions
     from indexer.chunker import MAX_PASSAGE_CHARS
-    from indexer.term_matrix import build_term_matrix, vocabulary_list
+    from indexer.store import FORMAT_VERSION, PassageRecord, open_store
 
     started = time.perf_counter()
-    matrix, vocabulary = build_term_matrix(terms)
-    tmp = files.new_version_dir(index_dir)
-    files.write_jsonl(tmp / files.DOCUMENTS, documents)
-    files.write_jsonl(tmp / files.PASSAGES, passages)
-    files.save_term_freqs(tmp / files.BM25_TF, matrix)
-    files.write_json(tmp / files.BM25_VOCAB, vocabulary_list(vocabulary))
-    np.save(tmp / files.EMBEDDINGS, vectors)
-    manifest = {"format": files.FORMAT_VERSION, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "settings": build_settings(model_info["name"], AnalyzerConfig(), MAX_PASSAGE_CHARS),
-                "model": model_info, "bm25": BM25_PARAMS,
-                "corpus": {"root": str(VLC), "checksum": f"bench-{len(passages)}", "documents": len(documents),
-                           "passages": len(passages)},
-                "sources": {}, "sidecars": {}, "versions": package_versions(), "synthetic": label}
-    files.write_manifest(tmp, manifest)
-    version = files.publish_version(index_dir, tmp)
+    by_doc: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        by_doc.setdefault(p["doc_id"], []).append(i)
+    store = open_store(index_dir)
+    with store.writer() as writer:
+        writer.reset()
+        for record in documents:
+            writer.add_document(record, [PassageRecord(passages[i], Counter(terms[i]), vectors[i])
+                                         for i in by_doc.get(record["doc_id"], [])])
+        writer.set_manifest({
+            "format": FORMAT_VERSION, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "settings": build_settings(model_info["name"], AnalyzerConfig(), MAX_PASSAGE_CHARS),
+            "model": model_info, "bm25": BM25_PARAMS,
+            "corpus": {"root": str(VLC), "checksum": f"bench-{len(passages)}", "documents": len(documents),
+                       "passages": len(passages)},
+            "sources": {}, "sidecars": {}, "versions": package_versions(), "synthetic": label})
+        version = writer.commit()
     return version, time.perf_counter() - started
 
 
@@ -233,25 +237,30 @@ def http_latency(index_dir: Path, model: str, queries: list[str], warmup: int) -
         logfile.close()
 
 
-def rank_bm25_parity(engine, terms: list[list[str]], queries: list[str], n_queries: int) -> dict:
+def rank_bm25_parity(engine, terms: list[list[str]], passages: list[dict], queries: list[str],
+                     n_queries: int) -> dict:
+    """Our BM25 through the store vs rank_bm25 over the same term lists, in the store's
+    passage order (ties are broken by that order on both sides)."""
     from rank_bm25 import BM25Okapi
 
-    from search.bm25 import top_k
+    from indexer.store.bm25 import top_k
 
-    state = engine.state
+    store = engine.store
+    index_of = {p["passage_id"]: i for i, p in enumerate(passages)}
+    order = [p["passage_id"] for p in store.iter_passages()]
     started = time.perf_counter()
-    reference = BM25Okapi(terms)
+    reference = BM25Okapi([terms[index_of[pid]] for pid in order])
     build_s = time.perf_counter() - started
     ours_ms, theirs_ms, same_rows, same_scores, max_diff = [], [], 0, 0, 0.0
     qs = queries[:n_queries]
     for q in qs:
-        q_terms = state.analyzer.terms(q)
+        q_terms = engine.query_terms(q)
         t0 = time.perf_counter()
-        ours = state.bm25.search(q_terms, 10)
+        ours = store.bm25(q_terms, 10)
         ours_ms.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         scores = reference.get_scores(q_terms)
-        theirs = top_k(np.asarray(scores), 10)  # same tie-break (row order), positives only
+        theirs = [(order[row], score) for row, score in top_k(np.asarray(scores), 10)]  # same tie-break
         theirs_ms.append((time.perf_counter() - t0) * 1000)
         same_rows += [r for r, _ in ours] == [r for r, _ in theirs]
         ours_scores = np.array([s for _, s in ours])
@@ -285,7 +294,7 @@ def worker(size: int, args) -> dict:
     version, write_s = write_index(index_dir, documents, passages, terms, vectors, model_info, label)
     log(f"{size}: index written in {write_s:.1f}s")
     t0 = time.perf_counter()
-    engine = SearchEngine(index_dir, encoder=encoder)
+    engine = SearchEngine(str(index_dir), encoder=encoder)
     load_s = time.perf_counter() - t0
     queries = load_queries(args.queries)
     inproc = {}
@@ -303,7 +312,7 @@ def worker(size: int, args) -> dict:
     http = http_latency(index_dir, encoder.name, queries, args.warmup)
     log(f"{size}: http " + ", ".join(f"{m} p50 {http[m]['p50']:.1f} ms" for m in MODES))
     n_ref = args.ref_queries if size <= 20000 else max(5, args.ref_queries // 2)
-    parity = rank_bm25_parity(engine, terms, queries, n_ref)
+    parity = rank_bm25_parity(engine, terms, passages, queries, n_ref)
     log(f"{size}: rank_bm25 p50 {parity['rank_bm25']['p50']:.0f} ms vs ours {parity['ours']['p50']:.2f} ms; "
         f"top-10 identical {parity['top10_rows_identical']}/{parity['queries']}")
     result = {"size": size, "label": label, "index_write_s": write_s,

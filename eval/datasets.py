@@ -126,20 +126,21 @@ class CachingEncoder:
         if self._path.exists():
             with np.load(self._path) as npz:
                 self._vectors.update(zip(npz["keys"].tolist(), npz["vectors"]))
-        for version in sorted(self._path.parent.glob("index-*/v-*")):
+        from indexer.store import StoreError, open_store
+
+        for index_dir in sorted(p for p in self._path.parent.glob("index-*") if p.is_dir()):
             try:
-                manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+                store = open_store(index_dir)
+                manifest = store.manifest()
                 if manifest["model"]["id"] != self._encoder.id or (
                         manifest["settings"].get("encoder", "torch") != getattr(self._encoder, "backend", "torch")):
                     continue
-                embeddings = np.load(version / "embeddings.npy")
-                with open(version / "passages.jsonl", encoding="utf-8") as fh:
-                    for row, line in enumerate(fh):
-                        key = json.loads(line).get("content_hash")
-                        if key and key not in self._vectors:
-                            self._vectors[key] = embeddings[row]
-                            self._dirty = True
-            except (OSError, KeyError, ValueError):
+                keys = [p["content_hash"] for p in store.iter_passages()
+                        if p.get("content_hash") and p["content_hash"] not in self._vectors]
+                for key, (_terms, vector) in store.reusable(keys).items():
+                    self._vectors[key] = vector
+                    self._dirty = True
+            except (StoreError, OSError, KeyError, ValueError):
                 continue
 
     def save(self) -> None:

@@ -64,20 +64,20 @@ def versions() -> dict:
 
 # --- relevance ------------------------------------------------------------------------
 class SpanJudge:
-    """Gold spans → character offsets in the indexed document text; passage rows → the
-    gold units (spans) they overlap."""
+    """Gold spans → character offsets in the indexed document text; passages → the gold
+    units (spans) they overlap."""
 
-    def __init__(self, state):
+    def __init__(self, store):
         from indexer.textnorm import normalize_source
 
-        self.state = state
+        self.store = store
         self._normalize = normalize_source
         self._offsets: dict[tuple[str, str], tuple[int, int]] = {}
 
     def offsets(self, doc_id: str, span: str) -> tuple[int, int]:
         key = (doc_id, span)
         if key not in self._offsets:
-            record = self.state.documents.get(doc_id)
+            record = self.store.document(doc_id)
             if record is None:
                 raise KeyError(f"gold document {doc_id!r} is not in the index")
             text = record["text"]
@@ -94,17 +94,16 @@ class SpanJudge:
     def units(self, query: Query) -> list[tuple[str, int, int]]:
         return [(doc, *self.offsets(doc, span)) for doc, span in query.gold_spans]
 
-    def ranking(self, query: Query, rows: list[int]) -> tuple[list[str], dict[str, int]]:
+    def ranking(self, query: Query, passages: list[dict]) -> tuple[list[str], dict[str, int]]:
         gold = self.units(query)
         qrels = {f"gold{j}": 1 for j in range(len(gold))}
         seen: set[str] = set()
         ranking: list[str] = []
-        for row in rows:
-            p = self.state.passages[row]
+        for p in passages:
             covered = [f"gold{j}" for j, (doc, s, e) in enumerate(gold)
                        if p["doc_id"] == doc and p["start"] < e and p["end"] > s]
             if not covered:
-                ranking.append(f"row{row}")
+                ranking.append(f"passage:{p['passage_id']}")
                 continue
             # a second passage over the same span adds nothing: units ranked by best passage
             ranking += [u for u in covered if u not in seen]
@@ -112,11 +111,12 @@ class SpanJudge:
         return ranking, qrels
 
 
-def unit_ranking(dataset: Dataset, judge: SpanJudge | None, state, query: Query,
-                 rows: list[int]) -> tuple[list[str], dict[str, int]]:
+def unit_ranking(dataset: Dataset, judge: SpanJudge | None, store, query: Query,
+                 passage_ids: list[str]) -> tuple[list[str], dict[str, int]]:
+    passages = store.passages(passage_ids)
     if dataset.kind == "spans":
-        return judge.ranking(query, rows)
-    return dedupe(state.passages[r]["doc_id"] for r in rows), dict(query.qrels)
+        return judge.ranking(query, passages)
+    return dedupe(p["doc_id"] for p in passages), dict(query.qrels)
 
 
 def first_relevant_rank(ranking: list[str], qrels: dict[str, int]) -> int | None:
@@ -130,12 +130,12 @@ def first_relevant_rank(ranking: list[str], qrels: dict[str, int]) -> int | None
 def evaluate(engine, dataset: Dataset, modes=MODES, limit: int | None = None,
              rankers: dict | None = None, log=lambda m: None) -> dict:
     """Metrics per mode (and per variant) for `dataset` on `engine`. `rankers` maps a mode
-    name to a function (query text → passage rows) to evaluate something other than the
+    name to a function (query text → passage ids) to evaluate something other than the
     engine's own modes (the ablations do)."""
-    state = engine.state
-    judge = SpanJudge(state) if dataset.kind == "spans" else None
+    store = engine.store
+    judge = SpanJudge(store) if dataset.kind == "spans" else None
     queries = dataset.queries[:limit] if limit else dataset.queries
-    rankers = rankers or {mode: (lambda text, m=mode: [r for r, _, _ in engine.rank(text, RETRIEVE_K, m)])
+    rankers = rankers or {mode: (lambda text, m=mode: [pid for pid, _, _ in engine.rank(text, RETRIEVE_K, m)])
                           for mode in modes}
     results: dict[str, dict] = {}
     per_query: dict[str, dict] = {q.qid: {"query": q.text, "variant": q.variant} for q in queries}
@@ -144,9 +144,9 @@ def evaluate(engine, dataset: Dataset, modes=MODES, limit: int | None = None,
         by_variant: dict[str, list[dict]] = {}
         for q in queries:
             started = time.perf_counter()
-            rows = ranker(q.text)
+            passage_ids = ranker(q.text)
             took.append((time.perf_counter() - started) * 1000)
-            ranking, qrels = unit_ranking(dataset, judge, state, q, rows)
+            ranking, qrels = unit_ranking(dataset, judge, store, q, passage_ids)
             metrics = compute(ranking, qrels)
             scores.append(metrics)
             by_variant.setdefault(q.variant, []).append(metrics)
@@ -203,7 +203,7 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(dataset_arg: str, modes=MODES, index_dir: Path | None = None, out_dir: Path | None = Path("eval/results"),
+def run(dataset_arg: str, modes=MODES, index_dir: str | Path | None = None, out_dir: Path | None = Path("eval/results"),
         limit: int | None = None, encoder=None, log=lambda m: print(m, file=sys.stderr, flush=True),
         fusion: str | None = None) -> dict:
     from search.engine import SearchEngine
@@ -218,10 +218,11 @@ def run(dataset_arg: str, modes=MODES, index_dir: Path | None = None, out_dir: P
         encoder = Encoder()
     if index_dir is None:
         index_dir = ensure_index(dataset, encoder=encoder, log=log)
-    engine = SearchEngine(Path(index_dir), encoder=encoder, **({"fusion": fusion} if fusion else {}))
-    state = engine.state
-    log(f"{dataset.name}: {len(dataset.queries)} queries, index {index_dir} "
-        f"({len(state.documents)} documents, {len(state.passages)} passages)")
+    engine = SearchEngine(str(index_dir), encoder=encoder, **({"fusion": fusion} if fusion else {}))
+    documents, passages = engine.store.count()
+    manifest = engine.view.manifest
+    log(f"{dataset.name}: {len(dataset.queries)} queries, index {engine.location} "
+        f"({documents} documents, {passages} passages)")
     evaluation = evaluate(engine, dataset, modes, limit, log=log)
     report = {
         "dataset": dataset.name,
@@ -231,9 +232,9 @@ def run(dataset_arg: str, modes=MODES, index_dir: Path | None = None, out_dir: P
         "relevance": ("passage overlaps a gold span (one unit per span)" if dataset.kind == "spans"
                       else "document level (graded qrels; documents ranked by best passage)"),
         "queries": len(dataset.queries[:limit] if limit else dataset.queries),
-        "index": {"dir": str(index_dir), "documents": len(state.documents), "passages": len(state.passages),
-                  "model": state.model_id, "settings": state.manifest["settings"],
-                  "corpus_checksum": state.manifest["corpus"]["checksum"]},
+        "index": {"dir": engine.location, "documents": documents, "passages": passages,
+                  "model": engine.view.model_id, "settings": manifest["settings"],
+                  "corpus_checksum": manifest["corpus"]["checksum"]},
         "settings": {"fusion": engine.fusion, "rrf_k": engine.rrf_k, "weights": engine.weights,
                      "depth": engine.depth, "retrieve_k": RETRIEVE_K},
         "metrics": list(DEFAULT_METRICS),
@@ -263,9 +264,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dataset", help="'corpus' (labelled set over corpus/) or a BEIR folder "
                                    "(corpus.jsonl, queries.jsonl, qrels.tsv)")
     p.add_argument("--mode", type=parse_modes, default=MODES, help="comma list (default: bm25,dense,hybrid)")
-    p.add_argument("--index-dir", type=Path, default=None,
-                   help="evaluate this index of the dataset's corpus instead of building/reusing one "
-                        "under eval/.cache/")
+    p.add_argument("--index-dir", "--store", dest="index_dir", default=None,
+                   help="evaluate this index (a directory or a postgresql:// URL) of the dataset's corpus "
+                        "instead of building/reusing one under eval/.cache/")
     p.add_argument("--out", type=Path, default=Path("eval/results"), help="results folder (default: %(default)s)")
     p.add_argument("--limit", type=int, default=None, help="only the first N queries (smoke runs)")
     p.add_argument("--fusion", choices=("rrf", "score"), default=None,

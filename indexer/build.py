@@ -1,32 +1,48 @@
-"""Build an index version: read → chunk → segment → embed → write, timed per stage."""
+"""Build an index version: read → chunk → segment → embed → write, timed per stage.
+
+Incremental: a build compares the corpus with the version the store serves.
+- a source file whose bytes (sha256) are unchanged keeps its document records and
+  passages without being read again (`manifest["sources"]`);
+- a passage whose index text (title, headings, text, footnotes; sha256 = its
+  `content_hash`) is already in the store keeps its embedding and BM25 term counts
+  (`Store.reusable`): only new passage texts are segmented and embedded;
+- deleted files simply are not carried over.
+The new version is written from scratch through the store's writer (every document in
+corpus order), so it equals a build from scratch (tests/test_incremental.py checks it);
+the store recomputes the BM25 statistics over all passages.
+"""
 from __future__ import annotations
 
+import hashlib
 import platform
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-
-from indexer import index_files as files
 from indexer.analysis import Analyzer, AnalyzerConfig
 from indexer.chunker import MAX_PASSAGE_CHARS, chunk_document, parse_document, section_label
-from indexer.documents import Document, IngestError, corpus_checksum, read_corpus
+from indexer.documents import Document, IngestError, corpus_checksum
 from indexer.embed_pipeline import EmbedPlan
 from indexer.encoders import Encoder, model_id, resolve_model
 from indexer.metadata import load_sidecar
-from indexer.term_matrix import build_term_matrix, vocabulary_list
+from indexer.store import FORMAT_VERSION, PassageRecord, Store, StoreError, open_store
 
 # rank_bm25's BM25Okapi defaults; recorded in the manifest and used by search/bm25.py
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 
 
+def content_hash(index_text: str) -> str:
+    """A passage's identity for reuse: the sha256 of the text the analyser and encoder see."""
+    return hashlib.sha256(index_text.encode("utf-8")).hexdigest()
+
+
 @dataclass
 class BuildReport:
-    index_dir: Path
-    version: Path | None
+    store: str  # where the index lives (Store.describe())
+    version: str | None
     skipped: bool
     documents: int = 0
     passages: int = 0
@@ -53,7 +69,7 @@ class BuildReport:
 
     def summary(self) -> str:
         if self.skipped:
-            return (f"index {self.index_dir} is up to date ({self.documents} documents, "
+            return (f"index {self.store} is up to date ({self.documents} documents, "
                     f"{self.passages} passages); nothing to do; {self.counts()}")
         t = self.timings
         return (f"indexed {self.documents} documents into {self.passages} passages in "
@@ -102,61 +118,52 @@ def build_settings(model: str, analyzer_config: AnalyzerConfig, max_chars: int,
     """What makes two indexes of the same corpus differ; equal settings + corpus = fresh."""
     from indexer.encoders import DEFAULT_BACKEND
 
-    return {"format": files.FORMAT_VERSION, "model": model_id(model),
+    return {"format": FORMAT_VERSION, "model": model_id(model),
             "encoder": encoder_backend or DEFAULT_BACKEND,
             "analyzer": analyzer_config.to_dict(), "bm25": BM25_PARAMS,
             "chunking": {"max_chars": max_chars}}
 
 
-def is_fresh(index_dir: Path, settings: dict, checksum: str) -> dict | None:
-    version = files.current_version(index_dir)
-    if version is None or not version.exists():
-        return None
+def served_manifest(store: Store) -> dict:
+    """The manifest of the version the store serves ({} when empty or unreadable)."""
     try:
-        manifest = files.read_manifest(version)
-    except files.IndexError_:
-        return None
-    if manifest.get("settings") == settings and manifest.get("corpus", {}).get("checksum") == checksum:
-        return manifest
-    return None
+        return store.manifest()
+    except StoreError:
+        return {}
 
 
-def build_index(corpus: Path, index_dir: Path, model: str | None = None,
+def build_index(corpus: Path, store: Store | str | Path, model: str | None = None,
                 encoder: Encoder | None = None, analyzer_config: AnalyzerConfig | None = None,
                 max_chars: int = MAX_PASSAGE_CHARS, force: bool = False, progress=False,
                 log=lambda msg: print(msg, file=sys.stderr), encoder_backend: str | None = None,
                 embed_plan: EmbedPlan | None = None) -> BuildReport:
-    """Index `corpus` into a new version of `index_dir` and serve it.
+    """Index `corpus` into a new version of `store` (a Store, or its location) and serve it.
 
     Incremental unless `force`: files unchanged since the served version are not read
-    again, passages whose text is unchanged keep their embeddings and term counts
-    (indexer/incremental.py); the result equals a build from scratch. One writer at a
-    time (a lock file in index_dir); readers keep serving the previous version until
-    the new one is complete.
+    again, passages whose text is unchanged keep their embeddings and term counts; the
+    result equals a build from scratch. One writer at a time (the store's writer lock);
+    readers keep serving the previous version until the new one is committed.
 
     Embedding (indexer/embed_pipeline.py): `encoder_backend` ("onnx-int8", "torch"; default
     $TRACUU_ENCODER, else the backend the index was built with, else the default backend),
     `embed_plan` (local worker processes or a Ray cluster), checkpoints in
     INDEX_DIR/.embed-checkpoints so a killed build resumes; `progress` a
     `indexer.progress.BuildProgress` (or True for the default display)."""
-    from indexer.incremental import writer_lock
-
-    corpus, index_dir = Path(corpus), Path(index_dir)
-    with writer_lock(index_dir):
-        return _build_locked(corpus, index_dir, model, encoder, analyzer_config, max_chars, force,
+    store = open_store(store)
+    with store.writer() as writer:
+        return _build_locked(Path(corpus), store, writer, model, encoder, analyzer_config, max_chars, force,
                              progress, log, encoder_backend, embed_plan)
 
 
-def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config, max_chars,
+def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_config, max_chars,
                   force, progress, log, encoder_backend=None, embed_plan=None) -> BuildReport:
     from types import SimpleNamespace
 
-    from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
-    from indexer.incremental import PreviousVersion, assemble_term_matrix, content_hash, write_delay
-    from indexer.readers.pdf import page_at
-
     from indexer import embed_pipeline
+    from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
     from indexer.progress import BuildProgress
+    from indexer.readers.pdf import page_at
+    from indexer.store.files import file_sha256
 
     if progress is True:
         progress = BuildProgress()
@@ -164,18 +171,22 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
     analyzer_config = analyzer_config or AnalyzerConfig()
     model_name = encoder.name if encoder is not None else resolve_model(model)
     t0 = time.perf_counter()
-    backend = embed_pipeline.choose_backend(index_dir, encoder, encoder_backend, force)
+    previous = served_manifest(store)
+    backend = embed_pipeline.choose_backend(previous, encoder, encoder_backend, force, where=store.describe())
     settings = build_settings(model_name, analyzer_config, max_chars, backend)
-    previous = PreviousVersion(None if force else index_dir, settings)
+    if force or previous.get("settings") != settings:
+        previous = {}  # built differently (or forced): nothing is reused
+    previous_sources = previous.get("sources", {})
+    previous_docs = {d.doc_id for d in store.documents()} if previous else set()
 
     scanned = scan_corpus(corpus)
     sidecars = {} if corpus.is_file() else {
-        p.relative_to(corpus).as_posix(): files.file_sha256(p) for p in iter_corpus_files(corpus) if is_sidecar(p)}
-    sidecars_same = sidecars == previous.manifest.get("sidecars", {})
+        p.relative_to(corpus).as_posix(): file_sha256(p) for p in iter_corpus_files(corpus) if is_sidecar(p)}
+    sidecars_same = sidecars == previous.get("sidecars", {})
     metadata_overrides = {} if corpus.is_file() else load_sidecar(corpus)
 
     # --- read what changed, carry over what did not ----------------------------------
-    items: list = []  # ("reused", record) | ("new", Document, record, parsed)
+    items: list = []  # ("reused", record, passages) | ("new", Document, record, parsed)
     rejected: list[IngestError] = []
     sources: dict[str, dict] = {}
     seen: dict[str, str] = {}
@@ -183,12 +194,13 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
     for files_done, (path, rel, sha) in enumerate(scanned, 1):
         if progress is not None:
             progress.files(files_done, len(scanned))
-        before = previous.sources.get(rel)
+        before = previous_sources.get(rel)
         reuse = (before is not None and before.get("sha256") == sha and sidecars_same
-                 and all(d in previous.documents for d in before.get("doc_ids", [])))
+                 and all(d in previous_docs for d in before.get("doc_ids", [])))
         try:
             if reuse:
-                entries = [("reused", previous.documents[d]) for d in before["doc_ids"]]
+                entries = [("reused", store.document(d), store.passages(store.passage_ids(d)))
+                           for d in before["doc_ids"]]
                 files_reused += 1
             else:
                 files_read += 1
@@ -210,29 +222,28 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
                                                   for e in entries]}
     records = [e[1] if e[0] == "reused" else e[2] for e in items]
     checksum = corpus_checksum([SimpleNamespace(doc_id=r["doc_id"], checksum=r["checksum"]) for r in records])
-    removed = sorted(set(previous.documents) - {r["doc_id"] for r in records})
-    fresh = None if force else is_fresh(index_dir, settings, checksum)
-    if fresh is not None and fresh.get("sources", sources) == sources:
-        return BuildReport(index_dir, files.current_version(index_dir), True,
-                           fresh["corpus"]["documents"], fresh["corpus"]["passages"], rejected,
+    removed = sorted(previous_docs - {r["doc_id"] for r in records})
+    # fresh: same settings, corpus and sources, and the store serves its current version
+    # intact (a store serving an older version instead of a damaged one is rebuilt)
+    if (previous and previous.get("corpus", {}).get("checksum") == checksum
+            and previous.get("sources", sources) == sources and not store.warnings()):
+        writer.abort()
+        return BuildReport(store.describe(), store.version(), True, previous["corpus"]["documents"],
+                           previous["corpus"]["passages"], rejected,
                            files_read=files_read, files_reused=files_reused)
     if not items:
         raise IngestError(str(corpus), "no documents to index (nothing readable found)")
 
     # --- passages: reuse term counts and embeddings by passage content ----------------
-    passages: list[dict] = []
-    tf_rows: list[dict | None] = []
-    embedding_rows: list[int | None] = []
-    new_texts: list[str] = []
+    doc_passages: list[list[dict]] = []  # per item, its passages in order
+    new_texts: dict[str, str] = {}  # content_hash → index text, for passages not in the store
     for entry in items:
         if entry[0] == "reused":
-            for row in previous.rows_by_doc.get(entry[1]["doc_id"], []):
-                passages.append(previous.passages[row])
-                tf_rows.append(previous.term_counts(row))
-                embedding_rows.append(row)
+            doc_passages.append(entry[2])
             continue
         _, doc, record, parsed = entry
         pages = (doc.extra or {}).get("pages")
+        chunked = []
         for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars):
             data = passage.to_dict()
             text = passage.index_text()
@@ -240,79 +251,70 @@ def _build_locked(corpus: Path, index_dir: Path, model, encoder, analyzer_config
             if pages:
                 data["page"] = page_at(pages, passage.start)
                 data["page_end"] = page_at(pages, max(passage.start, passage.end - 1))
-            passages.append(data)
-            row = previous.row_by_hash.get(data["content_hash"])
-            if row is not None:
-                tf_rows.append(previous.term_counts(row))
-                embedding_rows.append(row)
-            else:
-                tf_rows.append(None)
-                embedding_rows.append(None)
-                new_texts.append(text)
+            chunked.append(data)
+            new_texts[data["content_hash"]] = text
+        doc_passages.append(chunked)
+    all_hashes = [p["content_hash"] for ps in doc_passages for p in ps]
+    reused = store.reusable(all_hashes) if previous else {}
+    for entry, passages in zip(items, doc_passages):
+        if entry[0] == "reused" and not all(p["content_hash"] in reused for p in passages):
+            raise StoreError(f"{store.describe()} lacks the term counts or vectors of {entry[1]['doc_id']}; "
+                             f"rebuild with `tracuu index {corpus} --force`")
+    to_embed = [h for h in dict.fromkeys(all_hashes) if h not in reused]
+    n_passages = len(all_hashes)
     t_chunk = time.perf_counter()
 
     analyzer = Analyzer(analyzer_config)
-    if progress is not None and new_texts:
-        progress.start_stage("segment", passages=len(new_texts))
-    new_terms = analyzer.terms_many(new_texts) if new_texts else []
-    term_freqs, vocabulary = assemble_term_matrix(tf_rows, new_terms)
+    if progress is not None and to_embed:
+        progress.start_stage("segment", passages=len(to_embed))
+    new_terms = analyzer.terms_many([new_texts[h] for h in to_embed]) if to_embed else []
     t_segment = time.perf_counter()
 
-    if new_texts or previous.embeddings is None:
+    # --- embed: the one step that runs the model (only passages not in the store) ------
+    if to_embed or not previous:
         encoder = encoder or Encoder(model_name, backend=backend)
         model_info = {"id": encoder.id, "name": encoder.name, "dim": encoder.dim, "encoder": backend}
     else:  # nothing new to embed: the model is the previous version's (same settings)
-        model_info = dict(previous.manifest["model"])
-    checkpoints = embed_pipeline.Checkpoints(embed_pipeline.checkpoint_folder(index_dir))
-    if progress is not None and new_texts:
-        progress.log(f"embedding {len(new_texts)} passages with {encoder.id} ({backend}, "
-                     f"{(embed_plan or EmbedPlan()).describe()}; {len(passages) - len(new_texts)} reused)")
-    new_vectors = embed_pipeline.embed_passages(new_texts, encoder, embed_plan, checkpoints, progress,
-                                                log=log) if new_texts else None
-    embeddings = np.zeros((len(passages), model_info["dim"]), dtype=np.float32)
-    new_iter = iter(range(len(new_texts)))
-    for i, row in enumerate(embedding_rows):
-        embeddings[i] = previous.embeddings[row] if row is not None else new_vectors[next(new_iter)]
+        model_info = dict(previous["model"])
+    checkpoints = embed_pipeline.Checkpoints(embed_pipeline.checkpoint_folder(store.location))
+    if progress is not None and to_embed:
+        progress.log(f"embedding {len(to_embed)} passages with {encoder.id} ({backend}, "
+                     f"{(embed_plan or EmbedPlan()).describe()}; {n_passages - len(to_embed)} reused)")
+    new_vectors = embed_pipeline.embed_passages([new_texts[h] for h in to_embed], encoder, embed_plan,
+                                                checkpoints, progress, log=log) if to_embed else []
     t_embed = time.perf_counter()
 
-    delay = write_delay()
-    tmp = files.new_version_dir(index_dir)
-    writes = [(files.DOCUMENTS, lambda p: files.write_jsonl(p, records)),
-              (files.PASSAGES, lambda p: files.write_jsonl(p, passages)),
-              (files.BM25_TF, lambda p: files.save_term_freqs(p, term_freqs)),
-              (files.BM25_VOCAB, lambda p: files.write_json(p, vocabulary)),
-              (files.EMBEDDINGS, lambda p: np.save(p, embeddings))]
-    for name, write in writes:
-        if delay:
-            time.sleep(delay)
-        write(tmp / name)
+    # --- write: every document, in corpus order, through the store's writer -------------
+    fresh = {h: (dict(Counter(terms)), vector) for h, terms, vector in zip(to_embed, new_terms, new_vectors)}
+    writer.reset()
+    for record, passages in zip(records, doc_passages):
+        writer.add_document(record, [PassageRecord(p, *(reused.get(p["content_hash"]) or fresh[p["content_hash"]]))
+                                     for p in passages])
     timings = {"read_chunk_s": t_chunk - t0, "segment_s": t_segment - t_chunk,
                "embed_s": t_embed - t_segment}
-    manifest = {
-        "format": files.FORMAT_VERSION,
+    embedded = sum(1 for h in all_hashes if h not in reused)
+    writer.set_manifest({
+        "format": FORMAT_VERSION,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "settings": settings,
         "model": model_info,
         "corpus": {"root": str(corpus.resolve()), "checksum": checksum, "documents": len(records),
-                   "passages": len(passages)},
+                   "passages": n_passages},
         "sources": sources,
         "sidecars": sidecars,
         "update": {"files_read": files_read, "files_reused": files_reused,
-                   "passages_embedded": len(new_texts), "passages_reused": len(passages) - len(new_texts),
+                   "passages_embedded": embedded, "passages_reused": n_passages - embedded,
                    "removed": removed},
         "versions": package_versions(),
         "timings": timings,
-    }
-    if delay:
-        time.sleep(delay)
-    files.write_manifest(tmp, manifest)
-    version = files.publish_version(index_dir, tmp)
+    })
+    version = writer.commit()
     checkpoints.discard()
     if progress is not None:
-        progress.finish(passages=len(passages), embedded=len(new_texts))
+        progress.finish(passages=n_passages, embedded=embedded)
     timings["write_s"] = time.perf_counter() - t_embed
     timings["total_s"] = time.perf_counter() - t0
-    return BuildReport(index_dir, version, False, len(records), len(passages), rejected, timings,
+    return BuildReport(store.describe(), version, False, len(records), n_passages, rejected, timings,
                        files_read=files_read, files_reused=files_reused,
-                       passages_embedded=len(new_texts), passages_reused=len(passages) - len(new_texts),
+                       passages_embedded=embedded, passages_reused=n_passages - embedded,
                        removed=removed)

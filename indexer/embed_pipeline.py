@@ -84,29 +84,23 @@ def check_backend(index_backend: str | None, requested: str, explicit: bool, whe
         f"--encoder {requested} --force`, or keep {index_backend!r} with `--encoder {index_backend}`.")
 
 
-def choose_backend(index_dir: Path, encoder=None, explicit: str | None = None, force: bool = False) -> str:
-    """The backend a build of `index_dir` embeds with: the encoder object's, else
-    --encoder / $TRACUU_ENCODER, else the one the served version was built with, else the
-    default. Asking for another backend than the index's is refused unless `force`
-    (a full rebuild re-embeds everything, so nothing is mixed)."""
-    from indexer import index_files as files
+def choose_backend(served_manifest: dict | None, encoder=None, explicit: str | None = None, force: bool = False,
+                   where: str = "the index") -> str:
+    """The backend a build embeds with: the encoder object's, else --encoder /
+    $TRACUU_ENCODER, else the one the served version (its manifest, from the store) was
+    built with, else the default. Asking for another backend than the index's is refused
+    unless `force` (a full rebuild re-embeds everything, so nothing is mixed)."""
     from indexer.encoders import DEFAULT_BACKEND, requested_backend
 
     asked = getattr(encoder, "backend", None) if encoder is not None else None
     asked = asked or requested_backend(explicit)
-    served = None
-    version = files.current_version(Path(index_dir)) if index_dir is not None else None
-    if version is not None and version.exists():
-        try:
-            # an index from before backends were recorded was built with a different
-            # settings shape: it is rebuilt whole, nothing to mix
-            served = (files.read_manifest(version).get("settings") or {}).get("encoder")
-        except files.IndexError_:
-            served = None
+    # an index from before backends were recorded was built with a different settings
+    # shape: it is rebuilt whole, nothing to mix
+    served = ((served_manifest or {}).get("settings") or {}).get("encoder")
     if asked is None:
         return served if served and not force else DEFAULT_BACKEND
     if not force:
-        check_backend(served, asked, explicit=encoder is None, where=str(index_dir))
+        check_backend(served, asked, explicit=encoder is None, where=where)
     return asked
 
 

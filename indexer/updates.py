@@ -8,7 +8,9 @@ manifest's `corpus.root`). The corpus folder stays the one source of truth, so a
   that name: an update), then the index is rebuilt incrementally (only the new
   documents are read, segmented and embedded).
 - remove: the document's source file is moved out of the corpus folder into
-  INDEX_DIR/removed/<timestamp>/ (recoverable), then the index is rebuilt incrementally.
+  INDEX_DIR/removed/<timestamp>/ (a database store: CORPUS-removed/<timestamp>/ beside
+  the corpus folder), recoverable, then the index is rebuilt incrementally.
+Both take the store (or its location) and write through its writer (indexer/build.py).
 """
 from __future__ import annotations
 
@@ -17,25 +19,28 @@ import sys
 import time
 from pathlib import Path
 
-from indexer import index_files as files
 from indexer.build import BuildReport, build_index
 from indexer.documents import IngestError
+from indexer.store import Store, StoreError, open_store
 
 REMOVED_DIR = "removed"
 
 
-def corpus_root(index_dir: Path) -> Path:
-    version = files.current_version(index_dir)
-    if version is None or not version.exists():
-        raise files.IndexError_(f"no index in {index_dir}; build one first with "
-                                f"`tracuu index CORPUS --index-dir {index_dir}`")
-    manifest = files.read_manifest(version)
+def corpus_root(store: Store) -> Path:
+    manifest = store.manifest()  # StoreError "no index …; build one" when empty
     root = Path(manifest.get("corpus", {}).get("root", ""))
     if not root.is_dir():
-        raise files.IndexError_(f"the corpus folder of {index_dir} ({root}) is not a folder or is gone; "
-                                f"documents can only be added to an index built from a folder: "
-                                f"`tracuu index FOLDER --index-dir {index_dir}`")
+        raise StoreError(f"the corpus folder of {store.describe()} ({root}) is not a folder or is gone; "
+                         f"documents can only be added to an index built from a folder: "
+                         f"`tracuu index FOLDER --store {store.describe()}`")
     return root
+
+
+def removed_dir(store: Store, root: Path) -> Path:
+    """Where withdrawn files are kept: INDEX_DIR/removed/ for the local store."""
+    base = getattr(store, "path", None)
+    folder = Path(base) / REMOVED_DIR if base is not None else root.parent / f"{root.name}-removed"
+    return folder / time.strftime("%Y%m%dT%H%M%S")
 
 
 def safe_name(name: str) -> str:
@@ -50,15 +55,15 @@ def safe_name(name: str) -> str:
     return name
 
 
-def add_documents(index_dir: Path, paths: list[Path], names: list[str] | None = None,
+def add_documents(store: Store | str | Path, paths: list[Path], names: list[str] | None = None,
                   encoder=None, model: str | None = None, progress: bool = False,
                   log=lambda msg: print(msg, file=sys.stderr)) -> BuildReport:
     """Copy readable files into the corpus folder and index them. Files that cannot be
     read are in report.rejected (and were not copied)."""
     from indexer.readers import read_file
 
-    index_dir = Path(index_dir)
-    root = corpus_root(index_dir)
+    store = open_store(store)
+    root = corpus_root(store)
     rejected: list[IngestError] = []
     for i, path in enumerate(paths):
         path = Path(path)
@@ -80,23 +85,23 @@ def add_documents(index_dir: Path, paths: list[Path], names: list[str] | None = 
         tmp = root / f".{name}.adding"
         shutil.copyfile(path, tmp)
         tmp.replace(target)
-    report = build_index(root, index_dir, model=model, encoder=encoder, progress=progress, log=log)
+    report = build_index(root, store, model=model, encoder=encoder, progress=progress, log=log)
     report.rejected = rejected + report.rejected
     return report
 
 
-def remove_documents(index_dir: Path, doc_ids: list[str], encoder=None, model: str | None = None,
+def remove_documents(store: Store | str | Path, doc_ids: list[str], encoder=None, model: str | None = None,
                      progress: bool = False, log=lambda msg: print(msg, file=sys.stderr)) -> BuildReport:
     """Move the documents' source files out of the corpus folder and re-index.
     Unknown doc_ids raise KeyError naming them (nothing is changed)."""
-    index_dir = Path(index_dir)
-    root = corpus_root(index_dir)
-    manifest = files.read_manifest(files.current_version(index_dir))
+    store = open_store(store)
+    root = corpus_root(store)
+    manifest = store.manifest()
     by_doc = {d: rel for rel, src in manifest.get("sources", {}).items() for d in src.get("doc_ids", [])}
     unknown = [d for d in doc_ids if d not in by_doc]
     if unknown:
         raise KeyError(", ".join(unknown))
-    moved_to = index_dir / REMOVED_DIR / time.strftime("%Y%m%dT%H%M%S")
+    moved_to = removed_dir(store, root)
     for doc_id in doc_ids:
         rel = by_doc[doc_id]
         others = [d for d, r in by_doc.items() if r == rel and d not in doc_ids]
@@ -108,4 +113,4 @@ def remove_documents(index_dir: Path, doc_ids: list[str], encoder=None, model: s
             (moved_to / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(source), moved_to / rel)
             log(f"removed {doc_id} (its file is kept in {moved_to / rel})")
-    return build_index(root, index_dir, model=model, encoder=encoder, progress=progress, log=log)
+    return build_index(root, store, model=model, encoder=encoder, progress=progress, log=log)

@@ -1,23 +1,27 @@
 """The application object behind the CLI and the HTTP API: ranked, cited passages.
 
-One `SearchEngine` per index directory. It serves whichever index version CURRENT
-names and switches to a newer one (`reload_if_changed`) without dropping requests in
-flight: each request works on the `IndexState` it started with.
+One `SearchEngine` per store (indexer/store/: a local index directory or a PostgreSQL
+URL); it reads through the store's interface only and names passages by `passage_id`.
+It serves the store's current version and switches to a newer one (`reload_if_changed`)
+without dropping requests in flight: each request works on the `IndexView` it started
+with (`pinned()` gives callers that make several calls the same guarantee).
 """
 from __future__ import annotations
 
+import copy
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
-from indexer import index_files as files
+from indexer.analysis import Analyzer, AnalyzerConfig
 from indexer.citation import format_citation
 from indexer.embedding import DEFAULT_MODEL_DIR, MODEL_ENV, Encoder, model_id
 from indexer.metadata import normalize_reference
-from search.filters import Filters, allowed_rows, facet_value, facets, reference_ids
+from indexer.store import DocumentSummary, Store, StoreError, open_store
+from search.filters import Filters, facet_value, reference_ids, FACET_FIELDS
 from search.fusion import normalized_score_fusion, reciprocal_rank_fusion
 from search.highlight import highlight_spans
-from search.index_store import IndexState, load_state
 
 MODES = ("bm25", "dense", "hybrid")
 FUSIONS = ("rrf", "score")
@@ -42,22 +46,107 @@ class QueryError(ValueError):
     """A request that cannot be answered as asked (empty query, k out of range, …)."""
 
 
+def check_model(manifest: dict, requested: str | None, location: str) -> None:
+    """Searching an index with a model other than the one that embedded it fails loudly."""
+    if not requested:
+        return
+    built_with = manifest["model"]["id"]
+    if model_id(requested) != built_with:
+        raise StoreError(
+            f"the index in {location} was built with model {built_with!r} "
+            f"(dimension {manifest['model']['dim']}), not {model_id(requested)!r}. Rebuild it for "
+            f"this model with `tracuu index CORPUS --store {location} --model {requested}`, "
+            f"or drop --model / TRACUU_MODEL to search with {built_with!r}.")
+
+
+class IndexView:
+    """One index version as the engine serves it: the store pinned to that version and
+    what the engine derives from it once (analyser, document catalogue, restorer)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.version = store.version()
+        self.manifest = store.manifest()
+        self.analyzer = Analyzer(AnalyzerConfig.from_dict(self.manifest["settings"]["analyzer"]))
+        # every document without its text: metadata for results, facets, directives
+        self.catalog: dict[str, DocumentSummary] = {d.doc_id: d for d in store.documents()}
+        self.passage_count = store.count()[1]
+        self._restorer = None
+        self._lock = threading.Lock()
+
+    @property
+    def restorer(self):
+        """Diacritic restorer over this version's passages, built on first use."""
+        if self._restorer is None:
+            with self._lock:
+                if self._restorer is None:
+                    from search.diacritics import DiacriticRestorer
+
+                    self._restorer = DiacriticRestorer(p["title"] + "\n" + p["text"]
+                                                       for p in self.store.iter_passages())
+        return self._restorer
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest["model"]["id"]
+
+    def metadata(self, doc_id: str) -> dict:
+        return self.catalog[doc_id].metadata
+
+
 class SearchEngine:
-    def __init__(self, index_dir: Path, model: str | None = None, encoder: Encoder | None = None,
-                 verify: bool = True, rrf_k: float = 60.0, weights: dict[str, float] | None = None,
-                 fusion: str = "score", depth: int = 100):
+    def __init__(self, store: Store | str | Path | None = None, model: str | None = None,
+                 encoder: Encoder | None = None, verify: bool = True, rrf_k: float = 60.0,
+                 weights: dict[str, float] | None = None, fusion: str = "score", depth: int = 100):
+        """`store`: a Store, or its location (an index directory or a postgresql:// URL;
+        default $TRACUU_STORE, else $TRACUU_INDEX_DIR, else `index`)."""
         import os
 
-        self.index_dir = Path(index_dir)
+        self._root = open_store(store if not isinstance(store, Path) else str(store), verify=verify)
         self.requested_model = model or os.environ.get(MODEL_ENV)
-        self.verify = verify
         self.rrf_k = rrf_k
         self.weights = weights or {"bm25": 1.0, "dense": 1.0}
         self.fusion = fusion
         self.depth = depth
         self._lock = threading.Lock()
-        self.state: IndexState = load_state(self.index_dir, self.requested_model, verify)
+        self._reload_lock = threading.Lock()
+        self._pinned = False
+        self._view = self._load_view()
         self._encoder = encoder
+
+    def _load_view(self) -> IndexView:
+        view = IndexView(self._root.snapshot())
+        check_model(view.manifest, self.requested_model, self._root.describe())
+        return view
+
+    # --- the store ----------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The store, pinned to the version this engine serves now (one per request)."""
+        return self._view.store
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, safe to show (no password)."""
+        return self._root.describe()
+
+    @property
+    def view(self) -> IndexView:
+        return self._view
+
+    def pinned(self) -> "SearchEngine":
+        """This engine fixed to the version served now: a caller making several calls
+        (search, then passages, then documents) sees one version throughout."""
+        other = copy.copy(self)
+        other._pinned = True
+        return other
+
+    def passage(self, passage_id: str) -> dict | None:
+        return self._view.store.passage(passage_id)
+
+    def passages(self, passage_ids) -> list[dict]:
+        """The passages named, in order (unknown ids raise KeyError)."""
+        return self._view.store.passages(list(passage_ids))
 
     # --- model --------------------------------------------------------------------
     @property
@@ -68,36 +157,40 @@ class SearchEngine:
 
                 # queries are encoded by the backend that embedded the passages
                 self._encoder = Encoder(self._model_location(),
-                                        backend=query_backend(self.state.manifest, self.index_dir))
+                                        backend=query_backend(self._view.manifest, self.location))
             return self._encoder
 
     def _model_location(self) -> str:
         if self.requested_model:
             return self.requested_model
-        name = self.state.manifest["model"]["name"]
+        name = self._view.manifest["model"]["name"]
         if Path(name).exists() or not name.startswith(("/", ".")):
             return name
         # the index was built in another checkout: the same converted model lives here
-        if model_id(str(DEFAULT_MODEL_DIR)) == self.state.model_id:
+        if model_id(str(DEFAULT_MODEL_DIR)) == self._view.model_id:
             return str(DEFAULT_MODEL_DIR)
         return name
 
     # --- index versions -------------------------------------------------------------
     def reload_if_changed(self) -> bool:
-        version = files.current_version(self.index_dir)
-        if version is None or version == self.state.version:
+        """Serve the store's newest committed version; True when it changed."""
+        if self._pinned:
             return False
-        state = load_state(self.index_dir, self.requested_model, self.verify)
-        if self._encoder is not None and state.model_id != self._encoder.id:
-            raise files.IndexError_(f"new index version uses model {state.model_id!r}; restart to load it")
-        if self._encoder is not None and getattr(self._encoder, "backend", None):
-            from indexer.embed_pipeline import manifest_backend
+        with self._reload_lock:
+            self._root.refresh()
+            if self._root.version() == self._view.version:
+                return False
+            view = self._load_view()
+            if self._encoder is not None and view.model_id != self._encoder.id:
+                raise StoreError(f"new index version uses model {view.model_id!r}; restart to load it")
+            if self._encoder is not None and getattr(self._encoder, "backend", None):
+                from indexer.embed_pipeline import manifest_backend
 
-            if manifest_backend(state.manifest) != self._encoder.backend:
-                raise files.IndexError_(f"new index version was embedded with the "
-                                        f"{manifest_backend(state.manifest)!r} encoder; restart to load it")
-        self.state = state
-        return True
+                if manifest_backend(view.manifest) != self._encoder.backend:
+                    raise StoreError(f"new index version was embedded with the "
+                                     f"{manifest_backend(view.manifest)!r} encoder; restart to load it")
+            self._view = view
+            return True
 
     # --- search ---------------------------------------------------------------------
     def validate(self, query: str, k: int, mode: str) -> str:
@@ -109,24 +202,23 @@ class SearchEngine:
             raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         return str(query).strip()
 
-    def fused(self, query: str, mode: str = "hybrid", state: IndexState | None = None,
-              allowed: set[int] | None = None, depth: int | None = None,
-              dense_text: str | None = None) -> list[tuple[int, float, dict]]:
-        """The candidate pool, best first: (passage row, score, per-retriever scores).
-        `allowed` restricts the rows (filters); retrievers then scan everything so that
-        the best allowed rows are found however far down they rank overall."""
-        state = state or self.state
+    def query_terms(self, query: str) -> list[str]:
+        """The analysed BM25 terms of a query (English queries get Vietnamese terms)."""
+        return self._view.analyzer.terms(self.bm25_query(query))
+
+    def fused(self, query: str, mode: str = "hybrid", filters: Filters | None = None,
+              depth: int | None = None, dense_text: str | None = None) -> list[tuple[str, float, dict]]:
+        """The candidate pool, best first: (passage_id, score, per-retriever scores).
+        Filters are pushed down into the store: each retriever returns its best `depth`
+        passages among those the filters accept, however far down they rank overall."""
+        view = self._view
         depth = depth or self.depth
-        lists: dict[str, list[tuple[int, float]]] = {}
+        lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("bm25", "hybrid"):
-            lists["bm25"] = state.bm25.search(state.analyzer.terms(self.bm25_query(query)),
-                                              state.bm25.size if allowed is not None else depth)
+            lists["bm25"] = view.store.bm25(self.query_terms(query), depth, filters)
         if mode in ("dense", "hybrid"):
-            vector = self.encoder.encode_queries([dense_text or self.dense_query(query, state)])[0]
-            lists["dense"] = state.dense.search(vector, state.dense.size if allowed is not None else depth)
-        if allowed is not None:
-            lists = {name: [(r, s) for r, s in ranking if r in allowed][:depth]
-                     for name, ranking in lists.items()}
+            vector = self.encoder.encode_queries([dense_text or self.dense_query(query)])[0]
+            lists["dense"] = view.store.dense(vector, depth, filters)
         per_retriever = {name: dict(ranking) for name, ranking in lists.items()}
         if mode == "hybrid":
             if self.fusion == "score":
@@ -135,12 +227,12 @@ class SearchEngine:
                 fused = reciprocal_rank_fusion(lists, k=self.rrf_k, weights=self.weights)
         else:
             fused = lists[mode]
-        return [(row, score, {name: scores.get(row) for name, scores in per_retriever.items()})
-                for row, score in fused]
+        return [(pid, score, {name: scores.get(pid) for name, scores in per_retriever.items()})
+                for pid, score in fused]
 
-    def rank(self, query: str, k: int, mode: str = "hybrid", state: IndexState | None = None,
-             allowed: set[int] | None = None) -> list[tuple[int, float, dict]]:
-        return self.fused(query, mode, state, allowed, depth=max(self.depth, 3 * k))[:k]
+    def rank(self, query: str, k: int, mode: str = "hybrid",
+             filters: Filters | None = None) -> list[tuple[str, float, dict]]:
+        return self.fused(query, mode, filters, depth=max(self.depth, 3 * k))[:k]
 
     @staticmethod
     def bm25_query(query: str) -> str:
@@ -153,64 +245,72 @@ class SearchEngine:
         missing = [t for t in english_to_vietnamese_terms(query) if t not in query]  # /ask adds them already
         return " ".join([query, *missing])
 
-    def dense_query(self, query: str, state: IndexState | None = None) -> str:
+    def dense_query(self, query: str) -> str:
         """What the encoder sees: an unaccented Vietnamese query gets its diacritics back
         (the encoder cannot read 'khieu nai'; BM25 matches it through its folded stream)."""
-        state = state or self.state
         from search.diacritics import needs_restoring
 
-        if needs_restoring(query, state.restorer):
-            return state.restorer.restore(query)
+        restorer = self._view.restorer
+        if needs_restoring(query, restorer):
+            return restorer.restore(query)
         return query
-
-    def allowed(self, filters: Filters | None, state: IndexState) -> set[int] | None:
-        return allowed_rows(filters, state.documents, state.passages_by_doc)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict:
         started = time.perf_counter()
         query = self.validate(query, k, mode)
-        state = self.state
-        restored = self.dense_query(query, state) if mode != "bm25" else query
-        pool = self.fused(query, mode, state, self.allowed(filters, state), depth=max(self.depth, 3 * k),
-                          dense_text=restored)
-        results = [self.result(state, row, rank, score, query, scores)
-                   for rank, (row, score, scores) in enumerate(pool[:k], start=1)]
+        engine = self.pinned()
+        restored = engine.dense_query(query) if mode != "bm25" else query
+        pool = engine.fused(query, mode, filters, depth=max(self.depth, 3 * k), dense_text=restored)[:k]
+        passages = engine.passages([pid for pid, _, _ in pool])
+        results = [engine.result(passage, rank, score, query, scores)
+                   for rank, (passage, (_, score, scores)) in enumerate(zip(passages, pool), start=1)]
         response = {"query": query, "mode": mode,
                     "took_ms": round((time.perf_counter() - started) * 1000, 2), "results": results,
                     "filters": filters.to_dict() if filters else {},
-                    # facets count passages among the candidate pool (the best `depth` passages)
-                    "facets": facets([row for row, _, _ in pool], state.passages, state.documents)}
+                    "facets": engine.facets(query, filters)}
         if restored != query:
             response["query_restored"] = restored
         return response
 
-    def result(self, state: IndexState, row: int, rank: int, score: float, query: str,
-               scores: dict | None = None) -> dict:
-        passage = state.passages[row]
-        metadata = self.metadata(state, passage["doc_id"])
+    def facets(self, query: str, filters: Filters | None = None) -> dict:
+        """Documents per province, type and year among every document holding a query
+        term under the filters (not only the passages shown)."""
+        view = self._view
+        counts = {field: Counter() for field in FACET_FIELDS}
+        for doc_id in view.store.matching_documents(self.query_terms(query), filters):
+            metadata = view.metadata(doc_id)
+            for field in FACET_FIELDS:
+                counts[field][facet_value(metadata, field)] += 1
+        return {field: [{"value": value, "count": n} for value, n in
+                        sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+                for field, counter in counts.items()}
+
+    def result(self, passage: dict | str, rank: int, score: float, query: str, scores: dict | None = None) -> dict:
+        """A ranked passage as the API returns it (a passage dict, or its passage_id)."""
+        if isinstance(passage, str):
+            passage = self._view.store.passages([passage])[0]
         hit = {
             "rank": rank, "score": round(float(score), 6), "passage_id": passage["passage_id"],
             "doc_id": passage["doc_id"], "title": passage["title"], "paragraph": passage["paragraph"],
             "heading_path": passage["heading_path"], "section": passage["section"],
             "text": passage["text"], "highlights": highlight_spans(passage["text"], query),
-            "citation": self.citation(state, passage),
+            "citation": self.citation(passage),
             "span": [passage["start"], passage["end"]], "footnotes": passage["footnotes"],
-            "metadata": metadata,
+            "metadata": self.metadata(passage["doc_id"]),
             "scores": {name: (None if s is None else round(float(s), 6)) for name, s in (scores or {}).items()},
         }
         if passage.get("page"):
             hit["page"] = passage["page"]
         return hit
 
-    @staticmethod
-    def metadata(state: IndexState, doc_id: str) -> dict:
+    def metadata(self, doc_id: str) -> dict:
         """A document's metadata as results carry it: cited directives by id only."""
-        metadata = dict(state.documents[doc_id].get("metadata") or {})
+        metadata = dict(self._view.metadata(doc_id))
         metadata["references"] = reference_ids(metadata)
         return metadata
 
-    def citation(self, state: IndexState, passage: dict) -> str:
-        metadata = state.documents[passage["doc_id"]].get("metadata") or {}
+    def citation(self, passage: dict) -> str:
+        metadata = self._view.metadata(passage["doc_id"])
         return format_citation(passage["title"], passage["section"], passage["paragraph"],
                                passage.get("paragraph_end"), extra=citation_place_and_time(metadata),
                                page=passage.get("page"), page_end=passage.get("page_end"))
@@ -225,18 +325,18 @@ class SearchEngine:
             raise QueryError(f"k_per_group must be an integer from 1 to 20, got {k_per_group!r}")
         started = time.perf_counter()
         query = self.validate(query, 1, mode)
-        state = self.state
-        allowed = self.allowed(filters, state)
-        pool = self.fused(query, mode, state, allowed if allowed is not None else set(range(len(state.passages))),
-                          depth=len(state.passages))
+        engine = self.pinned()
+        view = engine.view
+        pool = engine.fused(query, mode, filters, depth=max(view.passage_count, 1))
         groups: dict = {}
-        for row, score, scores in pool:
-            metadata = state.documents[state.passages[row]["doc_id"]].get("metadata") or {}
-            key = facet_value(metadata, group_by)
+        passages = {p["passage_id"]: p for p in engine.passages([pid for pid, _, _ in pool])}
+        for pid, score, scores in pool:
+            passage = passages[pid]
+            key = facet_value(view.metadata(passage["doc_id"]), group_by)
             group = groups.setdefault(key, {"key": key, "count": 0, "results": []})
             group["count"] += 1
             if len(group["results"]) < k_per_group:
-                group["results"].append(self.result(state, row, len(group["results"]) + 1, score, query, scores))
+                group["results"].append(engine.result(passage, len(group["results"]) + 1, score, query, scores))
         # groups in the order of their best passage; unknown key (None) last
         ordered = sorted(groups.values(), key=lambda g: (g["key"] is None, -g["results"][0]["score"]))
         return {"query": query, "mode": mode, "group_by": group_by, "k_per_group": k_per_group,
@@ -244,10 +344,9 @@ class SearchEngine:
 
     def directives(self) -> list[dict]:
         """Every directive the corpus cites, with how many documents cite it."""
-        state = self.state
         found: dict[str, dict] = {}
-        for doc_id, record in state.documents.items():
-            for ref in (record.get("metadata") or {}).get("references") or []:
+        for doc_id, summary in self._view.catalog.items():
+            for ref in summary.metadata.get("references") or []:
                 entry = found.setdefault(ref["id"], {"id": ref["id"], "type": ref.get("type"), "documents": 0,
                                                      "mentions": 0, "date": ref.get("date"),
                                                      "issuer": ref.get("issuer")})
@@ -259,63 +358,65 @@ class SearchEngine:
 
     def directive(self, directive_id: str) -> dict | None:
         """The documents citing a directive and the passages where they do."""
-        state = self.state
+        engine = self.pinned()
+        view = engine.view
         wanted = normalize_reference(directive_id) or directive_id
-        documents = []
-        for doc_id, record in state.documents.items():
-            refs = [r for r in (record.get("metadata") or {}).get("references") or [] if r["id"] == wanted]
+        documents, first_ref = [], None
+        for doc_id, summary in view.catalog.items():
+            refs = [r for r in summary.metadata.get("references") or [] if r["id"] == wanted]
             if not refs:
                 continue
+            first_ref = first_ref or refs[0]
+            record = view.store.document(doc_id)
             mentions = [c for c in record.get("citations", []) if c["id"] == wanted]
-            rows = [r for r in state.passages_by_doc.get(doc_id, [])
-                    if any(state.passages[r]["start"] <= m["start"] < state.passages[r]["end"] for m in mentions)]
-            documents.append({"doc_id": doc_id, "title": record["title"], "metadata": self.metadata(state, doc_id),
+            passages = [p for p in view.store.passages(view.store.passage_ids(doc_id))
+                        if any(p["start"] <= m["start"] < p["end"] for m in mentions)]
+            documents.append({"doc_id": doc_id, "title": summary.title, "metadata": engine.metadata(doc_id),
                               "mentions": refs[0].get("count", len(mentions)),
-                              "passages": [self.result(state, r, i, 0.0, wanted)
-                                           for i, r in enumerate(rows, start=1)]})
+                              "passages": [engine.result(p, i, 0.0, wanted) for i, p in enumerate(passages, start=1)]})
         if not documents:
             return None
-        ref = next(r for d in documents for r in state.documents[d["doc_id"]]["metadata"]["references"]
-                   if r["id"] == wanted)
-        return {"id": wanted, "type": ref.get("type"), "date": ref.get("date"), "issuer": ref.get("issuer"),
-                "documents": documents}
+        return {"id": wanted, "type": first_ref.get("type"), "date": first_ref.get("date"),
+                "issuer": first_ref.get("issuer"), "documents": documents}
 
     def documents_list(self, filters: Filters | None = None) -> list[dict]:
-        state = self.state
-        return [{"doc_id": doc_id, "title": record["title"], "source": record["source"],
-                 "passages": len(state.passages_by_doc.get(doc_id, [])), "metadata": self.metadata(state, doc_id)}
-                for doc_id, record in state.documents.items()
-                if filters is None or filters.accepts(record.get("metadata") or {})]
+        engine = self.pinned()
+        return [{"doc_id": d.doc_id, "title": d.title, "source": d.source, "passages": d.passages,
+                 "metadata": engine.metadata(d.doc_id)}
+                for d in engine.view.store.documents(filters)]
 
     # --- documents ------------------------------------------------------------------
     def health(self) -> dict:
-        state = self.state
-        return {"status": "ok", "model": state.model_id, "dimension": state.manifest["model"]["dim"],
-                "documents": len(state.documents), "passages": len(state.passages),
-                "index_version": state.version.name, "created_at": state.manifest.get("created_at")}
+        view = self._view
+        documents, passages = view.store.count()
+        warnings = self._root.warnings()
+        return {"status": "degraded" if warnings else "ok", "model": view.model_id,
+                "dimension": view.manifest["model"]["dim"], "documents": documents, "passages": passages,
+                "index_version": view.version, "created_at": view.manifest.get("created_at"),
+                "store": self.location, "warnings": warnings}
 
     def document(self, doc_id: str) -> dict | None:
-        state = self.state
-        record = state.documents.get(doc_id)
+        engine = self.pinned()
+        store = engine.store
+        record = store.document(doc_id)
         if record is None:
             return None
-        passages = [state.passages[r] | {"citation": self.citation(state, state.passages[r])}
-                    for r in state.passages_by_doc.get(doc_id, [])]
+        passages = [p | {"citation": engine.citation(p)} for p in store.passages(store.passage_ids(doc_id))]
         return {"doc_id": doc_id, "title": record["title"], "source": record["source"],
                 "text": record["text"], "paragraphs": record["paragraphs"],
                 "footnotes": record["footnotes"], "passages": passages}
 
     def paragraph(self, doc_id: str, number: int) -> dict | None:
-        state = self.state
-        record = state.documents.get(doc_id)
+        store = self.store
+        record = store.document(doc_id)
         if record is None:
             return None
         for paragraph in record["paragraphs"]:
             if paragraph["n"] == number:
-                rows = [r for r in state.passages_by_doc.get(doc_id, [])
-                        if state.passages[r]["paragraph"] <= number <= state.passages[r]["paragraph_end"]]
+                passages = store.passages(store.passage_ids(doc_id))
                 return {"doc_id": doc_id, "title": record["title"], "paragraph": number,
                         "kind": paragraph["kind"], "section": paragraph["section"],
                         "text": paragraph["text"], "span": [paragraph["start"], paragraph["end"]],
-                        "passage_ids": [state.passages[r]["passage_id"] for r in rows]}
+                        "passage_ids": [p["passage_id"] for p in passages
+                                        if p["paragraph"] <= number <= p["paragraph_end"]]}
         return None

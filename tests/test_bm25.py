@@ -6,7 +6,7 @@ from rank_bm25 import BM25Okapi
 from indexer.analysis import Analyzer
 from indexer.chunker import chunk_document
 from indexer.documents import read_corpus
-from search.bm25 import BM25Index
+from indexer.store.bm25 import BM25Index
 
 from conftest import CORPUS
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import CORPUS, NGHE_AN, ROOT, THAI_HOA
-from indexer import index_files as files
+from indexer.store import files
 from indexer.build import build_index
 from indexer.chunker import chunk_document, parse_document
 from indexer.documents import read_path
@@ -151,7 +151,7 @@ def test_backend_recorded_and_mixing_refused(tmp_path, encoder, torch_encoder, m
     # --force re-embeds everything with the other backend
     (corpus / NGHE_AN).unlink()
     report = build_index(corpus, index_dir, encoder=torch_encoder, force=True)
-    manifest = files.read_manifest(report.version)
+    manifest = files.read_manifest(index_dir / report.version)
     assert manifest["settings"]["encoder"] == "torch" and report.passages_embedded == report.passages
 
 
@@ -164,9 +164,10 @@ def test_workers_build_equals_in_process_build(tmp_path, encoder, monkeypatch):
     shutil.copyfile(CORPUS / NGHE_AN, corpus / NGHE_AN)
     local = build_index(corpus, tmp_path / "local", encoder=encoder)
     spread = build_index(corpus, tmp_path / "workers", encoder=encoder, embed_plan=EmbedPlan(workers=2))
-    ids = [p["passage_id"] for p in files.read_jsonl(local.version / files.PASSAGES)]
-    assert ids == [p["passage_id"] for p in files.read_jsonl(spread.version / files.PASSAGES)]
-    a, b = np.load(local.version / files.EMBEDDINGS), np.load(spread.version / files.EMBEDDINGS)
+    local_v, spread_v = tmp_path / "local" / local.version, tmp_path / "workers" / spread.version
+    ids = [p["passage_id"] for p in files.read_jsonl(local_v / files.PASSAGES)]
+    assert ids == [p["passage_id"] for p in files.read_jsonl(spread_v / files.PASSAGES)]
+    a, b = np.load(local_v / files.EMBEDDINGS), np.load(spread_v / files.EMBEDDINGS)
     assert (a * b).sum(axis=1).min() >= 0.9999
 
 

@@ -22,13 +22,12 @@ def test_runner_smoke_bm25(corpus_index, tmp_path):
 def test_gold_spans_map_to_passages(engine):
     """Every gold span of the labelled set is found in the indexed text and overlaps a passage
     (a span in text the chunker leaves out, such as a distribution list, could never be found)."""
-    judge = SpanJudge(engine.state)
+    store = engine.store
+    judge = SpanJudge(store)
     uncovered = set()
     for query in load_corpus_set().queries:
         for doc, start, end in judge.units(query):  # raises if a span is not in the text
-            rows = engine.state.passages_by_doc[doc]
-            if not any(engine.state.passages[r]["start"] < end and engine.state.passages[r]["end"] > start
-                       for r in rows):
+            if not any(p["start"] < end and p["end"] > start for p in store.passages(store.passage_ids(doc))):
                 uncovered.add(query.qid)
     assert not uncovered
 

@@ -17,7 +17,7 @@ def test_rrf_weights_and_k():
     rankings = {"bm25": [(1, 3.0)], "dense": [(2, 0.5)]}
     fused = dict(reciprocal_rank_fusion(rankings, k=10, weights={"bm25": 2.0, "dense": 1.0}))
     assert fused == {1: pytest.approx(2 / 11), 2: pytest.approx(1 / 11)}
-    # equal contributions tie; ties break by row id for a stable order
+    # equal contributions tie; ties keep the order the retrievers listed them (stable)
     assert [r for r, _ in reciprocal_rank_fusion(rankings, k=10)] == [1, 2]
 
 

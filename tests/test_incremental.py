@@ -15,8 +15,9 @@ import pytest
 
 from conftest import (BAC_GIANG, BINH_SON, CONFERENCE, CORPUS, NGHE_AN, ROOT, THAI_HOA, running_server,
                       tracuu_command)
-from indexer import index_files as files
-from indexer.build import build_index
+from indexer.build import build_index, content_hash
+from indexer.store import StoreError, open_store
+from indexer.store import files
 
 
 class CountingEncoder:
@@ -42,7 +43,7 @@ def corpus_copy(folder, names):
 
 
 def load(index_dir):
-    version = files.current_version(index_dir)
+    version = index_dir / files.current_name(index_dir)
     passages = files.read_jsonl(version / files.PASSAGES)
     tf = files.load_term_freqs(version / files.BM25_TF)
     vocab = json.loads((version / files.BM25_VOCAB).read_text(encoding="utf-8"))
@@ -78,8 +79,7 @@ def test_add_change_remove_equals_full_rebuild(tmp_path, encoder):
     changed = {p["content_hash"] for p in load(index_dir)[1] if p["doc_id"] == THAI_HOA}
     assert 0 < len(counting.texts) < len(changed) + 1
     assert all(p["doc_id"] in (THAI_HOA,) for p in load(index_dir)[1]
-               if p["content_hash"] in {__import__("indexer.incremental", fromlist=["x"]).content_hash(t)
-                                        for t in counting.texts})
+               if p["content_hash"] in {content_hash(t) for t in counting.texts})
 
     # BM25 statistics and passages equal a build from scratch
     scratch = tmp_path / "scratch"
@@ -91,11 +91,11 @@ def test_add_change_remove_equals_full_rebuild(tmp_path, encoder):
     assert vocab_inc == vocab_full
     assert (tf_inc != tf_full).nnz == 0 and tf_inc.shape == tf_full.shape
     assert np.allclose(emb_inc, emb_full, atol=2e-5)
-    from search.index_store import load_state
+    from indexer.analysis import Analyzer
 
-    inc, full = load_state(index_dir), load_state(scratch)
-    terms = inc.analyzer.terms("tiếp công dân giải quyết khiếu nại tố cáo")
-    assert inc.bm25.search(terms, 20) == full.bm25.search(terms, 20)
+    inc, full = open_store(index_dir), open_store(scratch)
+    terms = Analyzer().terms("tiếp công dân giải quyết khiếu nại tố cáo")
+    assert inc.bm25(terms, 20) == full.bm25(terms, 20)
 
     # nothing changed: nothing read, nothing embedded
     counting.texts.clear()
@@ -104,26 +104,24 @@ def test_add_change_remove_equals_full_rebuild(tmp_path, encoder):
 
 
 def test_corrupted_or_missing_file_names_file_and_fix(tmp_path, encoder):
-    from search.index_store import load_state
-
     corpus = corpus_copy(tmp_path / "corpus", [CONFERENCE])
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, encoder=encoder)
-    version = files.current_version(index_dir)
+    version = index_dir / files.current_name(index_dir)
     with open(version / files.PASSAGES, "a", encoding="utf-8") as fh:
         fh.write("\n")
-    with pytest.raises(files.IndexError_) as info:
-        load_state(index_dir)
+    with pytest.raises(StoreError) as info:
+        open_store(index_dir).count()
     message = str(info.value)
     assert str(version / files.PASSAGES) in message and "corrupted" in message
     assert f"tracuu index CORPUS --index-dir {index_dir} --force" in message
     (version / files.EMBEDDINGS).unlink()
     (version / files.PASSAGES).write_text("")
-    with pytest.raises(files.IndexError_, match="missing|corrupted"):
-        load_state(index_dir)
+    with pytest.raises(StoreError, match="missing|corrupted"):
+        open_store(index_dir).count()
     # the fix the message names works, and does not reuse the damaged version
     build_index(corpus, index_dir, encoder=encoder, force=True)
-    assert load_state(index_dir).passages
+    assert open_store(index_dir).count()[1] > 0
 
 
 def _run_and_kill(command, env, trigger, delay):
@@ -150,7 +148,7 @@ def test_kill_mid_build_keeps_previous_version_serving(tmp_path, encoder, model_
     corpus = corpus_copy(tmp_path / "corpus", [BINH_SON, CONFERENCE])
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, encoder=encoder)
-    before = files.current_version(index_dir)
+    before = files.current_name(index_dir)
     engine = SearchEngine(index_dir, encoder=encoder)
     added = BAC_GIANG if phase == "embedding" else NGHE_AN  # 79 passages to embed / 24
     shutil.copyfile(CORPUS / added, corpus / added)
@@ -168,7 +166,7 @@ def test_kill_mid_build_keeps_previous_version_serving(tmp_path, encoder, model_
     killed, err = _run_and_kill(command, env, trigger, delay)
     assert killed, f"the build finished before it could be killed: {err[-2000:]}"
 
-    assert files.current_version(index_dir) == before
+    assert files.current_name(index_dir) == before
     assert not engine.reload_if_changed()
     hits = engine.search("tiếp công dân định kỳ", k=3)["results"]
     assert hits and hits[0]["doc_id"] in (BINH_SON, CONFERENCE)
@@ -178,9 +176,9 @@ def test_kill_mid_build_keeps_previous_version_serving(tmp_path, encoder, model_
     report = build_index(corpus, index_dir, encoder=encoder)
     assert not report.skipped and report.documents == 3
     assert engine.reload_if_changed()
-    assert engine.health()["documents"] == 3 and added in engine.state.documents
+    assert engine.health()["documents"] == 3 and engine.store.document(added) is not None
     # the killed run's work is simply redone: only the added document is embedded
-    assert report.passages_embedded == len(engine.state.passages_by_doc[added])
+    assert report.passages_embedded == len(engine.store.passage_ids(added))
 
 
 def test_running_server_picks_up_tracuu_add_without_failing_requests(tmp_path, encoder, model_dir):

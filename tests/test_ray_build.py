@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import BAC_GIANG, CORPUS, NGHE_AN
-from indexer import index_files as files
+from indexer.store import files
 from indexer.build import build_index
 from indexer.embed_pipeline import CHECKPOINT_DIR_NAME, EmbedPlan
 from indexer.progress import BuildProgress
@@ -88,8 +88,9 @@ def test_ray_build_with_a_node_killed_equals_local_build(tmp_path, encoder, monk
     assert f'"passages_done": {report.passages}' in progress_lines[-1]
     assert report.passages_embedded == report.passages == local.passages
 
-    a = files.read_jsonl(local.version / files.PASSAGES)
-    b = files.read_jsonl(report.version / files.PASSAGES)
+    local_v, ray_v = tmp_path / "local" / local.version, tmp_path / "ray" / report.version
+    a = files.read_jsonl(local_v / files.PASSAGES)
+    b = files.read_jsonl(ray_v / files.PASSAGES)
     assert [p["passage_id"] for p in a] == [p["passage_id"] for p in b]
-    va, vb = np.load(local.version / files.EMBEDDINGS), np.load(report.version / files.EMBEDDINGS)
+    va, vb = np.load(local_v / files.EMBEDDINGS), np.load(ray_v / files.EMBEDDINGS)
     assert (va * vb).sum(axis=1).min() >= 0.9999

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from conftest import BAC_GIANG, CORPUS, NGHE_AN, ROOT
-from indexer import index_files as files
+from indexer.store import files
 from indexer.build import build_index
 from indexer.embed_pipeline import CHECKPOINT_DIR_NAME
 
@@ -53,7 +53,7 @@ def test_killed_build_resumes_and_equals_an_uninterrupted_one(tmp_path, encoder,
 
     monkeypatch.setenv("TRACUU_EMBED_CHUNK", "8")
     whole = build_index(corpus, tmp_path / "uninterrupted", encoder=encoder)
-    a_version, b_version = files.current_version(index_dir), whole.version
+    a_version, b_version = files.current_version(index_dir), tmp_path / "uninterrupted" / whole.version
     a = files.read_jsonl(a_version / files.PASSAGES)
     b = files.read_jsonl(b_version / files.PASSAGES)
     assert [p["passage_id"] for p in a] == [p["passage_id"] for p in b]

@@ -84,7 +84,9 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...),
             paths.append(path)
             names.append(name)
         try:
-            report = add_documents(engine.index_dir, paths, names, encoder=engine.encoder,
+            # a store object of its own: the writer moves it to the new version, not the
+            # one requests are being served from (the engine switches below)
+            report = add_documents(engine.store.snapshot(), paths, names, encoder=engine.encoder,
                                    log=lambda msg: None)
         except ValueError as err:
             raise HTTPException(422, str(err)) from None
@@ -92,7 +94,7 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...),
     rejected = {e.path for e in report.rejected}
     body = {"added": [base_name(n) for n in names if n not in rejected and base_name(n) not in rejected],
             "rejected": _rejections(report.rejected),
-            "index_version": engine.state.version.name, "documents": report.documents,
+            "index_version": engine.view.version, "documents": report.documents,
             "passages": report.passages, "passages_embedded": report.passages_embedded}
     if not body["added"]:
         reasons = "; ".join(f"«{r['file']}»: {r['reason']}" for r in body["rejected"])
@@ -112,11 +114,11 @@ def delete_document(request: Request, doc_id: str,
     engine = request.app.state.engine
     with _update_lock:
         try:
-            report = remove_documents(engine.index_dir, [doc_id], encoder=None, log=lambda msg: None)
+            report = remove_documents(engine.store.snapshot(), [doc_id], encoder=None, log=lambda msg: None)
         except KeyError:
             raise HTTPException(404, f"Không có văn bản {doc_id!r} (xem GET /documents).") from None
         except ValueError as err:
             raise HTTPException(409, str(err)) from None
     engine.reload_if_changed()
-    return {"removed": [doc_id], "index_version": engine.state.version.name,
+    return {"removed": [doc_id], "index_version": engine.view.version,
             "documents": report.documents, "passages": report.passages}

@@ -99,7 +99,7 @@ SUB_YEAR_PERIOD = re.compile(r"\b(\d+|sau|mot|hai|ba|bon|nam|chin) thang (dau|cu
 @dataclass
 class Candidate:
     score: float
-    row: int
+    passage: dict
     rank: int
     sentence: tuple[int, int]
     quantity: Quantity | None = None
@@ -114,14 +114,14 @@ class Answerer:
 
     def _version_cache(self) -> tuple[dict, dict]:
         """Facts derived from the documents of the served index version, computed once per version."""
-        state = self.engine.state
-        if self._per_version[0] != state.version:
+        view = self.engine.view
+        if self._per_version[0] != view.version:
             districts = {}
-            for record in state.documents.values():
-                district = (record.get("metadata") or {}).get("district")
+            for summary in view.catalog.values():
+                district = summary.metadata.get("district")
                 if district:
                     districts[search_key(district)] = district
-            self._per_version = (state.version, districts, {})
+            self._per_version = (view.version, districts, {})
         return self._per_version[1], self._per_version[2]
 
     # --- scope ------------------------------------------------------------------------
@@ -132,22 +132,21 @@ class Answerer:
         """Years a document speaks of ("năm 2022", "trong 2022"), comparisons ("so với năm 2021") aside."""
         spoken = self._version_cache()[1]
         if doc_id not in spoken:
-            text = self.engine.state.documents[doc_id]["text"]
+            text = self.engine.store.document(doc_id)["text"]
             spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
                               - {int(y) for y in COMPARISON_YEAR.findall(text)})
         return spoken[doc_id]
 
-    def scope(self, analysis: QuestionAnalysis, filters: Filters | None) -> tuple[set[int] | None, str | None]:
-        """Passage rows the answer may come from, or the reason there are none."""
-        state = self.engine.state
+    def scope(self, analysis: QuestionAnalysis, filters: Filters | None) -> tuple[set[str] | None, str | None]:
+        """The documents the answer may come from, or the reason there are none."""
         place = analysis.district or analysis.province
         if not place and not analysis.years and (filters is None or filters.is_empty()):
             return None, None
-        rows: set[int] = set()
+        rows: set[str] = set()
         about_place = 0
-        for doc_id, record in state.documents.items():
-            metadata = record.get("metadata") or {}
-            if filters is not None and not filters.accepts(metadata):
+        for doc_id, summary in self.engine.view.catalog.items():
+            metadata = summary.metadata
+            if filters is not None and not filters.accepts(metadata, doc_id):
                 continue
             if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
                 continue
@@ -158,7 +157,7 @@ class Answerer:
             years = doc_years(metadata)
             if analysis.years and years and (years[1] < analysis.years[0] or years[0] > analysis.years[1]):
                 continue
-            rows.update(state.passages_by_doc.get(doc_id, []))
+            rows.add(doc_id)
         if rows:
             return rows, None
         period = ""
@@ -172,17 +171,14 @@ class Answerer:
                        f"(no document {('about ' + place + ' ') if place else ''}covers {period}).")
 
     # --- scoring ----------------------------------------------------------------------
-    def _period_ok(self, analysis: QuestionAnalysis, row: int, sentence_years: set[int]) -> bool:
+    def _period_ok(self, analysis: QuestionAnalysis, passage: dict, sentence_years: set[int]) -> bool:
         """A figure answers for the years asked only if its document covers exactly those
         years, or its sentence or passage names a year inside them: a 5-year total is not
         the figure of one of its years."""
         if not analysis.years:
             return True
         low, high = analysis.years
-        state = self.engine.state
-        passage = state.passages[row]
-        record = state.documents[passage["doc_id"]]
-        years = doc_years(record.get("metadata") or {})
+        years = doc_years(self.engine.view.metadata(passage["doc_id"]))
         if years and low <= years[0] and years[1] <= high:
             return True
         if years is None and not sentence_years:
@@ -193,8 +189,7 @@ class Answerer:
                                        - {int(y) for y in COMPARISON_YEAR.findall(passage["text"])})
         return any(low <= y <= high for y in mentioned)
 
-    def _quantity_candidates(self, analysis: QuestionAnalysis, row: int, rank: int) -> list[Candidate]:
-        passage = self.engine.state.passages[row]
+    def _quantity_candidates(self, analysis: QuestionAnalysis, passage: dict, rank: int) -> list[Candidate]:
         text = passage["text"]
         kinds = KIND_FOR[analysis.asks]
         counted = set(_syllables(analysis.counted or ""))
@@ -216,7 +211,7 @@ class Answerer:
             compared = {int(y) for y in COMPARISON_YEAR.findall(sentence)}
             sentence_years = {int(q.date[:4]) for q in quantities if q.kind in ("date", "range") and q.date
                               and q.date[:4].isdigit()} - compared
-            if not self._period_ok(analysis, row, sentence_years):
+            if not self._period_ok(analysis, passage, sentence_years):
                 continue
             # "6 tháng đầu năm 2020" asked: a sentence about another span of time does not answer
             if sub_year and sub_year.group(0) not in search_key(sentence):
@@ -267,16 +262,14 @@ class Answerer:
                 overall = 0.3 if not names_unit and OVERALL.search(search_key(context)) else 0.0
                 score = (1.0 * unit_match + 1.2 * context_match + 0.5 * keyword_share + 0.3 / rank + precision
                          + overall + action - 0.01 * index)
-                out.append(Candidate(score, row, rank, (s_start, s_end), quantity=q, detail={
+                out.append(Candidate(score, passage, rank, (s_start, s_end), quantity=q, detail={
                     "unit_match": round(unit_match, 3), "context_match": round(context_match, 3),
                     "keyword_share": round(keyword_share, 3), "passage_rank": rank}))
         return out
 
-    def _entity_candidates(self, analysis: QuestionAnalysis, row: int, rank: int) -> list[Candidate]:
-        state = self.engine.state
-        passage = state.passages[row]
+    def _entity_candidates(self, analysis: QuestionAnalysis, passage: dict, rank: int) -> list[Candidate]:
         text = passage["text"]
-        metadata = state.documents[passage["doc_id"]].get("metadata") or {}
+        metadata = self.engine.view.metadata(passage["doc_id"])
         keywords = set(analysis.keywords)
         question_key = search_key(analysis.question)
         wants_signer = bool(re.search(r"\b(ky|signed|signer|signs)\b", question_key))
@@ -291,7 +284,7 @@ class Answerer:
             keyword_share = len(keywords & set(_syllables(sentence))) / len(keywords) if keywords else 0.0
             if known and known in sentence:
                 at = s_start + sentence.index(known)
-                out.append(Candidate(2.0 + 0.4 / rank, row, rank, (s_start, s_end), entity=(at, at + len(known)),
+                out.append(Candidate(2.0 + 0.4 / rank, passage, rank, (s_start, s_end), entity=(at, at + len(known)),
                                      detail={"from_metadata": "signer" if wants_signer else "issuer",
                                              "passage_rank": rank, "keyword_share": round(keyword_share, 3)}))
             pattern = ORGANISATION if wants_body else PERSON_NAME
@@ -308,41 +301,43 @@ class Answerer:
                 near = search_key(sentence[max(0, m.start() - 80):m.end() + 120])
                 near_share = len(keywords & set(SYLLABLE.findall(near))) / len(keywords) if keywords else 0.0
                 score = 0.4 * keyword_share + 1.0 * near_share + 0.3 / rank + (0.2 if len(words) in (3, 4) else 0)
-                out.append(Candidate(score, row, rank, (s_start, s_end),
+                out.append(Candidate(score, passage, rank, (s_start, s_end),
                                      entity=(s_start + m.start(1), s_start + m.end(1)),
                                      detail={"keyword_share": round(keyword_share, 3),
                                              "near_share": round(near_share, 3), "passage_rank": rank}))
         return out
 
-    def _signature_rows(self, top: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _signature_rows(self, top: list[tuple[dict, int]]) -> list[tuple[dict, int]]:
         """Passages naming the signer or issuer of the best-ranked documents: a signature
         block rarely ranks high for "Ai ký báo cáo …?", but it holds the answer."""
-        state = self.engine.state
-        seen = {row for row, _ in top}
+        store = self.engine.store
+        seen = {p["passage_id"] for p, _ in top}
         extra = []
-        for row, rank in top[:3]:
-            doc_id = state.passages[row]["doc_id"]
-            metadata = state.documents[doc_id].get("metadata") or {}
+        for passage, rank in top[:3]:
+            doc_id = passage["doc_id"]
+            metadata = self.engine.view.metadata(doc_id)
             names = [n for n in (metadata.get("signer"), metadata.get("issuer")) if n]
-            for other in state.passages_by_doc.get(doc_id, []):
-                if other not in seen and any(n in state.passages[other]["text"] for n in names):
-                    seen.add(other)
+            if not names:
+                continue
+            for other in store.passages(store.passage_ids(doc_id)):
+                if other["passage_id"] not in seen and any(n in other["text"] for n in names):
+                    seen.add(other["passage_id"])
                     extra.append((other, rank))
         return extra
 
     # --- answer -----------------------------------------------------------------------
-    def ask_in(self, question: str, rows: set[int], k: int = 5) -> dict:
-        """Answer from the given passages only (reading comprehension with a gold context)."""
-        return self.ask(question, k=k, restrict=rows)
+    def ask_in(self, question: str, doc_ids: set[str], k: int = 5) -> dict:
+        """Answer from the given documents only (reading comprehension with a gold context)."""
+        return self.ask(question, k=k, restrict=doc_ids)
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None,
-            restrict: set[int] | None = None) -> dict:
+            restrict: set[str] | None = None) -> dict:
         if question is None or not str(question).strip():
             raise QueryError("question must not be empty")
         if not isinstance(k, int) or not 1 <= k <= MAX_K:  # the same limit as /search
             raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
         question = str(question).strip()
-        engine, state = self.engine, self.engine.state
+        engine = self.engine.pinned()
         analysis = analyze_question(question, self.known_districts())
         rows, reason = (restrict, None) if restrict is not None else self.scope(analysis, filters)
         response = {"question": question, "answer": None, "value": None,
@@ -353,23 +348,26 @@ class Answerer:
             response["passages"] = engine.search(analysis.retrieval_query, k=k, mode="hybrid")["results"]
             return response
 
-        pool = engine.fused(analysis.retrieval_query, "hybrid", state, rows, depth=max(engine.depth, 3 * k))
-        response["passages"] = [engine.result(state, row, rank, score, question, scores)
-                                for rank, (row, score, scores) in enumerate(pool[:k], start=1)]
-        top = [(row, rank) for rank, (row, _, _) in enumerate(pool[:PASSAGES_READ], start=1)]
+        scope = Filters(doc_ids=rows) if rows is not None else None
+        pool = engine.fused(analysis.retrieval_query, "hybrid", scope, depth=max(engine.depth, 3 * k))
+        read = max(k, PASSAGES_READ)
+        passages = engine.passages([pid for pid, _, _ in pool[:read]])
+        response["passages"] = [engine.result(passage, rank, score, question, scores)
+                                for rank, (passage, (_, score, scores)) in enumerate(zip(passages, pool[:k]), start=1)]
+        top = [(passage, rank) for rank, passage in enumerate(passages[:PASSAGES_READ], start=1)]
         if analysis.asks in KIND_FOR:
-            candidates = [c for row, rank in top for c in self._quantity_candidates(analysis, row, rank)]
+            candidates = [c for passage, rank in top for c in self._quantity_candidates(analysis, passage, rank)]
         elif analysis.asks == "entity":
-            candidates = [c for row, rank in top + self._signature_rows(top)
-                          for c in self._entity_candidates(analysis, row, rank)]
+            candidates = [c for passage, rank in top + self._signature_rows(top)
+                          for c in self._entity_candidates(analysis, passage, rank)]
         else:
             candidates = []
         if analysis.asks == "passage" and top:
-            row, rank = top[0]
-            text = state.passages[row]["text"]
+            passage, rank = top[0]
+            text = passage["text"]
             best_sentence = max(_sentences(text), key=lambda s: len(
                 set(analysis.keywords) & set(_syllables(text[s[0]:s[1]]))))
-            candidates = [Candidate(0.5, row, rank, best_sentence)]
+            candidates = [Candidate(0.5, passage, rank, best_sentence)]
         if not candidates:
             response["reason"] = ("Các đoạn tìm được không nêu con số/ngày cần hỏi "
                                   "(the passages found do not state what is asked).")
@@ -399,7 +397,7 @@ class Answerer:
         return round(max(0.0, min(1.0, value)), 3)
 
     def answer_fields(self, best: Candidate, analysis: QuestionAnalysis) -> dict:
-        text = self.engine.state.passages[best.row]["text"]
+        text = best.passage["text"]
         if best.quantity is not None:
             q = best.quantity
             value = {"kind": q.kind, "number": q.number, "unit": q.unit, "raw": q.raw}
@@ -414,8 +412,7 @@ class Answerer:
         return {"answer": text[s:e], "value": None, "answer_type": "passage"}
 
     def evidence(self, best: Candidate) -> dict:
-        state = self.engine.state
-        passage = state.passages[best.row]
+        passage = best.passage
         s, e = best.sentence
         if best.quantity is not None:
             a_start, a_end = s + best.quantity.start, s + best.quantity.end
@@ -430,4 +427,4 @@ class Answerer:
                 "paragraph": passage["paragraph"], "sentence": passage["text"][s:e],
                 "answer_in_passage": [a_start, a_end],
                 "span": [doc_start, doc_start + (a_end - a_start)] if doc_start is not None else [passage["start"], passage["end"]],
-                "citation": self.engine.citation(state, passage), "scores": best.detail}
+                "citation": self.engine.citation(passage), "scores": best.detail}
