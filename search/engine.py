@@ -272,6 +272,42 @@ class SearchEngine:
             response["query_restored"] = restored
         return response
 
+    def search_documents(self, query: str, k: int = 10, per_document: int = 3, mode: str = "hybrid",
+                         filters: Filters | None = None) -> dict:
+        """Documents matching the query, best first (by their best passage), each with its
+        best `per_document` passages, consecutive pieces of a paragraph merged
+        (search/grouping.py); `total_documents` counts every document holding a query term
+        under the filters, and the facets count documents."""
+        from search.grouping import group_by_document
+
+        started = time.perf_counter()
+        query = self.validate(query, k, mode)
+        engine = self.pinned()
+        store = engine.store
+        restored = engine.dense_query(query) if mode != "bm25" else query
+        # enough ranked passages that k documents can each show their best few
+        depth = max(self.depth, 10 * k * per_document)
+        pool = engine.fused(query, mode, filters, depth=depth, dense_text=restored)
+        passages = engine.passages([pid for pid, _, _ in pool])
+        hits = [engine.result(passage, rank, score, query, scores)
+                for rank, (passage, (_, score, scores)) in enumerate(zip(passages, pool), start=1)]
+        texts: dict[str, str] = {}
+
+        def text_of(doc_id: str) -> str:
+            if doc_id not in texts:
+                texts[doc_id] = store.document(doc_id)["text"]
+            return texts[doc_id]
+
+        documents = group_by_document(hits, per_document, text_of)
+        matching = set(store.matching_documents(engine.query_terms(query), filters))
+        response = {"query": query, "mode": mode, "took_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "total_documents": len(matching | {d["doc_id"] for d in documents}),
+                    "documents": documents[:k], "filters": filters.to_dict() if filters else {},
+                    "facets": engine.facets(query, filters)}
+        if restored != query:
+            response["query_restored"] = restored
+        return response
+
     def facets(self, query: str, filters: Filters | None = None) -> dict:
         """Documents per province, type and year among every document holding a query
         term under the filters (not only the passages shown)."""
