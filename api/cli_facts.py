@@ -42,13 +42,12 @@ def format_table(table: dict) -> str:
 
 
 def cmd_facts(args) -> int:
-    from pathlib import Path
 
-    from api.cli import EXIT_OK, EXIT_USAGE, _print_json
+    from api.cli import EXIT_OK, EXIT_USAGE, _location, _print_json
     from search.answer.facts import FactTable, table_csv
     from search.engine import QueryError, SearchEngine
 
-    engine = SearchEngine(Path(args.index_dir), model=args.model)
+    engine = SearchEngine(_location(args), model=args.model)
     try:
         table = FactTable(engine).table(args.indicator, by=tuple(f.strip() for f in args.by.split(",") if f.strip()),
                                         province=args.province, year_from=args.year_from, year_to=args.year_to)
