@@ -87,10 +87,7 @@ def _segment_laws():
     from indexer.build import document_record
     from indexer.chunker import chunk_document
     from indexer.documents import read_path
-    try:
-        from indexer.build import content_hash
-    except ImportError:  # before the store seam
-        from indexer.incremental import content_hash
+    from indexer.build import content_hash
 
     analyzer = Analyzer(AnalyzerConfig())
     out = []
