@@ -41,6 +41,12 @@ QUERIES = ["thời hạn giải quyết khiếu nại", "quyền và nghĩa vụ
            "nghĩa vụ quân sự", "kiểm toán nhà nước"]
 
 
+def _filter():
+    from indexer.store.filters import Filters
+
+    return Filters(year_from=2014, year_to=2020)  # the laws passed in 2014–2020 (their metadata's date)
+
+
 CACHE = Path(os.environ.get("TRACUU_BENCH_CACHE", Path.home() / ".cache" / "tracuu"))
 
 
@@ -169,7 +175,39 @@ def timed(fn, runs: int) -> dict:
     return summary(times)
 
 
-def bench_local(docs, queries, runs) -> dict:
+def bench_local(docs, queries, runs, manifest, filters) -> dict:
+    """The local-files store (indexer/store/local.py) written through its writer, with the
+    FAISS HNSW graph forced on (ann_min_passages=1) so its HNSW and exact scans compare
+    with PostgreSQL's; before the store seam, the in-process indexes themselves."""
+    import copy
+    import shutil
+    import tracemalloc
+
+    try:
+        from indexer.store.local import LocalStore
+    except ImportError:
+        return bench_local_indexes(docs, queries, runs)
+    folder = Path(tempfile.mkdtemp(prefix="tracuu-bench-local-"))
+    store = LocalStore(folder, ann_min_passages=1)
+    tracemalloc.start()
+    build = write_index(store, docs, copy.deepcopy(manifest))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    disk = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    result = {"build_s": round(build, 1), "memory_mb": round(peak / 2**20, 1), "disk_mb": round(disk / 2**20, 1)}
+    qi = iter(range(10**9))
+    q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
+    result["bm25"] = timed(lambda: store.bm25(q()["terms"], 10), runs)
+    result["bm25_filtered"] = timed(lambda: store.bm25(q()["terms"], 10, filters), runs)
+    result["dense_hnsw"] = timed(lambda: store.dense(q()["vector"], 10, exact=False), runs)
+    result["dense_exact"] = timed(lambda: store.dense(q()["vector"], 10, exact=True), runs)
+    result["hnsw_recall_at_10"] = hnsw_recall(store, queries)
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def bench_local_indexes(docs, queries, runs) -> dict:
     try:
         from indexer.store.bm25 import BM25Index
     except ImportError:
@@ -264,7 +302,6 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
                    old_store_class=None, ef_sweep=(40, 100, 200, 400)) -> dict:
     import psycopg
 
-    from indexer.store.filters import Filters
     from indexer.store.postgres import PostgresStore, schema
 
     store = PostgresStore(url)
@@ -278,7 +315,7 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
     result = {"build_s": round(build, 1), "disk_mb": round(size / 2**20, 1)}
     qi = iter(range(10**9))
     q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
-    filters = Filters(year_from=2014, year_to=2020)  # the laws passed in 2014–2020 (the metadata's date)
+    filters = _filter()
     result["bm25"] = timed(lambda: store.bm25(q()["terms"], 10), runs)
     result["bm25_filtered"] = timed(lambda: store.bm25(q()["terms"], 10, filters), runs)
     # how much of the query the MaxScore bound leaves to match, and how often the first pass is the answer
@@ -411,7 +448,7 @@ def main(argv=None) -> int:
             label = (f"vlc-laws-2 ({real:,} real passages) repeated with perturbation" if repeated
                      else "vlc-laws-2 (real)")
             row = {"passages": size, "data": label, "vectors": "hashed term vectors (dim 384), not the model",
-                   "local": bench_local(docs, queries, args.runs)}
+                   "local": bench_local(docs, queries, args.runs, manifest, _filter())}
             for backend in ("single", "cluster"):
                 url = servers.create_database(data / backend, f"bench{size}")
                 old_url = None
