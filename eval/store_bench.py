@@ -51,63 +51,63 @@ CACHE = Path(os.environ.get("TRACUU_BENCH_CACHE", Path.home() / ".cache" / "trac
 
 
 def law_passages(limit: int | None = None):
-    """(record, [passage dict], [terms]) per law, chunked and segmented by the indexer.
-    Segmenting every law takes ~10 min on 2 busy cores: the result is cached (outside the
-    repository, TRACUU_BENCH_CACHE) under a key of the laws' bytes, the analyzer settings
-    and the source of the modules that decide passages, terms and metadata (analysis,
-    chunker, textnorm, metadata), so a re-run segments again only when one of them changed."""
+    """(record, [passage dict], [terms]) per law, chunked and segmented by the indexer, laws
+    in name order until `limit` passages. Segmenting is slow (all 208 laws, ~100k passages,
+    take tens of CPU minutes): each law's result is cached (outside the repository,
+    TRACUU_BENCH_CACHE) under a key of its bytes, the analyzer settings and the source of
+    the modules that decide passages, terms and metadata (analysis, chunker, textnorm,
+    metadata), so a re-run segments again only what changed."""
     import hashlib
     import pickle
 
     from indexer.analysis import AnalyzerConfig
 
-    digest = hashlib.sha256(json.dumps(AnalyzerConfig().to_dict(), sort_keys=True).encode())
-    sources = [ROOT / "indexer" / f"{name}.py" for name in ("analysis", "chunker", "textnorm", "metadata")]
-    for path in sorted(LAWS.glob("*.txt")) + sources:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    cached = CACHE / f"store_bench_laws_{digest.hexdigest()[:16]}.pkl"
-    if cached.exists():
-        laws = pickle.loads(cached.read_bytes())
-        return _first_passages(laws, limit)
-    laws = _segment_laws()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(laws, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(cached)
-    return _first_passages(laws, limit)
-
-
-def _first_passages(laws, limit):
+    settings = hashlib.sha256(json.dumps(AnalyzerConfig().to_dict(), sort_keys=True).encode())
+    for name in ("analysis", "chunker", "textnorm", "metadata"):
+        settings.update((ROOT / "indexer" / f"{name}.py").read_bytes())
+    folder = CACHE / f"store_bench_laws_{settings.hexdigest()[:16]}"
+    folder.mkdir(parents=True, exist_ok=True)
     out, total = [], 0
-    for law in laws:
+    for path in sorted(LAWS.glob("*.txt")):
         if limit and total >= limit:
             break
-        out.append(law)
-        total += len(law[1])
+        cached = folder / (hashlib.sha256(path.read_bytes()).hexdigest()[:24] + ".pkl")
+        if cached.exists():
+            laws = pickle.loads(cached.read_bytes())
+        else:
+            laws = _segment_law(path)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(laws, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(cached)
+        out += laws
+        total += sum(len(passages) for _, passages, _ in laws)
     return out
 
 
-def _segment_laws():
+@functools.lru_cache(maxsize=1)
+def _analyzer():
     from indexer.analysis import Analyzer, AnalyzerConfig
+
+    return Analyzer(AnalyzerConfig())
+
+
+def _segment_law(path: Path):
     from indexer.build import document_record
     from indexer.chunker import chunk_document
     from indexer.documents import read_path
     from indexer.build import content_hash
 
-    analyzer = Analyzer(AnalyzerConfig())
     out = []
-    for path in sorted(LAWS.glob("*.txt")):
-        for doc in read_path(path, LAWS):
-            record, parsed = document_record(doc)
-            passages, terms = [], []
-            for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed):
-                data = passage.to_dict()
-                text = passage.index_text()
-                data["content_hash"] = content_hash(text)
-                passages.append(data)
-                terms.append(dict(Counter(analyzer.terms(text))))
-            out.append((record, passages, terms))
+    for doc in read_path(path, LAWS):
+        record, parsed = document_record(doc)
+        passages, terms = [], []
+        for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed):
+            data = passage.to_dict()
+            text = passage.index_text()
+            data["content_hash"] = content_hash(text)
+            passages.append(data)
+            terms.append(dict(Counter(_analyzer().terms(text))))
+        out.append((record, passages, terms))
     return out
 
 
