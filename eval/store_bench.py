@@ -178,15 +178,13 @@ def timed(fn, runs: int) -> dict:
 def bench_local(docs, queries, runs, manifest, filters) -> dict:
     """The local-files store (indexer/store/local.py) written through its writer, with the
     FAISS HNSW graph forced on (ann_min_passages=1) so its HNSW and exact scans compare
-    with PostgreSQL's; before the store seam, the in-process indexes themselves."""
+    with PostgreSQL's."""
     import copy
     import shutil
     import tracemalloc
 
-    try:
-        from indexer.store.local import LocalStore
-    except ImportError:
-        return bench_local_indexes(docs, queries, runs)
+    from indexer.store.local import LocalStore
+
     folder = Path(tempfile.mkdtemp(prefix="tracuu-bench-local-"))
     store = LocalStore(folder, ann_min_passages=1)
     tracemalloc.start()
@@ -204,32 +202,6 @@ def bench_local(docs, queries, runs, manifest, filters) -> dict:
     result["hnsw_recall_at_10"] = hnsw_recall(store, queries)
     store.close()
     shutil.rmtree(folder, ignore_errors=True)
-    return result
-
-
-def bench_local_indexes(docs, queries, runs) -> dict:
-    try:
-        from indexer.store.bm25 import BM25Index
-    except ImportError:
-        from search.bm25 import BM25Index
-    try:
-        from indexer.store.dense import DenseIndex
-    except ImportError:
-        from search.dense import DenseIndex
-    import tracemalloc
-
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    passages = [p for _, prs in docs for p in prs]
-    bm25 = BM25Index.from_terms([[t for t, c in p.terms.items() for _ in range(c)] for p in passages])
-    dense = DenseIndex(np.stack([p.vector for p in passages]))
-    build = time.perf_counter() - t0
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    result = {"build_s": round(build, 1), "memory_mb": round(peak / 2**20, 1), "disk_mb": None}
-    qi = iter(range(10**9))
-    result["bm25"] = timed(lambda: bm25.search(queries[next(qi) % len(queries)]["terms"], 10), runs)
-    result["dense_exact"] = timed(lambda: dense.search(queries[next(qi) % len(queries)]["vector"], 10), runs)
     return result
 
 

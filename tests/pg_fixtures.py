@@ -17,7 +17,6 @@ Data:
 from __future__ import annotations
 
 import functools
-import json
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -95,35 +94,18 @@ class Collection:
 
 
 def collection_from_local(index_dir: Path) -> Collection:
-    """The documents, passages, term counts and vectors of a local index."""
-    try:
-        from indexer.store import open_store  # the seam (issue 10 part 1)
-    except ImportError:
-        open_store = None
-    if open_store is not None:
-        store = open_store(str(index_dir))
-        documents = [store.document(s.doc_id) for s in store.documents()]
-        records = {}
-        for document in documents:
-            passages = store.passages(store.passage_ids(document["doc_id"]))
-            reuse = store.reusable(p["content_hash"] for p in passages)
-            records[document["doc_id"]] = [PassageRecord(p, *reuse[p["content_hash"]]) for p in passages]
-        return Collection(store.manifest(), documents, records)
-    from indexer import index_files as files
+    """The documents, passages, term counts and vectors of a local index, read through the
+    store seam."""
+    from indexer.store import open_store
 
-    version = files.current_version(index_dir)
-    manifest = files.read_manifest(version)
-    passages = files.read_jsonl(version / files.PASSAGES)
-    documents = files.read_jsonl(version / files.DOCUMENTS)
-    tf = files.load_term_freqs(version / files.BM25_TF)
-    vocabulary = json.loads((version / files.BM25_VOCAB).read_text(encoding="utf-8"))
-    embeddings = np.load(version / files.EMBEDDINGS)
-    records: dict[str, list[PassageRecord]] = {}
-    for row, passage in enumerate(passages):
-        start, end = tf.indptr[row], tf.indptr[row + 1]
-        terms = {vocabulary[j]: int(c) for j, c in zip(tf.indices[start:end], tf.data[start:end])}
-        records.setdefault(passage["doc_id"], []).append(PassageRecord(passage, terms, embeddings[row]))
-    return Collection(manifest, documents, records)
+    store = open_store(str(index_dir))
+    documents = [store.document(s.doc_id) for s in store.documents()]
+    records = {}
+    for document in documents:
+        passages = store.passages(store.passage_ids(document["doc_id"]))
+        reuse = store.reusable(p["content_hash"] for p in passages)
+        records[document["doc_id"]] = [PassageRecord(p, *reuse[p["content_hash"]]) for p in passages]
+    return Collection(store.manifest(), documents, records)
 
 
 LAW_SLICE = ("Luat-khieu-nai-2011-132446.txt", "Luat-To-cao-336713.txt", "Luat-tiep-cong-dan-2013-215839.txt",
@@ -143,14 +125,9 @@ def laws_collection(folder: Path, analyzer_settings: dict, bm25: dict) -> tuple[
     """LAW_SLICE of vlc-laws-2 read, chunked and segmented by the indexer (as `tracuu index`
     does), with hashed term vectors; LAW_QUESTIONS analysed, with theirs."""
     from indexer.analysis import Analyzer, AnalyzerConfig
-    from indexer.build import document_record
+    from indexer.build import content_hash, document_record
     from indexer.chunker import chunk_document
     from indexer.documents import read_path
-
-    try:
-        from indexer.build import content_hash
-    except ImportError:  # before the store seam
-        from indexer.incremental import content_hash
 
     analyzer = Analyzer(AnalyzerConfig.from_dict(analyzer_settings))
     documents: list[dict] = []
