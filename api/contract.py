@@ -172,30 +172,30 @@ class _Body(BaseModel):
         return Filters(self.province, self.district, self.doc_type, self.year_from, self.year_to, self.references)
 
 
-def _old_name(text_type, description: str):
-    return Field(None, description=f"old name of `q`, still accepted: {description}",
+def _old_name():
+    return Field(None, description="old name of `q`, still accepted (send exactly one of q, query, question)",
                  json_schema_extra={"deprecated": True})
 
 
 class SearchBody(_Body):
     q: SearchText = Field(None, description=Q_DESCRIPTION)
-    query: SearchText = _old_name(SearchText, "send `q`")
-    question: SearchText = _old_name(SearchText, "send `q`")
+    query: SearchText = _old_name()
+    question: SearchText = _old_name()
     k: K = Field(10, description="passages to return (1–100)")
     mode: Mode = "hybrid"
 
 
 class AskBody(_Body):
     q: QuestionText = Field(None, description=QUESTION_DESCRIPTION)
-    query: QuestionText = _old_name(QuestionText, "send `q`")
-    question: QuestionText = _old_name(QuestionText, "send `q`")
+    query: QuestionText = _old_name()
+    question: QuestionText = _old_name()
     k: K = Field(5, description="passages returned with the answer (1–100)")
 
 
 class CompareBody(_Body):
     q: SearchText = Field(None, description=Q_DESCRIPTION)
-    query: SearchText = _old_name(SearchText, "send `q`")
-    question: SearchText = _old_name(SearchText, "send `q`")
+    query: SearchText = _old_name()
+    question: SearchText = _old_name()
     group_by: GroupBy = "province"
     k_per_group: KPerGroup = Field(3, description="passages per group (1–20)")
     mode: Mode = "hybrid"

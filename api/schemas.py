@@ -2,7 +2,7 @@
 with their validation, are in api/contract.py."""
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Optional
 
 from pydantic import BaseModel, Field
 
