@@ -124,8 +124,9 @@ def run_level(base: str, clients: int, seconds: float, texts: list[str], switch,
     per_kind = {}
     for kind, _ in MIX:
         values = sorted(r[1] for r in results if r[0] == kind)
-        per_kind[kind] = {"requests": len(values), "p50_ms": round(percentile(values, 50), 1),
-                          "p99_ms": round(percentile(values, 99), 1)}
+        p50_kind, p99_kind = percentile(values, 50), percentile(values, 99)
+        per_kind[kind] = {"requests": len(values), "p50_ms": round(p50_kind, 1), "p99_ms": round(p99_kind, 1),
+                          "p99_over_p50": round(p99_kind / p50_kind, 2) if values and p50_kind else None}
     p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
     return {"clients": clients, "seconds": round(wall, 1), "requests": len(results), "errors": len(errors),
             "error_samples": [f"{r[0]}: {r[2]} {r[3] or ''}".strip() for r in errors[:5]],
@@ -153,11 +154,12 @@ def markdown(report: dict) -> str:
                      f"{level['throughput_rps']} | {switch['command']} in {switch['took_s']} s, "
                      f"{'new version served' if switch['new_version_served'] else 'NOT served'} | "
                      f"{level['loadavg_before'][0]} → {level['loadavg_after'][0]} |")
-    lines += ["", "Per request kind (p50 / p99 ms):", "",
+    lines += ["", "Per request kind: p50 / p99 ms (p99/p50; requests):", "",
               "| clients | " + " | ".join(k for k, _ in MIX) + " |", "|---|" + "---|" * len(MIX)]
     for level in report["levels"]:
         lines.append(f"| {level['clients']} | " + " | ".join(
-            f"{level['per_kind'][k]['p50_ms']} / {level['per_kind'][k]['p99_ms']} ({level['per_kind'][k]['requests']})"
+            f"{level['per_kind'][k]['p50_ms']} / {level['per_kind'][k]['p99_ms']} "
+            f"({level['per_kind'][k]['p99_over_p50']}; {level['per_kind'][k]['requests']})"
             for k, _ in MIX) + " |")
     lines += ["", report["note"], ""]
     return "\n".join(lines)
