@@ -165,7 +165,7 @@ class _Body(BaseModel):
                 "message": f"chỉ gửi một trong {', '.join(given)} (q là tên chính; query và question là tên cũ)",
                 "parameter": given[1]})
         self.__dict__["q"] = self.__dict__[given[0]]
-        _check_years(self.year_from, self.year_to, "body")
+        check_year_range(self.year_from, self.year_to, "body")
         return self
 
     def filters(self) -> Filters:
@@ -202,7 +202,8 @@ class CompareBody(_Body):
 
 
 # --- GET parameters -------------------------------------------------------------------------------
-def _check_years(year_from: int | None, year_to: int | None, where: str) -> None:
+def check_year_range(year_from: int | None, year_to: int | None, where: str = "query") -> None:
+    """year_to before year_from: a 422 naming year_to (JSON Schema cannot say it)."""
     if year_from is not None and year_to is not None and year_from > year_to:
         message = f"năm kết thúc {year_to} ở trước năm bắt đầu year_from={year_from}"
         error = {"type": "year_range", "loc": (where, "year_to"), "msg": message,
@@ -220,7 +221,7 @@ def query_filters(province: Annotated[Optional[FilterText], Query(description="e
                   references: Annotated[Optional[FilterText], Query(description="a cited directive, e.g. "
                                                                                 "114-KL/TW")] = None,
                   ) -> Filters:
-    _check_years(year_from, year_to, "query")
+    check_year_range(year_from, year_to, "query")
     return Filters(province, district, doc_type, year_from, year_to, references)
 
 

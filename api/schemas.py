@@ -305,3 +305,5 @@ class FactTableResponse(BaseModel):
     columns: list[str]
     cells: list[FactCell]
     facts: int = Field(..., description="figures matching the indicator")
+    reason: Optional[str] = Field(None, description="why the table is empty, when the indicator names nothing "
+                                                    "to count")

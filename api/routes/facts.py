@@ -1,25 +1,31 @@
 """GET /facts: one indicator across provinces and years, every cell cited to its sentence."""
-from typing import Optional
+from typing import Annotated, Optional
 
 from fastapi import APIRouter, Query, Request
 
+from api.contract import FilterText, SearchText, Year, check_year_range
 from api.routes.search import ERRORS
 from api.schemas import FactTableResponse
 
 router = APIRouter(tags=["research"])
+BY_PATTERN = r"^(province|year|district|doc_type)(,(province|year|district|doc_type))?$"
 
 
+# parameter types from the API contract (api/contract.py): validated text, bounded years
 @router.get("/facts", response_model=FactTableResponse, responses=ERRORS)
 def facts(request: Request,
-          indicator: str = Query(..., description="what is counted, in words: 'đơn khiếu nại đã giải quyết', "
-                                                  "'lượt tiếp công dân', 'resolved complaints'"),
-          province: Optional[str] = Query(None, description="only this province"),
-          year_from: Optional[int] = Query(None), year_to: Optional[int] = Query(None),
-          by: str = Query("province,year", description="row field, column field: province, year, district, doc_type")):
+          indicator: Annotated[SearchText, Query(description="what is counted, in words: 'đơn khiếu nại đã giải "
+                                                             "quyết', 'lượt tiếp công dân', 'resolved complaints'")],
+          province: Annotated[Optional[FilterText], Query(description="only this province")] = None,
+          year_from: Annotated[Optional[Year], Query()] = None,
+          year_to: Annotated[Optional[Year], Query(description="not before year_from")] = None,
+          by: Annotated[str, Query(pattern=BY_PATTERN, description="row field, column field: province, year, "
+                                                                   "district, doc_type")] = "province,year"):
     """A province × year table of one indicator from the figures extracted at index time;
     each cell holds the figure as written, its citation, sentence and a link to its paragraph."""
     from search.answer.facts import FactTable
 
+    check_year_range(year_from, year_to)
     table = getattr(request.app.state, "fact_table", None)
     if table is None or table.engine is not request.app.state.engine:
         table = request.app.state.fact_table = FactTable(request.app.state.engine)

@@ -107,8 +107,12 @@ class FactTable:
         predicate, words, rate, unit = parse_indicator(phrase)
         if detect_language(phrase) == "en":  # the counted thing in the reports' words
             _, words, _, unit = parse_indicator(" ".join(english_to_vietnamese_terms(phrase)))
-        if not words and not predicate:
-            raise QueryError(f"indicator {indicator!r} names no counted thing")
+        if not words and not predicate:  # nothing to count: an empty table that says so (as /search
+            # answers words it cannot find with no results, not with an error)
+            return {"indicator": {"query": indicator, "predicate": None, "words": [], "rate": rate, "unit": unit},
+                    "by": list((list(by) + ["year"])[:2]) if by else ["province", "year"], "rows": [],
+                    "columns": [], "cells": [], "facts": 0,
+                    "reason": f"«{indicator}» không nêu chỉ tiêu nào để đếm (ví dụ: đơn khiếu nại đã giải quyết)"}
         matching = [f for f in self.facts(province, year_from, year_to) if fact_matches(f, predicate, words, rate, unit)]
         if not matching and rate is False:  # no count stated: the rate is the next best figure
             matching = [f for f in self.facts(province, year_from, year_to) if fact_matches(f, predicate, words, None, unit)]

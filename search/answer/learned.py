@@ -29,7 +29,7 @@ from search.answer.features import (QuestionContext, add_relative, add_similarit
                                     figure_features, span_features)
 from search.answer.question import QuestionAnalysis, analyze_question
 from search.answer.reader import Reader
-from search.engine import QueryError
+from search.engine import MAX_K, QueryError
 from search.filters import Filters, doc_years
 
 PASSAGES_READ = 8
@@ -266,8 +266,8 @@ class LearnedAnswerer:
         shared by `ask` and the reader's training (eval/reader_train.py)."""
         if question is None or not str(question).strip():
             raise QueryError("question must not be empty")
-        if not isinstance(k, int) or not 1 <= k <= 20:
-            raise QueryError(f"k must be an integer from 1 to 20, got {k!r}")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:  # the same limit as /search and /ask
+            raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
         question = str(question).strip()
         analysis = analyze_question(question, self.known_districts())
         allowed, reason = (None, None) if doc_id is not None else self.scope(analysis, filters)
