@@ -36,6 +36,10 @@ def copy_corpus(folder: Path, names: list[str]) -> Path:
     return folder
 
 
+# what the build's progress prints as a stage starts (indexer/progress.py)
+PROGRESS_MARKERS = {"segmenting": b"[segment]", "embedding": b"embedding "}
+
+
 def start_and_kill(command: list[str], point: str, delay: float, env: dict, index_dir: Path,
                    corpus: Path | None = None, added: str | None = None) -> tuple[bool, str]:
     """Run `command`; SIGKILL it `delay` s after `point`:
@@ -55,8 +59,8 @@ def start_and_kill(command: list[str], point: str, delay: float, env: dict, inde
     reader.start()
 
     def reached() -> bool:
-        if point in ("segmenting", "embedding"):
-            return point.encode() in output
+        if point in PROGRESS_MARKERS:
+            return PROGRESS_MARKERS[point] in output
         if point == "copied":
             return (corpus / added).exists()
         return index_dir.exists() and bool(set(index_dir.iterdir()) - before - {index_dir / ".lock"})

@@ -31,7 +31,10 @@ def run_schemathesis(base: str, work: Path, name: str, headers: list[str]) -> su
     work.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "schemathesis.cli", "run", base + "/openapi.json",
                "--checks", "all", "--seed", SEED, "--max-examples", MAX_EXAMPLES[name], "--phases", PHASES[name],
-               "--workers", "1", "--generation-database", "none", "--no-color", "--request-timeout", "120",
+               "--workers", "1", "--generation-database", "none",
+               # a path parameter with a pattern (directive ids) makes Hypothesis discard many drawn
+               # strings; that is a generator limitation, not an API failure
+               "--suppress-health-check", "filter_too_much", "--no-color", "--request-timeout", "120",
                "--report", "junit", "--report-dir", str(work)]
     for header in headers:
         command += ["--header", header]
