@@ -474,9 +474,12 @@ def markdown(report: dict) -> str:
                          f"| {r.get('memory_mb')} | {f('bm25')} | {r['bm25_filtered']['p50_ms'] if 'bm25_filtered' in r else '—'} "
                          f"| {f('dense_hnsw')} | {f('dense_exact')} | {r.get('hnsw_recall_at_10', '—')} "
                          f"| {round(row['load_average'][0], 1)} |")
-    lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + ". Local = in-process BM25 (CSC) + FAISS "
-              "flat, RAM = Python allocations while building; PostgreSQL RAM = unique memory of the server "
-              "processes after the queries; disk = pg_database_size summed over the nodes.", "",
+    lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + ". Local = the local-files store (indexer/store/local.py) "
+              "written and read through the Store interface: BM25 over its term matrix, dense with its FAISS "
+              "HNSW graph (forced on for the comparison) or the exact flat scan; RAM = Python allocations while "
+              "writing; disk = the version's files. PostgreSQL RAM = unique memory of the server processes after "
+              "the queries; disk = pg_database_size summed over the nodes. Growth exponents from two sizes "
+              "measured under a changing load are rough.", "",
               "## BM25: the first design vs the new one, side by side", "",
               "Old = the first PostgreSQL backend (term counts as JSONB, every passage holding a query term "
               "scored); new = sparsevec term counts and the MaxScore bound (only passages holding a term the "
