@@ -435,6 +435,10 @@ def main(argv=None) -> int:
     finally:
         for backend in layouts:
             servers.stop(data / backend)
+        if args.data is None:  # a temp dir of GBs: the servers' data is not kept
+            import shutil
+
+            shutil.rmtree(data, ignore_errors=True)
     print(markdown(report))
     return 0
 
