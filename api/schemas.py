@@ -33,7 +33,11 @@ class SearchHit(BaseModel):
     section: str = Field(..., description="section markers, e.g. 'B. II. 4.2' or 'Điều 12, khoản 2'")
     text: str
     highlights: list[list[int]] = Field(..., description="[start, end) offsets into text of matched terms")
+    paragraph_end: Optional[int] = Field(None, description="last paragraph of the passage (= paragraph for most)")
     citation: str
+    citation_vi: Optional[str] = Field(None, description="the citation in the Vietnamese administrative style: "
+                                                         "'Báo cáo số …/BC-SNV ngày …/7/2020 của Sở Nội vụ tỉnh Bắc "
+                                                         "Giang, mục B.II.4.2, đoạn 37'")
     span: list[int] = Field(..., description="[start, end) character span of the passage in the document text")
     footnotes: list[Footnote] = []
     scores: dict[str, Optional[float]] = Field({}, description="per-retriever scores (bm25, dense)")
@@ -98,12 +102,15 @@ class Passage(BaseModel):
     part: int
     parts: int
     citation: str
+    citation_vi: Optional[str] = None
 
 
 class DocumentView(BaseModel):
     doc_id: str
     title: str
     source: str
+    metadata: dict = Field({}, description="province, district, issuer, doc_type, number, date, period, signer, "
+                                           "references (cited directives)")
     text: str
     paragraphs: list[Paragraph]
     footnotes: list[Footnote]
@@ -164,7 +171,8 @@ class AnswerResponse(BaseModel):
 
 class CompareGroup(BaseModel):
     key: Optional[str | int]
-    count: int = Field(..., description="passages of this group among the candidates")
+    documents: Optional[int] = Field(None, description="documents of this group the query matches")
+    count: int = Field(..., description="passages of this group among the ranked candidates")
     results: list[SearchHit]
 
 
@@ -307,3 +315,10 @@ class FactTableResponse(BaseModel):
     facts: int = Field(..., description="figures matching the indicator")
     reason: Optional[str] = Field(None, description="why the table is empty, when the indicator names nothing "
                                                     "to count")
+
+
+class PrecedentsResponse(BaseModel):
+    passage_id: str
+    doc_id: str
+    province: Optional[str] = Field(None, description="the passage's province; results come from the others")
+    results: list[SearchHit]

@@ -9,17 +9,19 @@ with (`pinned()` gives callers that make several calls the same guarantee).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 from indexer.analysis import Analyzer, AnalyzerConfig
-from indexer.citation import format_citation
+from indexer.citation import format_citation, vietnamese_citation
 from indexer.embedding import DEFAULT_MODEL_DIR, MODEL_ENV, Encoder, model_id
 from indexer.metadata import normalize_reference
 from indexer.store import DocumentSummary, Store, StoreError, open_store
-from search.filters import Filters, facet_value, reference_ids, FACET_FIELDS
+from indexer.textnorm import search_key
+from search.filters import Filters, doc_years, facet_value, reference_ids, FACET_FIELDS
 from search.fusion import normalized_score_fusion, reciprocal_rank_fusion
 from search.highlight import highlight_spans
 
@@ -27,6 +29,7 @@ MODES = ("bm25", "dense", "hybrid")
 FUSIONS = ("rrf", "score")
 MAX_K = 100
 GROUP_BY = ("province", "year", "doc_type")
+MAX_PER_DOCUMENT = 10
 
 
 def citation_place_and_time(metadata: dict) -> list[str]:
@@ -40,6 +43,13 @@ def citation_place_and_time(metadata: dict) -> list[str]:
         period = metadata["period"]
         when = str(period["from"]) if period["from"] == period.get("to") else f"{period['from']}–{period['to']}"
     return [x for x in (place, when) if x]
+
+
+def _within(filters: Filters | None, doc_ids) -> Filters:
+    """`filters`, further restricted to the documents named."""
+    base = filters or Filters()
+    scope = frozenset(doc_ids) if base.doc_ids is None else base.doc_ids & frozenset(doc_ids)
+    return dataclasses.replace(base, doc_ids=scope)
 
 
 class QueryError(ValueError):
@@ -267,58 +277,95 @@ class SearchEngine:
         response = {"query": query, "mode": mode,
                     "took_ms": round((time.perf_counter() - started) * 1000, 2), "results": results,
                     "filters": filters.to_dict() if filters else {},
-                    "facets": engine.facets(query, filters)}
+                    "facets": engine.facets(query, filters, mode)}
         if restored != query:
             response["query_restored"] = restored
         return response
 
     def search_documents(self, query: str, k: int = 10, per_document: int = 3, mode: str = "hybrid",
                          filters: Filters | None = None) -> dict:
-        """Documents matching the query, best first (by their best passage), each with its
-        best `per_document` passages, consecutive pieces of a paragraph merged
-        (search/grouping.py); `total_documents` counts every document holding a query term
-        under the filters, and the facets count documents."""
+        """The documents the query matches (`matching_documents`), best first (by their best
+        passage), each with its best `per_document` passages, consecutive pieces of one
+        paragraph shown as one (search/grouping.py). `total_documents` and the facets count
+        the same documents, so a facet's count is what filtering by it shows."""
         from search.grouping import group_by_document
 
         started = time.perf_counter()
         query = self.validate(query, k, mode)
+        if not isinstance(per_document, int) or not 1 <= per_document <= MAX_PER_DOCUMENT:
+            raise QueryError(f"per_document must be an integer from 1 to {MAX_PER_DOCUMENT}, got {per_document!r}")
         engine = self.pinned()
-        store = engine.store
+        matching = engine.matching_documents(query, mode, filters)
+        wanted = set(matching)
         restored = engine.dense_query(query) if mode != "bm25" else query
-        # enough ranked passages that k documents can each show their best few
-        depth = max(self.depth, 10 * k * per_document)
-        pool = engine.fused(query, mode, filters, depth=depth, dense_text=restored)
-        passages = engine.passages([pid for pid, _, _ in pool])
-        hits = [engine.result(passage, rank, score, query, scores)
-                for rank, (passage, (_, score, scores)) in enumerate(zip(passages, pool), start=1)]
+        hits: list[dict] = []  # a listed document's best passages (a few more than shown, to merge pieces)
+        matched: Counter = Counter()  # listed document → its passages among the ranked ones
+        scope, position = filters, 0
+        for _ in range(3):  # matching documents whose passages rank low get a search of their own (twice at most)
+            need = min(k, len(wanted)) - len(matched)
+            if need <= 0:
+                break
+            pool = engine.fused(query, mode, scope, depth=max(self.depth, 3 * need * per_document),
+                                dense_text=restored)
+            for passage, (_, score, scores) in zip(engine.passages([pid for pid, _, _ in pool]), pool):
+                position += 1
+                doc_id = passage["doc_id"]
+                if doc_id not in wanted or (doc_id not in matched and len(matched) == k):
+                    continue
+                matched[doc_id] += 1
+                if matched[doc_id] <= 2 * per_document:
+                    hits.append(engine.result(passage, position, score, query, scores))
+            scope = _within(filters, wanted - set(matched))
         texts: dict[str, str] = {}
 
         def text_of(doc_id: str) -> str:
             if doc_id not in texts:
-                texts[doc_id] = store.document(doc_id)["text"]
+                texts[doc_id] = engine.store.document(doc_id)["text"]
             return texts[doc_id]
 
-        documents = group_by_document(hits, per_document, text_of)
-        matching = set(store.matching_documents(engine.query_terms(query), filters))
         response = {"query": query, "mode": mode, "took_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "total_documents": len(matching | {d["doc_id"] for d in documents}),
-                    "documents": documents[:k], "filters": filters.to_dict() if filters else {},
-                    "facets": engine.facets(query, filters)}
+                    "total_documents": len(matching),
+                    "documents": group_by_document(hits, per_document, text_of, matched),
+                    "filters": filters.to_dict() if filters else {},
+                    "facets": engine.facets(query, filters, mode, documents=matching)}
         if restored != query:
             response["query_restored"] = restored
         return response
 
-    def facets(self, query: str, filters: Filters | None = None) -> dict:
-        """Documents per province, type and year among every document holding a query
-        term under the filters (not only the passages shown)."""
+    def matching_documents(self, query: str, mode: str = "hybrid", filters: Filters | None = None) -> list[str]:
+        """The documents a query matches under the filters — what result totals and facet
+        counts count: every document holding a query term (bm25, hybrid); in dense mode,
+        where the encoder ranks every passage, every document the filters accept."""
+        store = self._view.store
+        if mode == "dense":
+            return [d.doc_id for d in store.documents(filters)]
+        return list(store.matching_documents(self.query_terms(query), filters))
+
+    def facets(self, query: str, filters: Filters | None = None, mode: str = "hybrid",
+               documents: list[str] | None = None) -> dict:
+        """Documents per province, type and year among every document the query matches
+        under the filters (`matching_documents`), so that a count is what filtering by its
+        value shows. A document counts for each year of its period, as the year filters
+        select documents whose period overlaps them; unknown values (None) come last."""
         view = self._view
         counts = {field: Counter() for field in FACET_FIELDS}
-        for doc_id in view.store.matching_documents(self.query_terms(query), filters):
+        for doc_id in documents if documents is not None else self.matching_documents(query, mode, filters):
             metadata = view.metadata(doc_id)
             for field in FACET_FIELDS:
-                counts[field][facet_value(metadata, field)] += 1
-        return {field: [{"value": value, "count": n} for value, n in
-                        sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+                if field == "year":
+                    years = doc_years(metadata)
+                    for year in range(years[0], years[1] + 1) if years else (None,):
+                        counts[field][year] += 1
+                else:
+                    counts[field][facet_value(metadata, field)] += 1
+
+        def order(field, item):
+            value, n = item
+            if value is None:
+                return (1, 0, "")
+            return (0, value, "") if field == "year" else (0, -n, search_key(str(value)))
+
+        return {field: [{"value": value, "count": n} for value, n in sorted(counter.items(), key=lambda i: order(field, i))]
                 for field, counter in counts.items()}
 
     def result(self, passage: dict | str, rank: int, score: float, query: str, scores: dict | None = None) -> dict:
@@ -330,7 +377,8 @@ class SearchEngine:
             "doc_id": passage["doc_id"], "title": passage["title"], "paragraph": passage["paragraph"],
             "heading_path": passage["heading_path"], "section": passage["section"],
             "text": passage["text"], "highlights": highlight_spans(passage["text"], query),
-            "citation": self.citation(passage),
+            "paragraph_end": passage.get("paragraph_end", passage["paragraph"]),
+            "citation": self.citation(passage), "citation_vi": self.citation_vi(passage),
             "span": [passage["start"], passage["end"]], "footnotes": passage["footnotes"],
             "metadata": self.metadata(passage["doc_id"]),
             "scores": {name: (None if s is None else round(float(s), 6)) for name, s in (scores or {}).items()},
@@ -351,6 +399,11 @@ class SearchEngine:
                                passage.get("paragraph_end"), extra=citation_place_and_time(metadata),
                                page=passage.get("page"), page_end=passage.get("page_end"))
 
+    def citation_vi(self, passage: dict) -> str:
+        """The passage cited in the Vietnamese administrative style (the page's "copy citation")."""
+        return vietnamese_citation(passage["title"], self._view.metadata(passage["doc_id"]), passage["section"],
+                                   passage["paragraph"], passage.get("paragraph_end"))
+
     # --- cross-document research -----------------------------------------------------
     def compare(self, query: str, group_by: str = "province", k_per_group: int = 3, mode: str = "hybrid",
                 filters: Filters | None = None, max_groups: int = 50) -> dict:
@@ -363,20 +416,79 @@ class SearchEngine:
         query = self.validate(query, 1, mode)
         engine = self.pinned()
         view = engine.view
-        pool = engine.fused(query, mode, filters, depth=max(view.passage_count, 1))
-        groups: dict = {}
-        passages = {p["passage_id"]: p for p in engine.passages([pid for pid, _, _ in pool])}
-        for pid, score, scores in pool:
-            passage = passages[pid]
-            key = facet_value(view.metadata(passage["doc_id"]), group_by)
-            group = groups.setdefault(key, {"key": key, "count": 0, "results": []})
-            group["count"] += 1
-            if len(group["results"]) < k_per_group:
-                group["results"].append(engine.result(passage, len(group["results"]) + 1, score, query, scores))
-        # groups in the order of their best passage; unknown key (None) last
-        ordered = sorted(groups.values(), key=lambda g: (g["key"] is None, -g["results"][0]["score"]))
+        # the groups are those of the documents the query matches (as facets count them);
+        # each shows its best passages among those documents
+        documents_of: dict = {}
+        for doc_id in engine.matching_documents(query, mode, filters):
+            documents_of.setdefault(facet_value(view.metadata(doc_id), group_by), set()).add(doc_id)
+        groups = {key: {"key": key, "documents": len(docs), "count": 0, "results": []}
+                  for key, docs in documents_of.items()}
+        restored = engine.dense_query(query) if mode != "bm25" else query
+        missing, scope = set(groups), None
+        depth = max(self.depth, 2 * k_per_group * min(len(groups), max_groups))
+        for _ in range(3):  # a group whose passages rank low gets a search of its own documents
+            if not missing:
+                break
+            pool = engine.fused(query, mode, filters if scope is None else _within(filters, scope), depth=depth,
+                                dense_text=restored)
+            passages = {p["passage_id"]: p for p in engine.passages([pid for pid, _, _ in pool])}
+            for pid, score, scores in pool:
+                passage = passages[pid]
+                key = facet_value(view.metadata(passage["doc_id"]), group_by)
+                if key not in missing:
+                    continue
+                group = groups[key]
+                group["count"] += 1
+                if len(group["results"]) < k_per_group:
+                    group["results"].append(engine.result(passage, len(group["results"]) + 1, score, query, scores))
+            missing = {key for key in missing if not groups[key]["results"]}
+            scope = frozenset(d for key in missing for d in documents_of[key])
+        # years in order, places and types by name; unknown (None) last
+        ordered = sorted((g for g in groups.values() if g["results"]),
+                         key=lambda g: (g["key"] is None, g["key"] if group_by == "year" and g["key"] is not None
+                                        else search_key(str(g["key"]))))
         return {"query": query, "mode": mode, "group_by": group_by, "k_per_group": k_per_group,
                 "took_ms": round((time.perf_counter() - started) * 1000, 2), "groups": ordered[:max_groups]}
+
+    def precedents(self, passage_id: str, k: int = 5, per_document: int = 2) -> dict | None:
+        """The passages of other provinces' documents most like this one: what others did
+        about the same thing. Hybrid: the passage's own BM25 terms and embedding, read back
+        from the store, searched within the documents of every other (known) province."""
+        engine = self.pinned()
+        view, store = engine.view, engine.store
+        passage = store.passage(passage_id)
+        if passage is None:
+            return None
+        province = view.metadata(passage["doc_id"]).get("province")
+        others = frozenset(doc_id for doc_id, summary in view.catalog.items()
+                           if summary.metadata.get("province") and summary.metadata.get("province") != province)
+        response = {"passage_id": passage_id, "doc_id": passage["doc_id"], "province": province, "results": []}
+        if not others:
+            return response
+        stored = store.reusable([passage["content_hash"]]).get(passage["content_hash"]) \
+            if passage.get("content_hash") else None
+        if stored is not None:
+            counts, vector = stored
+            terms = [term for term, n in counts.items() for _ in range(n)]
+        else:  # a store that keeps no reusable vectors: analyse and embed the text again
+            terms = view.analyzer.terms(passage["text"])
+            vector = engine.encoder.encode_passages([passage["text"]])[0]
+        scope, depth = Filters(doc_ids=others), max(self.depth, 4 * k * per_document)
+        lists = {"bm25": store.bm25(terms, depth, scope), "dense": store.dense(vector, depth, scope)}
+        fused = normalized_score_fusion(lists, self.weights)
+        per_retriever = {name: dict(ranking) for name, ranking in lists.items()}
+        chosen, shown = [], Counter()
+        candidates = engine.passages([pid for pid, _ in fused])
+        for candidate, (pid, score) in zip(candidates, fused):
+            if shown[candidate["doc_id"]] >= per_document:
+                continue
+            shown[candidate["doc_id"]] += 1
+            scores = {name: ranking.get(pid) for name, ranking in per_retriever.items()}
+            chosen.append(engine.result(candidate, len(chosen) + 1, score, "", scores))
+            if len(chosen) == k:
+                break
+        response["results"] = chosen
+        return response
 
     def directives(self) -> list[dict]:
         """Every directive the corpus cites, with how many documents cite it."""
@@ -437,9 +549,10 @@ class SearchEngine:
         record = store.document(doc_id)
         if record is None:
             return None
-        passages = [p | {"citation": engine.citation(p)} for p in store.passages(store.passage_ids(doc_id))]
+        passages = [p | {"citation": engine.citation(p), "citation_vi": engine.citation_vi(p)}
+                    for p in store.passages(store.passage_ids(doc_id))]
         return {"doc_id": doc_id, "title": record["title"], "source": record["source"],
-                "text": record["text"], "paragraphs": record["paragraphs"],
+                "metadata": engine.metadata(doc_id), "text": record["text"], "paragraphs": record["paragraphs"],
                 "footnotes": record["footnotes"], "passages": passages}
 
     def paragraph(self, doc_id: str, number: int) -> dict | None:

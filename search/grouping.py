@@ -10,7 +10,7 @@ engine decides which passages and documents match; this module only arranges the
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 MAX_GAP = 2  # characters between two pieces of one paragraph (a space or a newline)
 
@@ -56,9 +56,11 @@ def merge_adjacent(hits: list[dict], document_text: Callable[[str], str | None] 
 
 
 def group_by_document(hits: list[dict], per_document: int = 3,
-                      document_text: Callable[[str], str | None] | None = None) -> list[dict]:
+                      document_text: Callable[[str], str | None] | None = None,
+                      matched: Mapping[str, int] | None = None) -> list[dict]:
     """Documents in the order of their best passage: {rank, doc_id, title, score, metadata,
-    matched (passages of it among `hits`), passages (its best `per_document`, merged)}."""
+    matched (its passages that matched: `matched[doc_id]`, else its hits among `hits`),
+    passages (its best `per_document`, merged)}."""
     by_doc: dict[str, list[dict]] = {}
     for hit in hits:
         by_doc.setdefault(hit["doc_id"], []).append(hit)
@@ -67,7 +69,8 @@ def group_by_document(hits: list[dict], per_document: int = 3,
         best = min(doc_hits, key=lambda h: h["rank"])
         passages = merge_adjacent(doc_hits, document_text)
         documents.append({"doc_id": doc_id, "title": best["title"], "score": best["score"],
-                          "metadata": best.get("metadata", {}), "matched": len(doc_hits),
+                          "metadata": best.get("metadata", {}),
+                          "matched": matched[doc_id] if matched else len(doc_hits),
                           "passages": passages[:per_document], "best_rank": best["rank"]})
     documents.sort(key=lambda d: d.pop("best_rank"))
     for rank, document in enumerate(documents, start=1):

@@ -344,9 +344,14 @@ def test_compare_and_directives_are_on_the_page(browser, server, width):
     browser.find_element(By.XPATH, "//nav[@id='tabs']//a[text()='So sánh giữa các tỉnh']").click()
     wait_for(browser, lambda d: "view=compare" in d.current_url and settled(d), "no comparison")
     groups = [g.get_attribute("data-key") for g in browser.find_elements(By.CSS_SELECTOR, "#view-compare .group")]
-    assert {"Nghệ An", "Bắc Giang", "Quảng Ngãi"} <= set(groups), groups
+    assert groups == ["Bắc Giang", "Nghệ An", "Quảng Ngãi", "không rõ"], groups
     assert no_horizontal_scroll(browser)
     shot(browser, f"compare-by-province-{width}", full_page=width == "desktop")
+    browser.execute_script("document.body.dataset.state = ''")
+    browser.find_element(By.XPATH, "//nav[@id='tabs']//a[text()='Theo năm']").click()
+    wait_for(browser, lambda d: "by=year" in d.current_url and settled(d), "no comparison by year")
+    years = [g.get_attribute("data-key") for g in browser.find_elements(By.CSS_SELECTOR, "#view-compare .group")]
+    assert years[-1] == "không rõ" and years[:-1] == sorted(years[:-1]) and len(years) >= 3, years
 
     browser.execute_script("document.body.dataset.state = ''")
     browser.find_element(By.XPATH, "//nav[contains(@class,'site-nav')]//a[text()='Văn bản chỉ đạo']").click()
@@ -361,6 +366,85 @@ def test_compare_and_directives_are_on_the_page(browser, server, width):
     assert all(c.find_elements(By.CSS_SELECTOR, "li.passage") for c in implementing)
     assert no_horizontal_scroll(browser)
     shot(browser, f"directive-114-{width}", full_page=False)
+
+
+def test_facet_counts_are_what_clicking_shows(browser, server, width):
+    """Facets count documents over every match; a facet's number is the number of
+    documents its click shows. Years come in order, unknown values as "không rõ"."""
+    from selenium.webdriver.common.by import By
+
+    open_search(browser, server, "khieu nai to cao")
+    if width == "phone":
+        browser.find_element(By.ID, "filter-toggle").click()
+    box = "#facets" if width == "desktop" else "#facets-inline"
+    total = int(browser.find_element(By.ID, "status").get_attribute("data-total"))
+    assert total == len(cards(browser)) >= 3
+    years = [e.get_attribute("data-value") for e in browser.find_elements(By.CSS_SELECTOR, f"{box} [data-facet=year]")]
+    assert years[-1] == "không rõ" and years[:-1] == sorted(years[:-1]), years
+    assert browser.find_elements(By.CSS_SELECTOR, f"{box} [data-facet=province][data-value='không rõ']")
+    shot(browser, f"facets-{width}", full_page=False)
+    for facet, value in (("province", "Nghệ An"), ("year", "2016")):
+        if width == "phone" and not browser.find_element(By.ID, "filter-panel").is_displayed():
+            browser.find_element(By.ID, "filter-toggle").click()
+        button = browser.find_element(By.CSS_SELECTOR, f"{box} button[data-facet={facet}][data-value='{value}']")
+        expected = int(button.find_element(By.CSS_SELECTOR, ".count").text)
+        browser.execute_script("document.body.dataset.state = ''")
+        button.click()
+        wait_for(browser, lambda d: settled(d) and d.find_element(By.ID, "filter-count").is_displayed(),
+                 f"the {facet} facet did not filter")
+        shown = int(browser.find_element(By.ID, "status").get_attribute("data-total"))
+        assert shown == expected == len(cards(browser)), (facet, value, shown, expected)
+        open_search(browser, server, "khieu nai to cao")
+        if width == "phone":
+            browser.find_element(By.ID, "filter-toggle").click()
+
+
+def test_copy_citation_and_precedents(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": server, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    open_search(browser, server, "Tỷ lệ giải quyết các vụ việc khiếu nại thuộc thẩm quyền", province="Bắc Giang")
+    item = next(p for p in browser.find_elements(By.CSS_SELECTOR, "#results li.passage")
+                if p.get_attribute("data-paragraph") == "37")
+    item.find_element(By.CSS_SELECTOR, ".copy-cite").click()
+    wait_for(browser, lambda d: item.find_element(By.CSS_SELECTOR, ".copy-cite").text == "Đã sao chép", "not copied")
+    copied = browser.execute_async_script("navigator.clipboard.readText().then(arguments[0])")
+    assert copied == "Báo cáo số …/BC-SNV ngày …/7/2020 của Sở Nội vụ tỉnh Bắc Giang, mục B.II.4.2, đoạn 37"
+
+    item.find_element(By.CSS_SELECTOR, ".find-precedents").click()
+    box = item.find_element(By.CSS_SELECTOR, ".precedents")
+    wait_for(browser, lambda d: box.get_attribute("data-loaded") == "1", "no precedents")
+    assert "ngoài Bắc Giang" in box.find_element(By.CSS_SELECTOR, "h4").text
+    found = box.find_elements(By.CSS_SELECTOR, "li.passage")
+    assert found and all(p.get_attribute("data-doc-id") != "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt"
+                         for p in found)
+    subtitles = [e.text for e in box.find_elements(By.CSS_SELECTOR, ".doc-sub")]
+    assert subtitles and not any("Bắc Giang" in t for t in subtitles)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", item)
+    shot(browser, "precedents-from-other-provinces", full_page=False)
+
+
+def test_document_view_shows_the_metadata_block(browser, server, width):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, f"{server}/view/bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt?passage="
+                       "bac-giang-so-noi-vu-bao-cao-ket-luan-114-2020.txt%23p37#p37")
+    block = browser.find_element(By.ID, "metadata")
+    fields = {e.get_attribute("data-field"): e.text for e in block.find_elements(By.CSS_SELECTOR, "dd[data-field]")}
+    assert fields["issuer"] == "Sở Nội vụ" and fields["number"] == "…/BC-SNV" and fields["date"] == "07/2020"
+    assert fields["signer"] == "Khuông Văn Thông" and fields["period"] == "2015–2020"
+    links = {a.text: a.get_attribute("href") for a in block.find_elements(By.CSS_SELECTOR, ".refs a")}
+    assert links["114-KL/TW"].endswith("/?directive=114-KL%2FTW")
+    note = browser.find_element(By.ID, "cited-note").text
+    assert "Báo cáo số …/BC-SNV ngày …/7/2020 của Sở Nội vụ tỉnh Bắc Giang, mục B.II.4.2, đoạn 37" in note
+    assert no_horizontal_scroll(browser)
+    browser.execute_script("window.scrollTo(0, 0)")
+    shot(browser, f"document-metadata-{width}", full_page=False)
+    browser.execute_script("document.body.dataset.state = ''")
+    next(a for a in block.find_elements(By.CSS_SELECTOR, ".refs a") if a.text == "114-KL/TW").click()
+    wait_for(browser, lambda d: "directive=" in d.current_url and settled(d), "the directive link did not open")
+    assert browser.find_elements(By.CSS_SELECTOR, "#view-directives li.doc")
 
 
 def test_nothing_scrolls_sideways_at_360_px(browser, server):

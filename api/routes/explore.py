@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from api.contract import Q_DESCRIPTION, K, SearchText
+from api.problems import problem_content
 from api.routes.search import ERRORS, query_filters
-from api.schemas import DocumentSearchResponse, Mode
+from api.schemas import DocumentSearchResponse, Mode, PrecedentsResponse
 from search.filters import Filters
 
 router = APIRouter(tags=["search"])
@@ -22,23 +23,15 @@ def search_documents(request: Request, q: Annotated[SearchText, Query(descriptio
                      mode: Mode = "hybrid", filters: Filters = Depends(query_filters)):
     """Documents matching the query, best first, each with its best passages; facet counts
     are documents."""
-    engine = request.app.state.engine
-    if hasattr(engine, "search_documents"):
-        return engine.search_documents(q, k=k, per_document=per_document, mode=mode, filters=filters)
-    return _grouped_top_passages(engine, q, k, per_document, mode, filters)
+    return request.app.state.engine.search_documents(q, k=k, per_document=per_document, mode=mode, filters=filters)
 
 
-def _grouped_top_passages(engine, q, k, per_document, mode, filters):
-    # interim, until the engine counts documents over every match through the store
-    from search.grouping import group_by_document
-
-    response = engine.search(q, k=100, mode=mode, filters=filters)
-    texts: dict[str, str] = {}
-
-    def text_of(doc_id):
-        if doc_id not in texts:
-            texts[doc_id] = engine.document(doc_id)["text"]
-        return texts[doc_id]
-
-    documents = group_by_document(response.pop("results"), per_document, text_of)
-    return response | {"total_documents": len(documents), "documents": documents[:k]}
+@router.get("/precedents", response_model=PrecedentsResponse,
+            responses={404: problem_content("unknown passage")})
+def precedents(request: Request, passage_id: Annotated[str, Query(description="e.g. nghe-an-…-114.txt#p9.1")],
+               k: Annotated[K, Query(description="passages to return (1–100)")] = 5):
+    """The passages of other provinces' documents most like this one ("Tìm tiền lệ ở tỉnh khác")."""
+    found = request.app.state.engine.precedents(passage_id, k=k)
+    if found is None:
+        raise HTTPException(404, f"Không có đoạn văn {passage_id!r}.")
+    return found
