@@ -527,17 +527,25 @@ def widget_root(driver):
     return driver.find_element(By.CSS_SELECTOR, "tracuu-search")
 
 
-def test_widget_on_another_origin_gets_results(browser, keyed_server, widget_host):
+def widget_search(driver, widget_host: str, query: str):
+    """The portal page's widget after searching `query`: (the element, its shadow root)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(widget_host + "/portal.html")
-    widget = widget_root(browser)
+    driver.get(widget_host + "/portal.html")
+    widget = widget_root(driver)
     shadow = widget.shadow_root
     box = shadow.find_element(By.CSS_SELECTOR, "input")
-    box.send_keys(QUESTION)
+    box.send_keys(query)
     box.send_keys(Keys.ENTER)
-    wait_for(browser, lambda d: widget.get_attribute("data-state") in ("done", "error"), "the widget never answered")
+    wait_for(driver, lambda d: widget.get_attribute("data-state") in ("done", "error"), "the widget never answered")
+    return widget, shadow
+
+
+def test_widget_on_another_origin_gets_results(browser, keyed_server, widget_host):
+    from selenium.webdriver.common.by import By
+
+    widget, shadow = widget_search(browser, widget_host, QUESTION)
     assert widget.get_attribute("data-state") == "done", shadow.find_element(By.CSS_SELECTOR, ".status").text
     items = shadow.find_elements(By.CSS_SELECTOR, "ol li")
     assert 1 <= len(items) <= 5
@@ -559,17 +567,32 @@ def test_widget_on_another_origin_gets_results(browser, keyed_server, widget_hos
     assert keyed_server.keys["reader"] not in log
 
 
+def test_widget_quotes_show_no_markdown(browser, keyed_server, widget_host):
+    """The widget cuts, highlights and cleans its quotes with the search page's functions
+    (api/static/text.js, served within /widget.js): the signature block's "**KT.GIÁM ĐỐC**"
+    shows in bold without its asterisks."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    query = "Ai ký báo cáo của Sở Nội vụ Bắc Giang? KT.GIÁM ĐỐC"
+    raw = httpx.get(keyed_server.base + "/search", params={"q": query, "k": 5}, timeout=60,
+                    headers={"Authorization": "Bearer " + keyed_server.keys["reader"]}).json()
+    assert any("**KT.GIÁM ĐỐC" in r["text"] for r in raw["results"])  # the source carries the asterisks
+    widget, shadow = widget_search(browser, widget_host, query)
+    assert widget.get_attribute("data-state") == "done", shadow.find_element(By.CSS_SELECTOR, ".status").text
+    quotes = shadow.find_element(By.CSS_SELECTOR, "ol").text
+    assert "KT.GIÁM ĐỐC" in quotes and "*" not in quotes
+    # bold, in pieces where a highlight cuts it ("KT." + <mark>"GIÁM ĐỐC"</mark>)
+    bold = "".join(s.get_attribute("textContent") for s in shadow.find_elements(By.CSS_SELECTOR, "ol strong"))
+    assert "KT.GIÁM ĐỐC" in bold, bold
+    assert shadow.find_elements(By.CSS_SELECTOR, "ol mark")  # highlights still marked
+
+
 def test_widget_from_an_origin_not_allowed_is_refused(browser, keyed_server, widget_host):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     # same page, but as http://localhost:PORT: a different origin, not in TRACUU_CORS_ORIGINS
-    browser.get(widget_host.replace("127.0.0.1", "localhost") + "/portal.html")
-    widget = widget_root(browser)
-    box = widget.shadow_root.find_element(By.CSS_SELECTOR, "input")
-    box.send_keys("khiếu nại")
-    box.send_keys(Keys.ENTER)
-    wait_for(browser, lambda d: widget.get_attribute("data-state") in ("done", "error"), "the widget never answered")
+    widget, _ = widget_search(browser, widget_host.replace("127.0.0.1", "localhost"), "khiếu nại")
     assert widget.get_attribute("data-state") == "error"
     assert "CORS" in widget.shadow_root.find_element(By.CSS_SELECTOR, ".status").text
     shot(browser, "widget-origin-not-allowed", full_page=False)

@@ -13,6 +13,7 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 router = APIRouter(tags=["pages"])
 NO_CACHE = {"Cache-Control": "no-cache"}
+WIDGET_FILES = ("text.js", "widget.js")
 
 
 def _file(name: str, media_type: str) -> FileResponse:
@@ -40,5 +41,6 @@ def view_page(doc_id: str):
                         'script tag stands. The host page\'s origin must be in TRACUU_CORS_ORIGINS.',
             responses={200: {"content": {"application/javascript": {}}, "description": "the widget script"}})
 def widget_script():
-    return FileResponse(STATIC_DIR / "widget.js", media_type="application/javascript; charset=utf-8",
-                        headers=NO_CACHE)
+    # one script tag for the host page: the text helpers the search page uses too, then the widget
+    script = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in WIDGET_FILES)
+    return Response(script, media_type="application/javascript; charset=utf-8", headers=NO_CACHE)

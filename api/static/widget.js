@@ -7,9 +7,13 @@
  * also be written by hand: <tracuu-search endpoint="http://HOST:8000" key="KEY" k="5"></tracuu-search>.
  * Everything lives in a shadow root, so the host page's CSS does not leak in or out. The host
  * page's origin must be in the server's TRACUU_CORS_ORIGINS.
+ * GET /widget.js serves api/static/text.js before this file: quotes are cut, highlighted and
+ * cleaned of markdown asterisks by the same functions as on the search page.
  */
 (() => {
   "use strict";
+  const Text = window.TracuuText;
+  if (!Text) { console.error("tracuu widget: load it from /widget.js (it brings text.js)"); return; }
   const script = document.currentScript;
   const defaults = { endpoint: "", key: "" };
   if (script) {
@@ -46,29 +50,6 @@
     mark { background: #fff0a6; color: inherit; border-radius: 2px; }
     .ell { color: #8a93a0; }
   `;
-
-  function spansOf(list, length) {
-    const s = (list || []).map(x => [Math.max(0, x[0]), Math.min(length, x[1])]).filter(x => x[1] > x[0])
-      .sort((a, b) => a[0] - b[0]);
-    const out = [];
-    for (const x of s) { const l = out[out.length - 1]; if (l && x[0] <= l[1]) l[1] = Math.max(l[1], x[1]); else out.push(x); }
-    return out;
-  }
-
-  function windowOf(text, spans, width) {
-    if (text.length <= width) return [0, text.length];
-    let best = [0, width], score = -1;
-    for (const [s] of spans) {
-      const a = Math.max(0, Math.min(s - 60, text.length - width)), b = a + width;
-      let n = 0;
-      for (const [x, y] of spans) if (x >= a && y <= b) n += y - x;
-      if (n > score) { score = n; best = [a, b]; }
-    }
-    let [a, b] = best;  // whole words at both ends
-    if (a > 0) { const sp = text.indexOf(" ", a); if (sp > 0 && sp - a < 25) a = sp + 1; }
-    if (b < text.length) { const sp = text.lastIndexOf(" ", b); if (sp > a && b - sp < 25) b = sp; }
-    return [a, b];
-  }
 
   function h(tag, attrs, ...kids) {
     const n = document.createElement(tag);
@@ -154,10 +135,10 @@
 
     async ask(query, seq) {
       try {
-        const a = await this.call("/ask", { question: query });
+        const a = await this.call("/ask", { q: query });
         if (seq !== this.seq || !a || !a.answer) return;
         const ev = (a.evidence || [])[0];
-        this.answerEl.replaceChildren(h("div", { class: "label", text: "Câu trả lời" }), h("div", { class: "value", text: a.answer }),
+        this.answerEl.replaceChildren(h("div", { class: "label", text: "Câu trả lời" }), h("div", { class: "value", text: Text.plainText(a.answer) }),
           ev ? h("div", { class: "src" }, "Nguồn: ", h("a", { href: this.viewUrl(ev.doc_id, ev.paragraph, ev.passage_id), target: "_blank",
                                                              rel: "noopener", text: ev.citation || ev.title })) : null);
         this.answerEl.hidden = false;
@@ -170,23 +151,15 @@
       this.list.replaceChildren();
       for (const r of results) {
         const text = r.text || "";
-        const spans = spansOf(r.highlights, text.length);
-        const [a, b] = windowOf(text, spans, 320);
+        const spans = Text.normalizeSpans(r.highlights, text.length);
+        const [a, b] = Text.bestWindow(text, spans, 320);
         const snip = h("p", { class: "snip" });
         if (a > 0) snip.append(h("span", { class: "ell", text: "… " }));
-        let pos = a;
-        for (const [s, e] of spans) {
-          if (e <= a || s >= b) continue;
-          const x = Math.max(s, a), y = Math.min(e, b);
-          if (x > pos) snip.append(text.slice(pos, x));
-          snip.append(h("mark", { text: text.slice(x, y) }));
-          pos = y;
-        }
-        if (pos < b) snip.append(text.slice(pos, b));
+        Text.appendRich(snip, text, spans, a, b);
         if (b < text.length) snip.append(h("span", { class: "ell", text: " …" }));
         const href = this.viewUrl(r.doc_id, r.paragraph, r.passage_id);
         this.list.append(h("li", { "data-passage-id": r.passage_id },
-          h("a", { class: "t", href, target: "_blank", rel: "noopener", text: r.title || r.doc_id }),
+          h("a", { class: "t", href, target: "_blank", rel: "noopener", text: Text.plainText(r.title) || r.doc_id }),
           h("div", { class: "cite", text: r.citation }), snip));
       }
     }
