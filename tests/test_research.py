@@ -38,7 +38,10 @@ def test_facets_and_citation_name_place_and_date(engine):
     response = engine.search("tiếp công dân", k=10)
     provinces = {f["value"] for f in response["facets"]["province"]}
     assert {"Nghệ An", "Bắc Giang", "Quảng Ngãi"} <= provinces
-    assert sum(f["count"] for f in response["facets"]["doc_type"]) == sum(f["count"] for f in response["facets"]["year"])
+    # a document counts once per province and type, but in every year its period covers (as the year
+    # filter selects it): tests/test_page_engine.py checks each count against its filter
+    assert sum(f["count"] for f in response["facets"]["doc_type"]) == sum(f["count"] for f in response["facets"]["province"])
+    assert sum(f["count"] for f in response["facets"]["year"]) > sum(f["count"] for f in response["facets"]["province"])
     bac_giang = next(r for r in response["results"] if r["doc_id"] == BAC_GIANG)
     assert "Bắc Giang, 07/2020" in bac_giang["citation"]
 
