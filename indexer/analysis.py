@@ -13,6 +13,7 @@ sides, so an abbreviation in a query finds the spelled-out words and vice versa.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, asdict, fields
 
 from indexer.textnorm import fold_diacritics, lower_preserving_length, normalize_text
@@ -77,6 +78,9 @@ def expand_abbreviations(text: str) -> str:
     return text if not expansions else text + " \n " + " ; ".join(expansions)
 
 
+_SEGMENTER_LOCK = threading.Lock()
+
+
 def load_segmenter():
     """pyvi's ViTokenizer, without the temporary file it leaves behind.
 
@@ -85,14 +89,15 @@ def load_segmenter():
     never is: every process that segmented text left one behind. The tagger is opened
     now (crfsuite reads the whole file into memory) and the file removed at once, so not
     even a killed process leaves it."""
-    from pyvi import ViTokenizer  # loads the CRF model: only when words are wanted
+    with _SEGMENTER_LOCK:  # two first requests at once: one must not delete the file the other opens
+        from pyvi import ViTokenizer  # loads the CRF model: only when words are wanted
 
-    model = ViTokenizer.ViTokenizer.model  # the module, and its class holding the model
-    resource = getattr(model, "modelfile", None)
-    if getattr(resource, "auto", False) and getattr(resource, "name", None):
-        model.tagger_  # opens the tagger from the file and keeps it
-        resource.cleanup()
-    return ViTokenizer
+        model = ViTokenizer.ViTokenizer.model  # the module, and its class holding the model
+        resource = getattr(model, "modelfile", None)
+        if getattr(resource, "auto", False) and getattr(resource, "name", None):
+            model.tagger_  # opens the tagger from the file and keeps it
+            resource.cleanup()
+        return ViTokenizer
 
 
 class Analyzer:
