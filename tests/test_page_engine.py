@@ -96,3 +96,19 @@ def test_documents_carry_metadata_and_vietnamese_citations(engine):
     hit = engine.search("Tỷ lệ giải quyết các vụ việc khiếu nại thuộc thẩm quyền", k=3, mode="bm25",
                         filters=Filters(province="Bắc Giang"))["results"][0]
     assert hit["citation_vi"].startswith("Báo cáo số …/BC-SNV") and hit["paragraph_end"] >= hit["paragraph"]
+
+
+def test_precedents_over_http(server):
+    """GET /precedents: the page's "Tìm tiền lệ ở tỉnh khác"; errors as problem details."""
+    import httpx
+
+    body = httpx.get(server + "/precedents", params={"passage_id": f"{NGHE_AN}#p9.1", "k": 3}, timeout=60).json()
+    assert body["province"] == "Nghệ An" and 1 <= len(body["results"]) <= 3
+    assert all(h["metadata"]["province"] not in ("Nghệ An", None) and h["citation_vi"] for h in body["results"])
+    missing = httpx.get(server + "/precedents", params={"passage_id": "no-such.txt#p1"}, timeout=60)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert "no-such.txt#p1" in missing.json()["detail"]
+    for wrong in ({"k": 101}, {"provnce": "Nghe An"}):  # out of range; unknown (misspelt)
+        refused = httpx.get(server + "/precedents", params={"passage_id": f"{NGHE_AN}#p9.1", **wrong}, timeout=60)
+        assert refused.status_code == 422, refused.text
+        assert [e["parameter"] for e in refused.json()["errors"]] == list(wrong), refused.text
