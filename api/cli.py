@@ -321,8 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index a corpus folder or file (skips when already up to date)")
     p.add_argument("path", nargs="?", default="corpus")
     p.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
-    p.add_argument("--encoder", choices=("onnx-int8", "torch"), default=None,
-                   help="embedding backend (default: $TRACUU_ENCODER, else the index's, else onnx-int8)")
+    # the names of indexer.encoders.BACKENDS, spelled out: the client's start-up imports no numpy
+    p.add_argument("--encoder", choices=("onnx-fp32", "onnx-int8", "torch"), default=None,
+                   help="embedding backend (default: $TRACUU_ENCODER, else the index's, else onnx-fp32)")
     p.add_argument("--workers", type=int, default=None,
                    help="embed with N processes, the cores divided between them (default: $TRACUU_WORKERS "
                         "or one per two cores)")

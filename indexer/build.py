@@ -144,7 +144,7 @@ def build_index(corpus: Path, store: Store | str | Path, model: str | None = Non
     result equals a build from scratch. One writer at a time (the store's writer lock);
     readers keep serving the previous version until the new one is committed.
 
-    Embedding (indexer/embed_pipeline.py): `encoder_backend` ("onnx-int8", "torch"; default
+    Embedding (indexer/embed_pipeline.py): `encoder_backend` ("onnx-fp32", "onnx-int8", "torch"; default
     $TRACUU_ENCODER, else the backend the index was built with, else the default backend),
     `embed_plan` (local worker processes or a Ray cluster), checkpoints in
     INDEX_DIR/.embed-checkpoints so a killed build resumes; `progress` a

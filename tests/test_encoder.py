@@ -1,4 +1,5 @@
-"""The encoder backends (issue 11): the ONNX int8 export against the torch fp32 model,
+"""The encoder backends (issue 11): the ONNX exports (fp32, the default, and int8) against
+the torch fp32 model,
 batching that does not change vectors, concurrent queries, the backend setting, local
 worker processes and the progress display."""
 from __future__ import annotations
@@ -36,8 +37,19 @@ def torch_encoder(model_dir):
     return Encoder(str(model_dir), backend="torch")
 
 
-def test_default_backend_is_onnx_int8_and_keeps_the_api(encoder):
-    assert encoder.backend == "onnx-int8"
+@pytest.fixture(scope="module")
+def int8_encoder(model_dir):
+    from indexer.encoders import Encoder
+
+    return Encoder(str(model_dir), backend="onnx-int8")
+
+
+def test_default_backend_is_onnx_fp32_and_keeps_the_api(encoder):
+    """onnx-fp32 is the default: onnx-int8 loses nDCG@10 on our labelled set beyond 0.005
+    (eval/results/encoder_variants.md)."""
+    from indexer.encoders import DEFAULT_BACKEND
+
+    assert encoder.backend == DEFAULT_BACKEND == "onnx-fp32"
     assert encoder.id == "multilingual-e5-small" and encoder.dim == 384
     vectors = encoder.encode_passages(["Điều 1. Phạm vi điều chỉnh"])
     assert vectors.shape == (1, 384) and vectors.dtype == np.float32
@@ -45,23 +57,43 @@ def test_default_backend_is_onnx_int8_and_keeps_the_api(encoder):
     assert encoder.encode_queries([]).shape == (0, 384)
 
 
-def test_onnx_int8_vectors_match_torch_fp32(encoder, torch_encoder):
-    """The quality bar of issue 11 on our own passages: cosine to fp32 ≥ 0.98 for every
-    text, ≥ 0.99 on average (the 500-passage measurement is in eval/results/encoder_bench.md)."""
+QUERIES = ["Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
+           "nghe an giai quyet bao nhieu don khieu nai", "KNTC CCHC UBND",
+           "How many complaints did Nghe An resolve?"]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors(torch_encoder):
     texts = corpus_passages()[::3]  # 55 passages of all five reports
-    queries = ["Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
-               "nghe an giai quyet bao nhieu don khieu nai", "KNTC CCHC UBND",
-               "How many complaints did Nghe An resolve?"]
-    fast, ref = encoder.encode_passages(texts), torch_encoder.encode_passages(texts)
-    cosine = (fast * ref).sum(axis=1)
+    return texts, torch_encoder.encode_passages(texts), torch_encoder.encode_queries(QUERIES)
+
+
+def test_onnx_fp32_vectors_equal_torch_fp32(encoder, torch_vectors):
+    """The default is the same model in the same precision: the same vectors up to
+    floating-point order (fused attention and GELU)."""
+    texts, ref, ref_q = torch_vectors
+    cosine = (encoder.encode_passages(texts) * ref).sum(axis=1)
+    assert cosine.min() >= 0.9999, cosine.min()
+    assert (encoder.encode_queries(QUERIES) * ref_q).sum(axis=1).min() >= 0.9999
+
+
+def test_onnx_int8_vectors_match_torch_fp32(int8_encoder, torch_vectors):
+    """The cosine bar of issue 11 on our own passages: ≥ 0.98 for every text, ≥ 0.99 on
+    average. It holds, yet nDCG@10 drops beyond 0.005 (eval/results/encoder_variants.md):
+    the bar is necessary, not sufficient, which is why int8 is not the default."""
+    texts, ref, ref_q = torch_vectors
+    cosine = (int8_encoder.encode_passages(texts) * ref).sum(axis=1)
     assert cosine.min() >= 0.98 and cosine.mean() >= 0.99, (cosine.min(), cosine.mean())
-    q_cos = (encoder.encode_queries(queries) * torch_encoder.encode_queries(queries)).sum(axis=1)
+    q_cos = (int8_encoder.encode_queries(QUERIES) * ref_q).sum(axis=1)
     assert q_cos.min() >= 0.98, q_cos
 
 
-def test_a_vector_does_not_depend_on_its_batch(encoder):
-    """Activations are quantised per row, so a text gets the same vector alone, in a batch
-    of others or padded next to longer texts: checkpoints, workers and Ray rely on it."""
+@pytest.mark.parametrize("backend", ["default", "onnx-int8"])
+def test_a_vector_does_not_depend_on_its_batch(backend, encoder, int8_encoder):
+    """One text per forward pass (int8 activation scales span a pass), so a text gets the
+    same vector alone, in a batch of others or padded next to longer texts: checkpoints,
+    workers and Ray rely on it."""
+    encoder = encoder if backend == "default" else int8_encoder
     texts = corpus_passages(24)
     together = encoder.encode_passages(texts)
     alone = np.stack([encoder.encode_passages([t])[0] for t in texts[:6]])
@@ -99,25 +131,30 @@ def test_batch_plan_groups_similar_lengths():
     assert all(len(b) * max(lengths[i] for i in b) <= 1024 for b in plan)
 
 
-def test_export_is_idempotent_and_derived_from_the_converted_model(encoder, model_dir):
+def test_export_is_idempotent_and_derived_from_the_converted_model(encoder, int8_encoder, model_dir):
     from indexer.encoders import onnx_export
 
-    assert onnx_export.is_current(model_dir)
-    marker = json.loads((model_dir / "onnx" / ".complete").read_text(encoding="utf-8"))
-    assert marker["source"] == onnx_export.source_fingerprint(model_dir)
-    assert marker["self_check"]["cosine_min"] >= onnx_export.MIN_COSINE
-    before = onnx_export.export_path(model_dir).stat().st_mtime_ns
+    before = {}
+    for backend, spec in onnx_export.EXPORTS.items():
+        assert onnx_export.is_current(model_dir, backend)
+        marker = json.loads(onnx_export.marker_path(model_dir, backend).read_text(encoding="utf-8"))
+        assert marker["source"] == onnx_export.source_fingerprint(model_dir)
+        assert marker["recipe"] == onnx_export.recipe(backend)
+        assert marker["self_check"]["cosine_min"] >= spec["min_cosine"]
+        before[backend] = onnx_export.export_path(model_dir, backend).stat().st_mtime_ns
+    assert onnx_export.recipe("onnx-fp32") != onnx_export.recipe("onnx-int8")
     run = subprocess.run([sys.executable, "-m", "indexer.encoders.onnx_export", "--model", str(model_dir)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0 and "current; nothing to do" in run.stdout
-    assert onnx_export.export_path(model_dir).stat().st_mtime_ns == before
+    assert run.returncode == 0 and run.stdout.count("current; nothing to do") == len(onnx_export.EXPORTS)
+    for backend in onnx_export.EXPORTS:
+        assert onnx_export.export_path(model_dir, backend).stat().st_mtime_ns == before[backend]
 
 
 def test_unknown_backend_is_a_clear_error(monkeypatch, model_dir):
     from indexer.encoders import Encoder, EncoderSettingError
 
     monkeypatch.setenv("TRACUU_ENCODER", "onnx-fp64")
-    with pytest.raises(EncoderSettingError, match="onnx-fp64.*TRACUU_ENCODER.*onnx-int8, torch"):
+    with pytest.raises(EncoderSettingError, match="onnx-fp64.*TRACUU_ENCODER.*onnx-fp32, onnx-int8, torch"):
         Encoder(str(model_dir))
 
 
@@ -134,17 +171,17 @@ def test_backend_recorded_and_mixing_refused(tmp_path, encoder, torch_encoder, m
     corpus, index_dir = small_corpus(tmp_path / "corpus"), tmp_path / "index"
     build_index(corpus, index_dir, encoder=encoder)
     manifest = files.read_manifest(files.current_version(index_dir))
-    assert manifest["settings"]["encoder"] == "onnx-int8" and manifest["model"]["encoder"] == "onnx-int8"
+    assert manifest["settings"]["encoder"] == "onnx-fp32" and manifest["model"]["encoder"] == "onnx-fp32"
 
     shutil.copyfile(CORPUS / NGHE_AN, corpus / NGHE_AN)  # an incremental add, other backend
-    with pytest.raises(EncoderSettingError, match="embedded with the 'onnx-int8' encoder.*--force"):
+    with pytest.raises(EncoderSettingError, match="embedded with the 'onnx-fp32' encoder.*--force"):
         build_index(corpus, index_dir, encoder=torch_encoder)
     with pytest.raises(EncoderSettingError, match="never mixes"):
         build_index(corpus, index_dir, encoder_backend="torch")
     assert files.read_manifest(files.current_version(index_dir)) == manifest  # nothing changed
 
     monkeypatch.setenv("TRACUU_ENCODER", "torch")  # queries must be encoded like the passages
-    with pytest.raises(EncoderSettingError, match="embedded with the 'onnx-int8' encoder"):
+    with pytest.raises(EncoderSettingError, match="embedded with the 'onnx-fp32' encoder"):
         SearchEngine(index_dir).encoder
     monkeypatch.delenv("TRACUU_ENCODER")
 

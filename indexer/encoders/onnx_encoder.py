@@ -1,14 +1,16 @@
-"""The fast backend: the ONNX export of the converted model, run by ONNX Runtime.
+"""The ONNX backends (`onnx-fp32`, the default, and `onnx-int8`): an export of the
+converted model, run by ONNX Runtime.
 
 The export (indexer/encoders/onnx_export.py, made by `make model`) holds the whole
 sentence-transformers pipeline — BERT, mean pooling, L2 normalisation — so a forward
 pass returns the final vectors. Tokenisation is the model folder's own tokenizer.json
 (the `tokenizers` library, the same pipeline sentence-transformers runs).
 
-One text per forward pass: the int8 activations share one scale per pass, so texts run
-together would nudge each other's vectors (cosine 0.997 between a passage embedded
-alone and in a batch of 16, measured), and a text's vector must not depend on what
-else is embedded with it (incremental builds, checkpoints, workers, Ray, concurrent
+One text per forward pass, for both exports: the int8 activations share one scale per
+pass, so texts run together would nudge each other's vectors (cosine 0.997 between a
+passage embedded alone and in a batch of 16, measured); fp32 rows are independent but
+padding and summation order still move the last bits; and a text's vector must not
+depend on what else is embedded with it (incremental builds, checkpoints, workers, Ray, concurrent
 queries). It costs nothing: without padding a pass over one ~265-token passage is
 already a large enough matrix product, and was faster per passage than batches of 16
 (eval/results/encoder_bench.md)."""
