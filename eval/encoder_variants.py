@@ -116,6 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "multilingual-e5-small")
     parser.add_argument("--skip-ndcg", action="store_true")
     parser.add_argument("--skip-speed", action="store_true", help="nDCG only (no speed, no cosine)")
+    parser.add_argument("--skip-torch-ndcg", action="store_true", help="nDCG of the variants only")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -144,6 +145,8 @@ def main(argv=None) -> int:
                            "mean_chars": float(np.mean([len(t) for t in texts])) if texts else 0.0}
     torch_enc = Encoder(str(args.model), backend="torch")
     encoders = {n: OnnxEncoder(str(args.model), paths[n], "onnx-int8", default_threads()) for n in names}
+    for enc in encoders.values():
+        enc.id = torch_enc.id  # what the Encoder factory sets; the cache folder per variant keeps them apart
     for enc in [torch_enc, *encoders.values()]:
         enc.encode_passages(texts[:2])  # warm-up
     seconds = {n: 0.0 for n in ["torch", *names]}
@@ -179,7 +182,7 @@ def main(argv=None) -> int:
     if not args.skip_ndcg:
         dataset = load_dataset("corpus")
         results["ndcg@10"] = {}
-        for n in ["torch", *names]:
+        for n in (names if args.skip_torch_ndcg else ["torch", *names]):
             enc = torch_enc if n == "torch" else encoders[n]
             index_dir = ensure_index(dataset, encoder=enc, cache_dir=args.work / f"cache-{n}", log=lambda m: None)
             report = run("corpus", ("dense", "hybrid"), index_dir=index_dir, out_dir=None, encoder=enc,
@@ -218,15 +221,18 @@ def markdown(r: dict) -> str:
         lines.append(f"| torch fp32 (reference) | — | 1.00 | 1 | {t['dense']:.3f} / {t['hybrid']:.3f} | — |")
     for n, row in r["variants"].items():
         v = nd.get(n)
-        lines.append(f"| {n} | {r['sizes_mb'].get(n, '—')} | {row['speedup_total']:.2f} / "
-                     f"{row['speedup_median_of_slices']:.2f} | {row['cosine_min']:.4f} / {row['cosine_mean']:.4f} / "
-                     f"{row['cosine_p01']:.4f} | " + (f"{v['dense']:.3f} / {v['hybrid']:.3f}" if v else "—") + " | "
+        lines.append(f"| {n} | {r['sizes_mb'].get(n, '—')} | " + (
+            f"{row['speedup_total']:.2f} / {row['speedup_median_of_slices']:.2f} | {row['cosine_min']:.4f} / "
+            f"{row['cosine_mean']:.4f} / {row['cosine_p01']:.4f}" if row else "not run / not run")
+                     + " | " + (f"{v['dense']:.3f} / {v['hybrid']:.3f}" if v else "—") + " | "
                      + (f"{v['dense'] - t['dense']:+.3f} / {v['hybrid'] - t['hybrid']:+.3f}" if v and t else "—")
                      + " |")
     lines += ["", "Variants: fp32 = fused graph unquantised; int8-all = MatMul + Attention int8 (the first "
                   "default); int8-matmul = MatMul int8, Attention fp32; int8-ffn = FFN MatMuls only; "
                   "int8-all-edges = int8-all with layers 0 and 11 fp32; int8-all-rr = int8-all with reduce_range. "
                   "Dynamic quantisation, weights int8 per output channel, one text per forward pass.", "",
+              *([r["note"], ""] if r.get("note") else []),
+              *([f"Runs: {'; '.join(f'`{c}`' for c in r['runs_today'])}.", ""] if r.get("runs_today") else []),
               f"Versions: {', '.join(f'{k} {v}' for k, v in r['versions'].items() if v)}.",
               f"Run time {r['seconds']:.0f} s." if "seconds" in r else "Run interrupted."]
     return "\n".join(lines) + "\n"
