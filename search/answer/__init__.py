@@ -2,11 +2,12 @@
 with its evidence, or an abstention that says why.
 
 question.py    what is asked: answer type, place, level, period, predicate, counted thing
-answerer.py    the answerer served today (/ask, tracuu ask): rules over the parsed sentence
-learned.py     the learned reader's answerer: clause-level candidates (candidates.py), their
-               features (features.py), weights learned by eval/reader_train.py and loaded from
-               reader_weights.json (reader.py). Measured with grouped cross-validation by
-               `make eval`; not yet the default — see the README's Answers results
+answerer.py    the answerer (/ask, tracuu ask): scope, retrieval through the engine's public
+               methods, candidates, the reader's choice, abstention, evidence
+candidates.py  clause-level candidates in the passages read: figures, names, short spans
+features.py    what the reader weighs for each candidate
+reader.py      the learned reader: gradient-boosted trees from reader_weights.json (fitted by
+               `make reader`, eval/reader_train.py; measured with grouped cross-validation)
 facts.py       the table of figures across provinces × years (GET /facts, tracuu facts)
 """
 from search.answer.answerer import Answerer  # noqa: F401

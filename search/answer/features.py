@@ -51,6 +51,15 @@ class QuestionContext:
         self.question_words = set(WORD.findall(search_key(analysis.question)))
         self.years = analysis.years
         self.topics = [t for t in TOPICS if t in self.key]
+        # the question's content words (keywords, the counted thing) and every word it has,
+        # English mapped to Vietnamese, for the alignment features
+        self.terms = list(dict.fromkeys(t for t in list(analysis.keywords) + sorted(self.counted)
+                                        if t not in FUNCTION_WORDS and not t.isdigit()))
+        seq = [t for t in WORD.findall(folded(analysis.retrieval_query)) if t not in FUNCTION_WORDS]
+        terms = set(self.terms)
+        self.bigrams = {(a, b) for a, b in zip(seq, seq[1:]) if a in terms and b in terms}
+        self.question_all = set(WORD.findall(self.key)) | set(WORD.findall(folded(analysis.retrieval_query)))
+        self.idf: dict[str, float] = {}
 
     def contrast_conflict(self, text_key: str) -> float:
         """The candidate's words name the other side of a pair the question picks one of."""
@@ -125,6 +134,7 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", sentence)}
         x["year_in_sentence_match"] = float(any(ctx.years[0] <= y <= ctx.years[1] for y in years))
         x["year_in_sentence_other"] = float(bool(years) and not x["year_in_sentence_match"])
+    x.update(alignment_features(ctx, sentence, c.start - c.sentence[0], c.end - c.sentence[0]))
     return x
 
 
@@ -148,6 +158,7 @@ def entity_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         "rank_inverse": 1.0 / c.rank,
         "top_passage": float(c.rank == 1),
     }
+    x.update(alignment_features(ctx, sentence, c.start - c.sentence[0], c.end - c.sentence[0]))
     return x
 
 
@@ -185,6 +196,7 @@ def span_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         x["type_number_span"] = float(any(ch.isdigit() for ch in c.text))
     if asked_kind == "entity":
         x["type_entity_span"] = float(c.text[:1].isupper())
+    x.update(alignment_features(ctx, c.sentence_text, c.start - c.sentence[0], c.end - c.sentence[0]))
     return x
 
 
@@ -217,3 +229,93 @@ def add_similarity(ctx: QuestionContext, cands: list[Candidate], encoder, cache:
         dense = (c.hit.get("scores") or {}).get("dense")
         c.features["similarity_passage"] = float(dense) if dense is not None else 0.0
     add_relative(cands, ("similarity_sentence",))
+
+
+# --- alignment: the question's words near the candidate, weighted by how rare they are ---------
+# A figure is stated by the words next to it ("cơ quan khối chính quyền giảm 11"): each of the
+# question's words found close before it (or just after, or in its own unit) counts by its rarity
+# among the sentences read (a word every candidate shares tells none apart) and decays with its
+# distance in words; another figure in between weakens the tie.
+DIGIT = re.compile(r"\d")
+DECAYS = (3.0, 10.0)
+
+
+def set_idf(ctx: "QuestionContext", texts: list[str]) -> None:
+    """Rarity of the question's words among the sentences read for this question."""
+    from indexer.clauses import sentences as split_sentences
+
+    bags = [set(WORD.findall(folded(t[s:e]))) for t in texts for s, e in split_sentences(t)]
+    n = len(bags)
+    ctx.idf = {}
+    for term in ctx.terms:
+        df = sum(1 for bag in bags if term in bag)
+        ctx.idf[term] = math.log((n + 1) / (df + 0.5))
+
+
+def _tokens(text: str) -> list[str]:
+    return WORD.findall(folded(text))
+
+
+def alignment_features(ctx: "QuestionContext", sentence: str, start: int, end: int) -> dict[str, float]:
+    """`start`, `end`: the candidate's offsets in `sentence`."""
+    idf = getattr(ctx, "idf", None) or {t: 1.0 for t in ctx.terms}
+    total = sum(idf.get(t, 1.0) for t in ctx.terms)
+    before = _tokens(sentence[:start])
+    inside = _tokens(sentence[start:end])
+    after = _tokens(sentence[end:])
+    x: dict[str, float] = {}
+    if not total:
+        return x
+    # distance of each word before the candidate, figures crossed counting 4 words each
+    best_before: dict[str, float] = {}
+    crossed = 0
+    for d, tok in enumerate(reversed(before), start=1):
+        if DIGIT.search(tok):
+            crossed += 1
+            continue
+        if tok in idf and tok not in best_before:
+            best_before[tok] = d + 4 * crossed
+    best_after: dict[str, float] = {}
+    crossed = 0
+    for d, tok in enumerate(after, start=1):
+        if DIGIT.search(tok):
+            crossed += 1
+            continue
+        if tok in idf and tok not in best_after:
+            best_after[tok] = d + 4 * crossed
+    in_unit = {t for t in inside if t in idf}
+    for tau in DECAYS:
+        b = sum(idf[t] * math.exp(-(best_before[t] - 1) / tau) for t in best_before if t not in in_unit)
+        a = sum(idf[t] * math.exp(-(best_after[t] - 1) / tau) for t in best_after if t not in in_unit)
+        u = sum(idf[t] for t in in_unit)
+        both = sum(idf[t] * max(math.exp(-(best_before.get(t, 1e9) - 1) / tau),
+                                math.exp(-(1.5 * best_after.get(t, 1e9) - 1) / tau), float(t in in_unit))
+                   for t in idf)
+        x[f"align_before_{tau:g}"] = (b + u) / total
+        x[f"align_after_{tau:g}"] = a / total
+        x[f"align_{tau:g}"] = both / total
+    x["align_unit"] = sum(idf[t] for t in in_unit) / total
+    sentence_words = set(before) | set(inside) | set(after)
+    x["terms_missing_in_sentence"] = sum(idf[t] for t in idf if t not in sentence_words) / total
+    # the candidate's own words the question does not have ("684 đơn thư tố cáo" for khiếu nại)
+    own = [t for t in inside if not DIGIT.search(t) and t not in FUNCTION_WORDS]
+    unexplained = [t for t in own if t not in ctx.question_all]
+    x["unit_unexplained"] = len(unexplained) / len(own) if own else 0.0
+    near = [t for t in before[-5:] if not DIGIT.search(t) and t not in FUNCTION_WORDS]
+    x["near_unexplained"] = sum(1 for t in near if t not in ctx.question_all) / len(near) if near else 0.0
+    # the question's word pairs ("khieu nai", "cap xa") right before the candidate or in its unit
+    window = before[-12:] + inside
+    pairs = set(zip(window, window[1:]))
+    x["bigrams_near"] = len(ctx.bigrams & pairs) / len(ctx.bigrams) if ctx.bigrams else 0.0
+    return x
+
+
+ALIGNMENT_RELATIVE = ("align_3", "align_10", "align_before_3", "align_before_10", "align_unit", "bigrams_near",
+                      "terms_missing_in_sentence")
+
+
+def add_rank(cands: list, name: str) -> None:
+    """Each candidate's place among its question's on one feature (0 = best)."""
+    order = sorted(range(len(cands)), key=lambda i: -cands[i].features.get(name, 0.0))
+    for place, i in enumerate(order):
+        cands[i].features[name + "_place"] = float(min(place, 10))
