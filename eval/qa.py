@@ -131,12 +131,31 @@ def summarize(rows: list[dict]) -> dict:
             "wrong_answers": sum(r["verdict"] == "wrong" for r in selected),
         }
     summary = {"all": block(rows)}
+    if rows and "gold_candidate" in rows[0]:
+        summary["losses"] = losses(rows)
     for key in ("variant", "answer_type"):
         groups = defaultdict(list)
         for r in rows:
             groups[f"{key}={r[key]}"].append(r)
         summary.update({name: block(group) for name, group in sorted(groups.items())})
     return summary
+
+
+def losses(rows: list[dict]) -> dict:
+    """Where the answerable questions are lost, step by step: retrieval (the gold span in a
+    passage read), candidates (the gold among them), the reader's first choice, its threshold."""
+    answerable = [r for r in rows if r["answerable"]]
+    n = len(answerable)
+    with_span = [r for r in answerable if r.get("gold_passage_read") is not None]
+    candidate = [r for r in answerable if r["gold_candidate"]]
+    top = [r for r in candidate if r["right"]]
+    share = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
+    return {"answerable": n,
+            "gold_passage_read": share(sum(bool(r["gold_passage_read"]) for r in with_span), len(with_span)),
+            "gold_among_candidates": share(len(candidate), n),
+            "first_choice_right_given_gold_candidate": share(len(top), len(candidate)),
+            "answered_given_first_choice_right": share(sum(r["verdict"] == "right" for r in top), len(top)),
+            "answerable_right": share(sum(r["verdict"] == "right" for r in answerable), n)}
 
 
 def summarize_viwiki(rows: list[dict]) -> dict:
@@ -152,19 +171,90 @@ def summarize_viwiki(rows: list[dict]) -> dict:
             "by_answer_type": {t: block(vs) for t, vs in sorted(by_type.items())}}
 
 
+def rule_outcomes(name: str, log=print) -> list[dict]:
+    """The rule answerer (search/answer/rules.py, what /ask served before the learned reader)
+    over one labelled set: it learns nothing, so no folds; judged as the reader's outcomes.
+    Retrieval is the one the reader's features are read from (the default encoder's index of
+    corpus/, BM25 over the laws, the viwiki contexts)."""
+    from eval.reader_train import engine_for, load_items
+    from indexer.embedding import Encoder
+    from search.answer.rules import RuleAnswerer
+
+    items = load_items(name)
+    if not items:
+        return []
+    encoder = Encoder() if name != "laws" else None
+    engine = engine_for(name, items, encoder, log)
+    answerer = RuleAnswerer(engine)
+    rows = []
+    for item in items:
+        if name == "viwiki":
+            state = engine.state
+            response = answerer.ask_in(item["question"], set(state.passages_by_doc.get(item["context_id"], [])))
+        else:
+            response = answerer.ask(item["question"])
+        row = {"id": item["id"], "set": name, "answer": response["answer"], "confidence": response["confidence"],
+               "best_guess": response["answer"] is not None or bool(response.get("best_guess_evidence")),
+               "answerable": item.get("answerable", True), "variant": item.get("variant"),
+               "answer_type": item.get("answer_type"), "asked": response["answer_type"],
+               "gold": item.get("answer") or item.get("answers")}
+        if item.get("answers") is not None:
+            evidence = (response.get("evidence") or [{}])[0]
+            row.update(f1=token_f1(response["answer"], item["answers"]),
+                       em=exact_match(response["answer"], item["answers"]),
+                       sentence_f1=token_f1(evidence.get("sentence"), item["answers"]))
+        else:
+            row["verdict"] = judge_corpus(item, response)
+        rows.append(row)
+    return rows
+
+
+def rules_within_budget(rows: list[dict], budget: float = 0.02) -> dict:
+    """The rule answerer with its confidence cut raised until at most `budget` of all questions
+    get a wrong answer: the lowest such cut, chosen on these same questions (optimistic for
+    the rules, which the learned reader's held-out thresholds are not)."""
+    given = sorted((r for r in rows if r["answer"] is not None), key=lambda r: -r["confidence"])
+    answerable = sum(r["answerable"] for r in rows)
+    best = {"cut": None, "answerable_right": 0.0, "wrong_answers": 0}
+    right = wrong = 0
+    for i, r in enumerate(given):
+        right += r["verdict"] == "right" and r["answerable"]
+        wrong += r["verdict"] == "wrong"
+        last = i == len(given) - 1 or given[i + 1]["confidence"] < r["confidence"]
+        if last and wrong <= budget * len(rows):
+            best = {"cut": r["confidence"], "answerable_right": round(right / answerable, 3), "wrong_answers": wrong}
+    return best
+
+
 # --- reports ------------------------------------------------------------------------------
 def markdown(report: dict, machine: dict) -> str:
     head = f"### {report['dataset']} — {report['questions']} questions\n\n" \
            f"{report['date']} · {machine['cpu']} ({machine['cores']} cores)\n\n"
     head += f"{report['evaluation']}\n\n"
-    if report["dataset"] != "viwiki_qa":
+    if not report["dataset"].startswith("viwiki_qa"):
         lines = ["| slice | n | accuracy | answerable right | abstained (answerable) | abstained (unanswerable) | wrong answers |",
                  "|---|---|---|---|---|---|---|"]
         for name, s in report["summary"].items():
+            if name in ("losses", "within_2pct_wrong"):
+                continue
             fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
             lines.append(f"| {name} | {s['n']} | {fmt(s['accuracy'])} | {fmt(s['answerable_right'])} | "
                          f"{fmt(s['abstained_when_answerable'])} | {fmt(s['abstained_when_unanswerable'])} | "
                          f"{s['wrong_answers']} |")
+        cut = report["summary"].get("within_2pct_wrong")
+        if cut:
+            lines += ["", f"With its confidence cut raised to {cut['cut']} (the lowest keeping wrong answers ≤ 2% "
+                          f"of all questions, chosen on these questions): answerable right {cut['answerable_right']:.3f}, "
+                          f"{cut['wrong_answers']} wrong."]
+        loss = report["summary"].get("losses")
+        if loss:
+            lines += ["", f"Where the {loss['answerable']} answerable questions are lost (step by step):", "",
+                      "| gold span in a passage read | gold among the candidates | reader's first choice right, "
+                      "given the gold is a candidate | answered, given the first choice is right | answerable right |",
+                      "|---|---|---|---|---|",
+                      "| " + " | ".join("–" if loss[k] is None else f"{loss[k]:.3f}" for k in (
+                          "gold_passage_read", "gold_among_candidates", "first_choice_right_given_gold_candidate",
+                          "answered_given_first_choice_right", "answerable_right")) + " |"]
         return head + "\n".join(lines) + "\n"
     lines = ["| setting | n | exact match | span token F1 | its sentence's F1 | answered |", "|---|---|---|---|---|---|"]
     s = report["summary"]["gold_context"]
@@ -193,11 +283,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.qa", description=__doc__.split("\n")[0])
     parser.add_argument("dataset", nargs="?", default="all", choices=("corpus", "laws", "viwiki", "all"))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--rules", action="store_true",
+                        help="also run the rule answerer (search/answer/rules.py) on the same questions")
     args = parser.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     sets = ["corpus", "laws", "viwiki"] if args.dataset == "all" else [args.dataset]
     for report in run(sets, log).values():
         write(report, args.out)
+    if args.rules:
+        for name in sets:
+            rows = rule_outcomes(name, log)
+            summary = summarize_viwiki(rows) if name == "viwiki" else summarize(rows)
+            if name != "viwiki":
+                summary["within_2pct_wrong"] = rules_within_budget(rows)
+            write({"dataset": f"{name}_qa_rules", "questions": len(rows), "summary": summary, "rows": rows,
+                   "evaluation": "the rule answerer (search/answer/rules.py): no learned weights, no folds"},
+                  args.out)
     return 0
 
 

@@ -256,16 +256,40 @@ def fit_family(records: list[dict], family: str) -> dict | None:
     if not records:
         return None
     names = feature_names(records, family)
-    X = np.vstack([matrix(r, family, names) for r in records])
-    y = np.concatenate([[c.label >= 0.5 for c in r["found"][family]] for r in records])
+    parts = [training_rows(r, family, names) for r in records]
+    X = np.vstack([x for x, _ in parts])
+    y = np.concatenate([labels for _, labels in parts])
     if y.all() or not y.any():
         return None
-    weight = np.concatenate([np.full(len(r["found"][family]), len(records) / len(r["found"][family]) / len(records))
-                             for r in records]) * len(records)
-    model = HistGradientBoostingClassifier(random_state=0, **TREES).fit(X, y, sample_weight=weight)
+    weight = np.concatenate([np.full(len(labels), 1.0 / len(labels)) for _, labels in parts]) * len(records)
+    from threadpoolctl import threadpool_limits
+
+    # one thread: scikit-learn's OpenMP threads spin-wait, and on a shared 2-core machine a
+    # second one makes each fit ten times slower, not twice as fast
+    with threadpool_limits(1):
+        model = HistGradientBoostingClassifier(random_state=0, **TREES).fit(X, y, sample_weight=weight)
     spec = export_trees(model, names, 0.5)
     spec["questions"] = len(records)
     return spec
+
+
+# a question's span candidates number in the hundreds (every run of words between two cut
+# points): training keeps its positives and its NEGATIVES_KEPT hardest negatives (the ones whose
+# words align best with the question), so a fit takes seconds, not minutes; scoring (served, and
+# the held-out folds) still reads every candidate
+NEGATIVES_KEPT = 60
+
+
+def training_rows(record: dict, family: str, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    X = matrix(record, family, names)
+    y = np.asarray([c.label >= 0.5 for c in record["found"][family]], dtype=bool)
+    negatives = np.flatnonzero(~y)
+    if family != "span" or len(negatives) <= NEGATIVES_KEPT:
+        return X, y
+    align = np.asarray([c.features.get("align_10", 0.0) for c in record["found"][family]])
+    keep = np.sort(np.concatenate([np.flatnonzero(y), negatives[np.argsort(-align[negatives], kind="stable")
+                                                                [:NEGATIVES_KEPT]]]))
+    return X[keep], y[keep]
 
 
 def feature_names(records: list[dict], family: str) -> list[str]:
@@ -364,7 +388,11 @@ def outcome(record: dict, chooser, reader) -> dict:
               "answerable": item.get("answerable", True), "variant": item.get("variant"),
               "answer_type": item.get("answer_type"), "asked": record["answer_type"],
               "gold": item.get("answer") or item.get("answers"),
-              "right": bool(best is not None and best.label > 0.5)}
+              "right": bool(best is not None and best.label > 0.5),
+              # where the answerable ones are lost: the gold span in a passage read, the gold among
+              # the candidates, the reader's first choice (before its threshold)
+              "gold_passage_read": gold_passage_read(record),
+              "gold_candidate": any(c.label >= 0.5 for cs in record["found"].values() for c in cs)}
     if item.get("answers") is not None:
         from eval.qa import exact_match
 
@@ -375,6 +403,19 @@ def outcome(record: dict, chooser, reader) -> dict:
     else:
         result["verdict"] = judge_corpus(item, {**response, "answer": answer})
     return result
+
+
+def gold_passage_read(record: dict) -> bool | None:
+    """Whether a passage the answerer read holds the gold span (None: no gold span)."""
+    from indexer.textnorm import search_key
+
+    span = ((record["item"].get("gold") or {}).get("span") or "").strip()
+    if not span:
+        return None
+    key = " ".join(search_key(span).split())
+    read = {c.hit["passage_id"]: c.hit["text"] for cs in record["found"].values() for c in cs}
+    read.update({p["passage_id"]: p["text"] for p in record["response"].get("passages") or []})
+    return any(key in " ".join(search_key(text).split()) for text in read.values())
 
 
 def main(argv=None) -> int:

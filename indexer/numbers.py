@@ -218,10 +218,11 @@ _NUMBERED_RE = re.compile(r"\bsố\s+(?P<number>[0-9]+)", re.IGNORECASE)
 _WORDS_BEFORE_SO_THAT_COUNT = {"tổng", "dân", "chỉ", "tỷ", "tỉ", "hệ"}
 
 # A document type directly followed by its number, without "số":
-# "Kết luận 114", "Chỉ thị 17/CT". Not "kế hoạch 5 năm".
+# "Kết luận 114", "Chỉ thị 17/CT". Not "kế hoạch 5 năm", nor "kỷ luật 28 cán bộ" (discipline)
+# or "pháp luật 3 vụ" (the law in general), where "luật" names no document.
 _DOCUMENT_TYPE_NUMBER_RE = re.compile(
     r"\b(?:kết luận|nghị quyết|quyết định|chỉ thị|kế hoạch|công văn|thông tư"
-    r"|nghị định|luật|thông báo|quy định|quy chế|chương trình|đề án|hướng dẫn"
+    r"|nghị định|(?<!kỷ )(?<!kỉ )(?<!pháp )luật|thông báo|quy định|quy chế|chương trình|đề án|hướng dẫn"
     r"|tờ trình|báo cáo)\s+(?P<number>[0-9]+)"
     r"(?![0-9]|[.,][0-9]|\s*(?:năm|tháng|ngày|tuần|quý)\b)",
     re.IGNORECASE,

@@ -465,3 +465,26 @@ def test_no_quantity_overlaps_a_document_code(name):
     for code in _CODE_IN_TEST_RE.finditer(text):
         for q in quantities:
             assert q.end <= code.start() or q.start >= code.end(), (code.group(), q.raw)
+
+
+def test_discipline_is_not_a_law_number():
+    # the label-set note on q022: "kỷ luật 28 cán bộ" (disciplined 28 officials) was masked as "Luật 28"
+    found = find_quantities(real("nghe-an-5-nam-thuc-hien-ket-luan-114.txt",
+                                 "251 UBND cấp xã; đã xử lý kỷ luật 28 cán bộ công chức"))
+    assert [(q.raw, q.number) for q in found] == [("251 UBND cấp xã", 251), ("28 cán bộ công chức", 28)]
+    assert [q.number for q in find_quantities("vi phạm pháp luật 4 vụ")] == [4]
+    assert find_quantities("theo Luật 12 về khiếu nại") == []  # a law's number still is not a figure
+
+
+def test_a_laws_list_label_and_formula_operand_are_not_figures():
+    # issue 12: "Thuế suất thuế giá trị gia tăng là bao nhiêu?" was answered "1" (the formula
+    # "Giá thanh toán / (1 + thuế suất …)") and list labels were read as figures
+    from conftest import shared_path
+
+    law = (shared_path("vlc-laws-2") / "Luat-thue-gia-tri-gia-tang-2008-13-2008-QH12-66934.txt").read_text(
+        encoding="utf-8")
+    formula = "1 + thuế suất của hàng hóa, dịch vụ (%)"
+    assert formula in law and find_quantities(formula) == []
+    rate = "3. Mức thuế suất 10% áp dụng đối với hàng hóa, dịch vụ không quy định tại khoản 1 và khoản 2 Điều này."
+    assert rate in law
+    assert summary(find_quantities(rate)) == [("percent", 10.0, "%")]

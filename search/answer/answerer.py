@@ -40,6 +40,7 @@ FAMILIES_FOR = {"number": ("figure",), "percent": ("figure",), "date": ("figure"
 YEAR_MENTION = re.compile(r"(?:năm|trong)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 COMPARISON_YEAR = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})", re.IGNORECASE)
 ANY_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+LIST_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-–•+]\s)")  # "a) …", "- …": an item of a list
 LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU NẠI", "Bộ luật: LAO ĐỘNG"
 
 
@@ -223,6 +224,31 @@ class Answerer:
                     extra.append(dict(p, metadata=metadata, rank=hit["rank"]))
         return extra
 
+    def lead_ins(self, hits: list[dict]) -> list[dict]:
+        """A list item read ("a) Nước sạch phục vụ sản xuất và sinh hoạt;") joined after the
+        sentence that introduces its list ("2. Mức thuế suất 5% áp dụng đối với hàng hóa, dịch
+        vụ sau đây:"): a law states the figure once, in the lead-in, for every item under it."""
+        out, seen = [], set()
+        for hit in hits:
+            if not LIST_ITEM.match(hit["text"]):
+                continue
+            passages = self._document(hit["doc_id"])["passages"]
+            at = next((i for i, p in enumerate(passages) if p["passage_id"] == hit["passage_id"]), None)
+            if at is None:
+                continue
+            lead = None
+            for p in reversed(passages[max(0, at - 40):at]):
+                if not LIST_ITEM.match(p["text"]):
+                    lead = p if p["text"].rstrip().endswith(":") else None
+                    break
+            if lead is None or (lead["passage_id"], hit["passage_id"]) in seen:
+                continue
+            seen.add((lead["passage_id"], hit["passage_id"]))
+            span = [lead.get("start"), lead.get("end")]
+            out.append(dict(lead, text=lead["text"].rstrip() + " " + hit["text"], span=span, rank=hit["rank"],
+                            metadata=hit.get("metadata") or {}, lead_in_chars=len(lead["text"].rstrip())))
+        return out
+
     def candidates(self, analysis: QuestionAnalysis, hits: list[dict]) -> dict[str, list[cand.Candidate]]:
         """Candidates per family with their features (not yet scored)."""
         ctx = QuestionContext(analysis)
@@ -231,10 +257,12 @@ class Answerer:
         found: dict[str, list[cand.Candidate]] = {}
         if "figure" in families:
             figures = []
-            for hit in hits:
+            for hit in hits + self.lead_ins(hits):
                 for c in cand.figure_candidates(analysis, hit, hit["rank"]):
                     if not self.allowed_figure(analysis, c):
                         continue
+                    if c.start >= hit.get("lead_in_chars", len(hit["text"])):
+                        continue  # the item's own figures are read from the item itself
                     c.features = figure_features(ctx, c)
                     figures.append(c)
             add_relative(figures, ("counted_in_unit", "keywords_in_context", "keywords_in_clause",

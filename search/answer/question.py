@@ -23,8 +23,14 @@ ASKS_PATTERNS = [
     (r"\b(bao nhieu|may (don|vu|luot|nguoi|xa|huyen|mo hinh|cuoc|lan|van ban|ho|ngay|thang|nam|tuan|gio|buoc|bac|cap|loai|thu tuc)|thu may|xep thu|how many|how much|"
      r"number of|what number|so luong)\b", "number"),
     (r"\b(ai|la ai|nguoi nao|who|whom|co quan nao|don vi nao|which (agency|body|office|department|"
-     r"organi[sz]ation|unit)|what (agency|body|office)|o dau|noi nao|tinh nao|huyen nao|xa nao|where|"
+     r"organi[sz]ation|unit)|what (agency|body|office)|o dau|tai dau|noi nao|tinh nao|huyen nao|xa nao|where|"
      r"which (district|province|commune|city|directive|document|plan))\b", "entity"),
+    # durations, ages, limits and fines asked without "bao nhiêu" ("thời hiệu … là bao lâu",
+    # "how long", "at what age", "what is the maximum fine"): a figure answers, not a passage
+    (r"\b(bao lau|how long|what age|which age|tuoi nao|time limits?|thoi han|thoi hieu|muc phat|muc luong|"
+     r"maximum|minimum|toi da|toi thieu|upper age|age limit|term of|retirement age|deduction|population|"
+     r"land area|area|ranking|cap on)\b", "number"),
+    (r"\b(rate|growth rate)\b", "percent"),
 ]
 ENTITY_KINDS = [
     (r"\b(co quan nao|don vi nao|to chuc nao|ban nao|so nao|which (agency|body|office|department|organi[sz]ation|unit)|"
@@ -103,6 +109,7 @@ class QuestionAnalysis:
     province: str | None = None
     district: str | None = None
     years: tuple[int, int] | None = None
+    law_year: tuple[int, int] | None = None              # the year of the law named ("Luật … 2019")
     counted: str | None = None  # the counted thing, in Vietnamese ("đơn khiếu nại")
     keywords: list[str] = field(default_factory=list)  # folded content syllables
     retrieval_query: str = ""
@@ -239,6 +246,11 @@ def analyze_question(question: str, known_districts: dict[str, str] | None = Non
     if district and province and _folded(district) == _folded(province):
         province = None  # "thành phố X" named after its province: the district is the place asked
     years = detect_years(folded)
+    law_year = None
+    if years and not (province or district) and NAMES_A_LAW.search(folded):
+        # "Bộ luật Lao động 2019", "the 2015 Civil Code": the year names the law, it is not the
+        # period a figure must be of (a law's articles state no year next to their figures)
+        law_year, years = years, None
     counted = detect_counted(question, language)
     place_words = set()
     for name in filter(None, (province, district)):
@@ -264,12 +276,13 @@ def analyze_question(question: str, known_districts: dict[str, str] | None = Non
         entity_kind = next((kind for pattern, kind in ENTITY_KINDS if re.search(pattern, folded)), "organisation")
     names_unit = bool(NAMED_UNIT.search(question_key))
     return QuestionAnalysis(question=question, language=language, asks=asks, province=province,
-                            district=district, years=years, counted=counted, keywords=keywords,
+                            district=district, years=years, law_year=law_year, counted=counted, keywords=keywords,
                             retrieval_query=retrieval_query, predicates=predicates,
                             levels=sorted(levels_in(question_key)), sub_period=sub_period_key(question_key),
                             entity_kind=entity_kind, names_unit=names_unit, compare=bool(COMPARE.search(folded)))
 
 
+NAMES_A_LAW = re.compile(r"(?<!ky )(?<!phap )\b(luat|phap lenh|law|code)\b")
 COMPARE = re.compile(r"\b(so sanh|giua cac (tinh|huyen|dia phuong|nam)|cac tinh|theo tinh|tung tinh|moi tinh|"
                      r"compare|comparison|by province|by year|across provinces|each province|per province)\b")
 
