@@ -172,13 +172,13 @@ def summarize_viwiki(rows: list[dict]) -> dict:
 
 
 def rule_outcomes(name: str, log=print) -> list[dict]:
-    """The rule answerer (search/answer/rules.py, what /ask served before the learned reader)
-    over one labelled set: it learns nothing, so no folds; judged as the reader's outcomes.
+    """The rule answerer (search/answer/answerer.py, what /ask serves) over one labelled set:
+    it learns nothing, so no folds; judged as the reader's outcomes.
     Retrieval is the one the reader's features are read from (the default encoder's index of
     corpus/, BM25 over the laws, the viwiki contexts)."""
     from eval.reader_train import engine_for, load_items
     from indexer.embedding import Encoder
-    from search.answer.rules import RuleAnswerer
+    from search.answer.answerer import Answerer as RuleAnswerer
 
     items = load_items(name)
     if not items:
@@ -189,8 +189,7 @@ def rule_outcomes(name: str, log=print) -> list[dict]:
     rows = []
     for item in items:
         if name == "viwiki":
-            state = engine.state
-            response = answerer.ask_in(item["question"], set(state.passages_by_doc.get(item["context_id"], [])))
+            response = answerer.ask_in(item["question"], {item["context_id"]})
         else:
             response = answerer.ask(item["question"])
         row = {"id": item["id"], "set": name, "answer": response["answer"], "confidence": response["confidence"],
@@ -284,20 +283,22 @@ def main(argv=None) -> int:
     parser.add_argument("dataset", nargs="?", default="all", choices=("corpus", "laws", "viwiki", "all"))
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--rules", action="store_true",
-                        help="also run the rule answerer (search/answer/rules.py) on the same questions")
+                        help="also run the rule answerer (search/answer/answerer.py) on the same questions")
+    parser.add_argument("--rules-only", action="store_true", help="only the rule answerer (no cross-validation)")
     args = parser.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     sets = ["corpus", "laws", "viwiki"] if args.dataset == "all" else [args.dataset]
-    for report in run(sets, log).values():
-        write(report, args.out)
-    if args.rules:
+    if not args.rules_only:
+        for report in run(sets, log).values():
+            write(report, args.out)
+    if args.rules or args.rules_only:
         for name in sets:
             rows = rule_outcomes(name, log)
             summary = summarize_viwiki(rows) if name == "viwiki" else summarize(rows)
             if name != "viwiki":
                 summary["within_2pct_wrong"] = rules_within_budget(rows)
             write({"dataset": f"{name}_qa_rules", "questions": len(rows), "summary": summary, "rows": rows,
-                   "evaluation": "the rule answerer (search/answer/rules.py): no learned weights, no folds"},
+                   "evaluation": "the rule answerer (search/answer/answerer.py): no learned weights, no folds"},
                   args.out)
     return 0
 

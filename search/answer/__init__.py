@@ -2,8 +2,10 @@
 with its evidence, or an abstention that says why.
 
 question.py    what is asked: answer type, place, level, period, predicate, counted thing
-answerer.py    the answerer (/ask, tracuu ask): scope, retrieval through the engine's public
-               methods, candidates, the reader's choice, abstention, evidence
+answerer.py    the answerer served (/ask, tracuu ask): rules over the parsed sentence
+learned.py     the learned answerer (issue 12, measured, not yet served): scope, retrieval
+               through the engine's public methods, candidates, the reader's choice,
+               abstention, evidence
 candidates.py  clause-level candidates in the passages read: figures, names, short spans
 features.py    what the reader weighs for each candidate
 reader.py      the learned reader: gradient-boosted trees from reader_weights.json (fitted by
@@ -11,3 +13,4 @@ reader.py      the learned reader: gradient-boosted trees from reader_weights.js
 facts.py       the table of figures across provinces × years (GET /facts, tracuu facts)
 """
 from search.answer.answerer import Answerer  # noqa: F401
+from search.answer.learned import LearnedAnswerer  # noqa: F401

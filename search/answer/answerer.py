@@ -1,143 +1,165 @@
-"""Answers, not just passages: the figure, date, name or short span that answers a
-question, quoted from the source with its sentence as evidence, or an abstention that
-says why.
+"""Answers, not just passages: the figure, date or name that answers a question, quoted
+from the source with its evidence — or an abstention that says why.
 
-1. The question is analysed (question.py): answer type, place, level, period, predicate,
-   counted thing.
-2. Scope: only documents about the place asked whose period overlaps the years asked.
-   No such document → abstain. A figure from another place, level or period is never
-   given (those rules are hard, not learned); a sub-period asked (quý I, 6 tháng đầu
-   năm) narrows the choice but does not block it.
-3. Retrieval through the engine's public search (hybrid), inside the scope.
-4. Candidates at clause level in the passages read (candidates.py), their features
-   (features.py), the learned reader's score (reader.py); the best one answers when it
-   clears the reader's threshold.
-
-The engine is used through its public methods only: search(), document(),
-documents_list(), health() and encoder.
+1. The question is analysed (search/answer/question.py): what kind of answer, the place,
+   the period, the counted thing.
+2. The scope: only documents about the place asked (metadata province/district) whose
+   period overlaps the years asked. No such document → abstain; a figure from another
+   province, district or period is never given.
+3. Hybrid retrieval inside the scope; then every sentence of the best passages is
+   scored, and inside it every quantity of the right kind (indexer/numbers.py): does
+   its unit name the counted thing, does its clause carry the question's words, how
+   high did its passage rank.
+4. The best span is the answer, quoted as written ("1.215 đơn thư khiếu nại").
 """
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from dataclasses import dataclass
 
 from indexer.analysis import expand_abbreviations
-from indexer.clauses import sub_period_key
-from indexer.numbers import find_quantities
 from indexer.textnorm import search_key
-from search.answer import candidates as cand
-from search.answer.features import (ALIGNMENT_RELATIVE, QuestionContext, add_rank, add_relative,
-                                    add_similarity, entity_features, figure_features, set_idf, span_features)
-from search.answer.question import QuestionAnalysis, analyze_question
-from search.answer.reader import Reader
-from search.engine import MAX_K, QueryError
+from search.engine import MAX_K, QueryError, SearchEngine
 from search.filters import Filters, doc_years
+from indexer.numbers import Quantity, find_quantities
+from search.answer.question import QuestionAnalysis, analyze_question
 
 PASSAGES_READ = 8
-SEARCH_DEPTH = 40
-FAMILIES_FOR = {"number": ("figure",), "percent": ("figure",), "date": ("figure",),
-                "entity": ("entity", "span"), "passage": ("span",)}
+KIND_FOR = {"number": ("number", "money", "ratio"), "percent": ("percent",), "date": ("date",)}
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
+SYLLABLE = re.compile(r"[^\W_]+")
+PERSON_NAME = re.compile(r"\b([A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3})\b")
+ORGANISATION = re.compile(r"\b((?:Sở|Ban|UBND|Ủy ban|Uỷ ban|Phòng|Thanh tra|Hội đồng|Tòa án|Toà án|Ban Chỉ đạo|"
+                          r"Ban Thường vụ|Mặt trận)(?:\s+[A-ZĐÀ-Ỹa-zà-ỹđ]+){1,5})")
+MIN_CONFIDENCE = 0.45
+# capitalised words that start sentences or name institutions, not people
+NOT_PERSON = {"tren", "day", "nam", "trong", "thuc", "hien", "ket", "qua", "cong", "tac", "bao", "cao", "ngay",
+              "sau", "nhin", "ben", "canh", "tiep", "theo", "voi", "de", "tinh", "den", "tu", "qua", "hoi"}
+INSTITUTION_WORDS = {"ban", "so", "uy", "ubnd", "trung", "uong", "dang", "tinh", "huyen", "xa", "hoi", "dong",
+                     "nhan", "dan", "mat", "tran", "to", "quoc", "bo", "chinh", "tri", "quoc", "hoi", "thuong",
+                     "vu", "chi", "dao", "thi", "nghi", "quyet", "luat", "nha", "nuoc", "chu", "tich", "pho",
+                     "bi", "thu", "truong", "kt", "tm", "giam", "doc", "thanh", "tra", "van", "phong", "cuc"}
+
+
+def _syllables(text: str) -> list[str]:
+    """Folded syllables, abbreviations spelled out (KNTC → khiếu nại, tố cáo)."""
+    return SYLLABLE.findall(search_key(expand_abbreviations(text)))
+
+
+LEVELS = ("tinh", "huyen", "xa")
+LEVEL_PHRASE = re.compile(r"\b(?:cap|ubnd|uy ban nhan dan|chu tich ubnd|chu tich)\s+(tinh|huyen|xa)\b")
+
+
+def _levels(text_key: str) -> set[str]:
+    """Administrative levels a text speaks of ('cấp huyện', 'UBND tỉnh')."""
+    return set(LEVEL_PHRASE.findall(text_key))
+
+
+OVERALL = re.compile(r"\b(toan tinh|toan huyen|toan thi xa|toan thanh pho|tong so|tong cong|ca tinh|ca huyen)\b")
+NAMED_UNIT = re.compile(r"\b(thanh tra|so|ban|cap|phong|toa an|doan|hoi dong|uy ban|ubnd|chu tich|"
+                        r"department|inspectorate|court|committee|chairman|council)\b")
 YEAR_MENTION = re.compile(r"(?:năm|trong)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 COMPARISON_YEAR = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})", re.IGNORECASE)
-ANY_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-LIST_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-–•+]\s)")  # "a) …", "- …": an item of a list
-LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU NẠI", "Bộ luật: LAO ĐỘNG"
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+CONTEXT_SEPARATOR = re.compile(r";|, |\(|\)|:\s+(?=[A-ZĐÀ-Ỹ])")
+# things reports count side by side: a figure of one is never the answer about the other
+CONTRASTS = [("khieu nai", "to cao"), ("khieu nai", "kien nghi"), ("to cao", "kien nghi")]
+ACTIONS = re.compile(r"\b(giai quyet|tiep nhan|tiep|xu ly|hoa giai|ban hanh|to chuc|thanh lap|xay dung|cat giam|"
+                     r"giam|tang|dat|xep thu|sap xep|ky|thu|van dong|lap danh sach|resolved?|received?|settled?)\b")
+
+
+def _context_before(sentence: str, quantities: list[Quantity], index: int) -> str:
+    """The words a figure belongs to: back to the previous figure or separator, plus its
+    own unit. 'khiếu nại 571 đơn, tố cáo 63 đơn' gives 571 'khiếu nại', 63 'tố cáo';
+    'tỷ lệ ... khiếu nại ... 144/170 đạt 84,7%; tỷ lệ ... tố cáo ... đạt 84,9%' keeps each
+    rate with its noun."""
+    q = quantities[index]
+    floor = quantities[index - 1].end if index > 0 else 0
+    separators = [m.end() for m in CONTEXT_SEPARATOR.finditer(sentence, floor, q.start)]
+    start = separators[-1] if separators else floor
+    if q.start - start < 12 and index > 0:
+        # "144/170 đạt 84,7%": a rate right after its count shares the count's context
+        return _context_before(sentence, quantities, index - 1) + " " + sentence[start:q.end]
+    return sentence[start:q.end]
+
+
+SUB_YEAR_PERIOD = re.compile(r"\b(\d+|sau|mot|hai|ba|bon|nam|chin) thang (dau|cuoi) nam|\bquy (i|ii|iii|iv|\d)\b")
+
+
+@dataclass
+class Candidate:
+    score: float
+    passage: dict
+    rank: int
+    sentence: tuple[int, int]
+    quantity: Quantity | None = None
+    entity: tuple[int, int] | None = None  # span in the passage text
+    detail: dict | None = None
 
 
 class Answerer:
-    def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None):
-        """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
-        with candidate sentences (default: the engine's)."""
+    def __init__(self, engine: SearchEngine):
         self.engine = engine
-        self.reader = reader or Reader()
-        self.mode = mode
-        self._encoder = encoder
-        self._version = None
-        self._documents: dict[str, dict] = {}
-        self._districts: dict[str, str] = {}
-        self._texts: OrderedDict[str, dict] = OrderedDict()
-        self._years_spoken: dict[str, set[int]] = {}
-        self.similarity_cache: OrderedDict = OrderedDict()
+        self._per_version: tuple = (None, {}, {})  # (index version, districts, years spoken per doc)
 
-    # --- what the index holds, once per index version ------------------------------------
-    def _refresh(self) -> None:
-        version = self.engine.health()["index_version"]
-        if version == self._version:
-            return
-        self._documents = {d["doc_id"]: d for d in self.engine.documents_list()}
-        self._districts = {search_key(d["metadata"]["district"]): d["metadata"]["district"]
-                           for d in self._documents.values() if (d.get("metadata") or {}).get("district")}
-        self._law_names = {}
-        for doc_id, d in self._documents.items():
-            m = LAW_TITLE.match(search_key(d.get("title") or ""))
-            if m:
-                self._law_names.setdefault(" ".join(m.group(1).split()), set()).add(doc_id)
-        self._texts.clear()
-        self._years_spoken.clear()
-        self._version = version
+    def _version_cache(self) -> tuple[dict, dict]:
+        """Facts derived from the documents of the served index version, computed once per version."""
+        view = self.engine.view
+        if self._per_version[0] != view.version:
+            districts = {}
+            for summary in view.catalog.values():
+                district = summary.metadata.get("district")
+                if district:
+                    districts[search_key(district)] = district
+            self._per_version = (view.version, districts, {})
+        return self._per_version[1], self._per_version[2]
 
-    @property
-    def encoder(self):
-        return self._encoder if self._encoder is not None else self.engine.encoder
-
+    # --- scope ------------------------------------------------------------------------
     def known_districts(self) -> dict[str, str]:
-        self._refresh()
-        return self._districts
+        return self._version_cache()[0]
 
-    def _document(self, doc_id: str) -> dict:
-        """The full document (text, passages with citations), a few kept at hand."""
-        if doc_id not in self._texts:
-            self._texts[doc_id] = self.engine.document(doc_id)
-            while len(self._texts) > 32:
-                self._texts.popitem(last=False)
-        self._texts.move_to_end(doc_id)
-        return self._texts[doc_id]
-
-    def years_spoken(self, doc_id: str) -> set[int]:
+    def _years_spoken(self, doc_id: str) -> set[int]:
         """Years a document speaks of ("năm 2022", "trong 2022"), comparisons ("so với năm 2021") aside."""
-        if doc_id not in self._years_spoken:
-            text = self._document(doc_id)["text"]
-            self._years_spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
-                                          - {int(y) for y in COMPARISON_YEAR.findall(text)})
-        return self._years_spoken[doc_id]
+        spoken = self._version_cache()[1]
+        if doc_id not in spoken:
+            text = self.engine.store.document(doc_id)["text"]
+            spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
+                              - {int(y) for y in COMPARISON_YEAR.findall(text)})
+        return spoken[doc_id]
 
-    # --- scope ---------------------------------------------------------------------------
     def scope(self, analysis: QuestionAnalysis, filters: Filters | None) -> tuple[set[str] | None, str | None]:
-        """Documents the answer may come from (None: any), or the reason there are none."""
-        self._refresh()
-        named = self.named_laws(analysis)
+        """The documents the answer may come from, or the reason there are none."""
         place = analysis.district or analysis.province
-        if not place and not analysis.years and (filters is None or filters.is_empty()) and named is None:
+        if not place and not analysis.years and (filters is None or filters.is_empty()):
             return None, None
-        allowed, about_place = set(), 0
-        counts = analysis.asks in ("number", "percent")
-        for doc_id, doc in self._documents.items():
-            metadata = doc.get("metadata") or {}
-            if filters is not None and not filters.accepts(metadata):
+        rows: set[str] = set()
+        about_place = 0
+        for doc_id, summary in self.engine.view.catalog.items():
+            metadata = summary.metadata
+            if filters is not None and not filters.accepts(metadata, doc_id):
                 continue
             if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
-                # a report of the district's province may speak of it ("huyện Tân Yên cho thôi việc …"):
-                # read, but a figure must then name the district (allowed_figure)
-                if metadata.get("district") or not analysis.province or \
-                        search_key(metadata.get("province") or "") != search_key(analysis.province):
-                    continue
-            if analysis.province and not analysis.district and (
-                    search_key(metadata.get("province") or "") != search_key(analysis.province)
-                    or (counts and metadata.get("district"))):
-                continue  # a district's figures are not its whole province's
-            if named is not None and doc_id not in named:
-                continue  # "Theo Luật Khiếu nại, …": that law only
+                continue
+            if analysis.province and not analysis.district and \
+                    search_key(metadata.get("province") or "") != search_key(analysis.province):
+                continue
             about_place += 1
             years = doc_years(metadata)
             if analysis.years and years and (years[1] < analysis.years[0] or years[0] > analysis.years[1]):
                 continue
-            allowed.add(doc_id)
-        if analysis.district and not any(search_key((self._documents[d].get("metadata") or {}).get("district") or "")
-                                         == search_key(analysis.district) for d in allowed) and counts:
-            # no report of the district itself: only sentences naming it may answer
-            pass
-        if allowed:
-            return allowed, None
+            rows.add(doc_id)
+        if rows:
+            return rows, None
         period = ""
         if analysis.years:
             period = str(analysis.years[0]) if analysis.years[0] == analysis.years[1] else \
@@ -148,270 +170,261 @@ class Answerer:
         return set(), (f"Không có tài liệu {what}cho giai đoạn {period} "
                        f"(no document {('about ' + place + ' ') if place else ''}covers {period}).")
 
-    def named_laws(self, analysis: QuestionAnalysis) -> set[str] | None:
-        """The documents a question names by title ("Theo Luật Khiếu nại", "Bộ luật Lao động
-        2019"): the longest law names of the index found after "luật" in the question."""
-        key = " ".join(re.findall(r"[a-z0-9]+", search_key(expand_abbreviations(analysis.question))))
-        found = [name for name in self._law_names if re.search(rf"\bluat {re.escape(name.replace(',', ''))}\b",
-                                                               key.replace(",", ""))]
-        if not found:
-            return None
-        longest = max(len(n) for n in found)
-        return set().union(*(self._law_names[n] for n in found if len(n) == longest))
-
-    def period_ok(self, analysis: QuestionAnalysis, hit: dict, sentence: str) -> bool:
+    # --- scoring ----------------------------------------------------------------------
+    def _period_ok(self, analysis: QuestionAnalysis, passage: dict, sentence_years: set[int]) -> bool:
         """A figure answers for the years asked only if its document covers exactly those
         years, or its sentence or passage names a year inside them: a 5-year total is not
         the figure of one of its years."""
         if not analysis.years:
             return True
         low, high = analysis.years
-        years = doc_years(hit.get("metadata") or {})
+        years = doc_years(self.engine.view.metadata(passage["doc_id"]))
         if years and low <= years[0] and years[1] <= high:
             return True
-        compared = {int(y) for y in COMPARISON_YEAR.findall(sentence)}
-        in_sentence = {int(y) for y in ANY_YEAR.findall(sentence)} - compared
-        if years is None and not in_sentence:
-            return any(low <= y <= high for y in self.years_spoken(hit["doc_id"]))
-        mentioned = in_sentence or ({int(y) for y in ANY_YEAR.findall(hit["text"])}
-                                    - {int(y) for y in COMPARISON_YEAR.findall(hit["text"])})
+        if years is None and not sentence_years:
+            # a document that states no period: it must speak of the year asked somewhere
+            # ("Với những kết quả trong 2022"), comparisons ("so với năm 2021") aside
+            return any(low <= y <= high for y in self._years_spoken(passage["doc_id"]))
+        mentioned = sentence_years or ({int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", passage["text"])}
+                                       - {int(y) for y in COMPARISON_YEAR.findall(passage["text"])})
         return any(low <= y <= high for y in mentioned)
 
-    # --- reading ---------------------------------------------------------------------------
-    def passages_to_read(self, analysis: QuestionAnalysis, allowed: set[str] | None, filters: Filters | None,
-                         doc_id: str | None, k: int) -> tuple[list[dict], list[dict]]:
-        """(passages read, passages shown): the best passages in scope, best first."""
-        if doc_id is not None:  # reading comprehension over one given document
-            document = self._document(doc_id)
-            metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
-            hits = [dict(p, metadata=metadata) for p in document["passages"]]
-            if len(hits) > 1 and self.encoder is not None:
-                import numpy as np
+    def _quantity_candidates(self, analysis: QuestionAnalysis, passage: dict, rank: int) -> list[Candidate]:
+        text = passage["text"]
+        kinds = KIND_FOR[analysis.asks]
+        counted = set(_syllables(analysis.counted or ""))
+        keywords = set(analysis.keywords) | counted
+        question_key = search_key(expand_abbreviations(" ".join([analysis.question] + analysis.keywords)))
+        sub_year = SUB_YEAR_PERIOD.search(question_key)
+        actions = {m.group(1) for m in ACTIONS.finditer(question_key)}
+        asked_levels = _levels(question_key)
+        needed_precision = 10 if re.search(r"\b(ngay nao|ngay bao nhieu|what date|which date|what day|which day)\b",
+                                           question_key) else (7 if re.search(r"\b(thang nao|which month)\b",
+                                                                             question_key) else 4)
+        names_unit = bool(NAMED_UNIT.search(question_key))
+        out = []
+        for s_start, s_end in _sentences(text):
+            sentence = text[s_start:s_end]
+            sentence_words = set(_syllables(sentence))
+            keyword_share = len(keywords & sentence_words) / len(keywords) if keywords else 0.0
+            quantities = find_quantities(sentence)
+            compared = {int(y) for y in COMPARISON_YEAR.findall(sentence)}
+            sentence_years = {int(q.date[:4]) for q in quantities if q.kind in ("date", "range") and q.date
+                              and q.date[:4].isdigit()} - compared
+            if not self._period_ok(analysis, passage, sentence_years):
+                continue
+            # "6 tháng đầu năm 2020" asked: a sentence about another span of time does not answer
+            if sub_year and sub_year.group(0) not in search_key(sentence):
+                continue
+            for index, q in enumerate(quantities):
+                if q.kind not in kinds:
+                    continue
+                if q.kind == "date" and (q.raw in analysis.question or (q.date or "") in question_key):
+                    continue  # the date the question itself names is not its answer
+                if q.kind == "date" and len(q.date or "") < needed_precision:
+                    continue  # "ngày nào?" wants a day, not the year "2018" of "Năm dân vận chính quyền 2018"
+                unit_words = set(_syllables(q.unit or ""))
+                # the words before a figure and those after it up to the next figure or
+                # separator ("7.570 lượt người đến KNTC và kiến nghị"; "ngày 30/7/2021, Bộ Chính trị ...")
+                context = _context_before(sentence, quantities, index)
+                after = CONTEXT_SEPARATOR.search(sentence, q.end)
+                after_end = min(after.start() if after else len(sentence),
+                                quantities[index + 1].start if index + 1 < len(quantities) else len(sentence))
+                if q.kind == "date":  # "ngày 30/7/2021, Bộ Chính trị đã ban hành …": the event follows
+                    semicolon = sentence.find(";", q.end)
+                    after_end = semicolon if semicolon != -1 else len(sentence)
+                    context += " " + sentence[q.end:min(after_end, q.end + 120)]
+                else:
+                    context += " " + sentence[q.end:min(after_end, q.end + 40)]
+                context_words = set(_syllables(context))
+                context_key = search_key(expand_abbreviations(context))
+                unit_key = search_key(q.unit or "")
+                if any((a in question_key and b in unit_key and a not in unit_key) or
+                       (b in question_key and a in unit_key and b not in unit_key) for a, b in CONTRASTS
+                       if (a in question_key) != (b in question_key)):
+                    continue  # "684 đơn thư tố cáo" when khiếu nại is asked
+                if any((a in question_key) != (b in question_key) and
+                       ((a in question_key and b in context_key and a not in context_key) or
+                        (b in question_key and a in context_key and b not in context_key))
+                       for a, b in CONTRASTS):
+                    continue  # "tố cáo" asked, this figure counts "khiếu nại"
+                action = 0.4 if actions and any(act in context_key for act in actions) else 0.0
+                # "Chủ tịch UBND tỉnh" asked: a figure of "Chủ tịch UBND cấp huyện" is another one
+                context_levels = _levels(search_key(context))
+                if asked_levels and context_levels and not (asked_levels & context_levels):
+                    continue
+                if counted and unit_words and not (unit_words & counted) and q.kind != "percent":
+                    continue  # it counts something else ("684 đơn thư tố cáo" for khiếu nại)
+                unit_match = len(unit_words & counted) / len(counted) if counted else 0.0
+                context_match = len(keywords & context_words) / len(keywords) if keywords else 0.0
+                precision = {10: 0.3, 7: 0.15}.get(len(q.date or ""), 0.0) if q.kind == "date" else 0.0
+                # a total ("toàn tỉnh đã tiếp 7.570 lượt") answers a question that names no sub-unit
+                overall = 0.3 if not names_unit and OVERALL.search(search_key(context)) else 0.0
+                score = (1.0 * unit_match + 1.2 * context_match + 0.5 * keyword_share + 0.3 / rank + precision
+                         + overall + action - 0.01 * index)
+                out.append(Candidate(score, passage, rank, (s_start, s_end), quantity=q, detail={
+                    "unit_match": round(unit_match, 3), "context_match": round(context_match, 3),
+                    "keyword_share": round(keyword_share, 3), "passage_rank": rank}))
+        return out
 
-                qv = self.encoder.encode_queries([analysis.question])[0]
-                pv = self.encoder.encode_passages([h["text"] for h in hits])
-                order = np.argsort(-(pv @ qv))
-                hits = [hits[i] for i in order]
-            for rank, h in enumerate(hits, start=1):
-                h["rank"] = rank
-            return hits[:PASSAGES_READ], hits[:k]
-        search_filters = Filters(**(filters.to_dict() if filters else {}))
-        if analysis.district and not search_filters.district:
-            search_filters.district = analysis.district
-        elif analysis.province and not search_filters.province:
-            search_filters.province = analysis.province
-        results = self.engine.search(analysis.retrieval_query, k=max(SEARCH_DEPTH, k), mode=self.mode,
-                                     filters=None if search_filters.is_empty() else search_filters)["results"]
-        if allowed is not None:
-            results = [r for r in results if r["doc_id"] in allowed]
-        for rank, r in enumerate(results, start=1):
-            r["rank"] = rank
-        return results[:PASSAGES_READ], results[:k]
+    def _entity_candidates(self, analysis: QuestionAnalysis, passage: dict, rank: int) -> list[Candidate]:
+        text = passage["text"]
+        metadata = self.engine.view.metadata(passage["doc_id"])
+        keywords = set(analysis.keywords)
+        question_key = search_key(analysis.question)
+        wants_signer = bool(re.search(r"\b(ky|signed|signer|signs)\b", question_key))
+        wants_body = bool(re.search(r"\b(co quan|don vi|agency|body|office|department)\b", question_key))
+        # the document's own signer / issuer, when asked and named in this passage
+        known = metadata.get("signer") if wants_signer else (metadata.get("issuer") if wants_body and
+                                                               re.search(r"\b(ban hanh|issued|bao cao|report)\b",
+                                                                         question_key) else None)
+        out = []
+        for s_start, s_end in _sentences(text):
+            sentence = text[s_start:s_end]
+            keyword_share = len(keywords & set(_syllables(sentence))) / len(keywords) if keywords else 0.0
+            if known and known in sentence:
+                at = s_start + sentence.index(known)
+                out.append(Candidate(2.0 + 0.4 / rank, passage, rank, (s_start, s_end), entity=(at, at + len(known)),
+                                     detail={"from_metadata": "signer" if wants_signer else "issuer",
+                                             "passage_rank": rank, "keyword_share": round(keyword_share, 3)}))
+            pattern = ORGANISATION if wants_body else PERSON_NAME
+            for m in pattern.finditer(sentence):
+                name = m.group(1)
+                words = name.split()
+                if not wants_body and (search_key(words[0]) in NOT_PERSON or
+                                       any(search_key(w) in INSTITUTION_WORDS for w in words)):
+                    continue
+                if search_key(name) in {search_key(metadata.get("province") or "-"),
+                                        search_key(metadata.get("district") or "-")}:
+                    continue
+                # a title before a name ("đồng chí Đoàn Văn Việt - Phó Bí thư ...") that the question names
+                near = search_key(sentence[max(0, m.start() - 80):m.end() + 120])
+                near_share = len(keywords & set(SYLLABLE.findall(near))) / len(keywords) if keywords else 0.0
+                score = 0.4 * keyword_share + 1.0 * near_share + 0.3 / rank + (0.2 if len(words) in (3, 4) else 0)
+                out.append(Candidate(score, passage, rank, (s_start, s_end),
+                                     entity=(s_start + m.start(1), s_start + m.end(1)),
+                                     detail={"keyword_share": round(keyword_share, 3),
+                                             "near_share": round(near_share, 3), "passage_rank": rank}))
+        return out
 
-    def signature_passages(self, hits: list[dict]) -> list[dict]:
+    def _signature_rows(self, top: list[tuple[dict, int]]) -> list[tuple[dict, int]]:
         """Passages naming the signer or issuer of the best-ranked documents: a signature
         block rarely ranks high for "Ai ký báo cáo …?", but it holds the answer."""
-        seen = {h["passage_id"] for h in hits}
+        store = self.engine.store
+        seen = {p["passage_id"] for p, _ in top}
         extra = []
-        for hit in hits[:3]:
-            metadata = hit.get("metadata") or {}
+        for passage, rank in top[:3]:
+            doc_id = passage["doc_id"]
+            metadata = self.engine.view.metadata(doc_id)
             names = [n for n in (metadata.get("signer"), metadata.get("issuer")) if n]
             if not names:
                 continue
-            for p in self._document(hit["doc_id"])["passages"]:
-                if p["passage_id"] not in seen and any(n in p["text"] for n in names):
-                    seen.add(p["passage_id"])
-                    extra.append(dict(p, metadata=metadata, rank=hit["rank"]))
+            for other in store.passages(store.passage_ids(doc_id)):
+                if other["passage_id"] not in seen and any(n in other["text"] for n in names):
+                    seen.add(other["passage_id"])
+                    extra.append((other, rank))
         return extra
 
-    def lead_ins(self, hits: list[dict]) -> list[dict]:
-        """A list item read ("a) Nước sạch phục vụ sản xuất và sinh hoạt;") joined after the
-        sentence that introduces its list ("2. Mức thuế suất 5% áp dụng đối với hàng hóa, dịch
-        vụ sau đây:"): a law states the figure once, in the lead-in, for every item under it."""
-        out, seen = [], set()
-        for hit in hits:
-            if not LIST_ITEM.match(hit["text"]):
-                continue
-            passages = self._document(hit["doc_id"])["passages"]
-            at = next((i for i, p in enumerate(passages) if p["passage_id"] == hit["passage_id"]), None)
-            if at is None:
-                continue
-            lead = None
-            for p in reversed(passages[max(0, at - 40):at]):
-                if not LIST_ITEM.match(p["text"]):
-                    lead = p if p["text"].rstrip().endswith(":") else None
-                    break
-            if lead is None or (lead["passage_id"], hit["passage_id"]) in seen:
-                continue
-            seen.add((lead["passage_id"], hit["passage_id"]))
-            span = [lead.get("start"), lead.get("end")]
-            out.append(dict(lead, text=lead["text"].rstrip() + " " + hit["text"], span=span, rank=hit["rank"],
-                            metadata=hit.get("metadata") or {}, lead_in_chars=len(lead["text"].rstrip())))
-        return out
+    # --- answer -----------------------------------------------------------------------
+    def ask_in(self, question: str, doc_ids: set[str], k: int = 5) -> dict:
+        """Answer from the given documents only (reading comprehension with a gold context)."""
+        return self.ask(question, k=k, restrict=doc_ids)
 
-    def candidates(self, analysis: QuestionAnalysis, hits: list[dict]) -> dict[str, list[cand.Candidate]]:
-        """Candidates per family with their features (not yet scored)."""
-        ctx = QuestionContext(analysis)
-        set_idf(ctx, [h["text"] for h in hits])
-        families = FAMILIES_FOR[analysis.asks]
-        found: dict[str, list[cand.Candidate]] = {}
-        if "figure" in families:
-            figures = []
-            for hit in hits + self.lead_ins(hits):
-                for c in cand.figure_candidates(analysis, hit, hit["rank"]):
-                    if not self.allowed_figure(analysis, c):
-                        continue
-                    if c.start >= hit.get("lead_in_chars", len(hit["text"])):
-                        continue  # the item's own figures are read from the item itself
-                    c.features = figure_features(ctx, c)
-                    figures.append(c)
-            add_relative(figures, ("counted_in_unit", "keywords_in_context", "keywords_in_clause",
-                                   "predicate_near") + ALIGNMENT_RELATIVE)
-            add_rank(figures, "align_10")
-            found["figure"] = figures
-        if "entity" in families:
-            entities = []
-            for hit in hits + self.signature_passages(hits):
-                for c in cand.entity_candidates(analysis, hit, hit["rank"]):
-                    c.features = entity_features(ctx, c)
-                    entities.append(c)
-            add_relative(entities, ("keywords_near", "keywords_in_sentence") + ALIGNMENT_RELATIVE)
-            add_rank(entities, "align_10")
-            found["entity"] = entities
-        if "span" in families:
-            spans = []
-            for hit in hits[:3]:
-                for c in cand.span_candidates(analysis, hit, hit["rank"]):
-                    c.features = span_features(ctx, c)
-                    spans.append(c)
-            add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context")
-                         + ALIGNMENT_RELATIVE)
-            add_rank(spans, "align_10")
-            found["span"] = spans
-        every = [c for family in found.values() for c in family]
-        add_similarity(ctx, every, self.encoder, self.similarity_cache)
-        while len(self.similarity_cache) > 50000 and self.similarity_cache is not None:
-            self.similarity_cache.popitem(last=False)
-        return found
-
-    def allowed_figure(self, analysis: QuestionAnalysis, c: cand.Candidate) -> bool:
-        """The hard rules: never a figure of another level, sub-period or period than asked."""
-        f = c.figure
-        if analysis.levels and f.levels and not (set(analysis.levels) & f.levels):
-            return False  # "Chủ tịch UBND tỉnh" asked: a figure of "cấp huyện" is another one
-        if analysis.sub_period and f.sub_period and f.sub_period != analysis.sub_period:
-            return False  # quý I asked: a figure of 6 tháng đầu năm is another period's
-        metadata = c.hit.get("metadata") or {}
-        if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district) and \
-                search_key(analysis.district) not in search_key(c.sentence_text):
-            return False  # a province report's figure answers for a district only where it names it
-        doc_sub = sub_period_key(search_key(c.hit.get("title") or ""))
-        if analysis.sub_period and doc_sub and doc_sub != analysis.sub_period and not f.sub_period:
-            return False  # a report of quý II does not answer for quý I
-        return self.period_ok(analysis, c.hit, c.sentence_text)
-
-    # --- answer ----------------------------------------------------------------------------
-    def ask_in(self, question: str, doc_id: str, k: int = 5) -> dict:
-        """Answer from one given document only (reading comprehension with a gold context)."""
-        return self.ask(question, k=k, doc_id=doc_id)
-
-    def read(self, question: str, k: int = 5, filters: Filters | None = None, doc_id: str | None = None):
-        """(response skeleton, analysis, candidates per family): everything but the choice,
-        shared by `ask` and the reader's training (eval/reader_train.py)."""
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None,
+            restrict: set[str] | None = None) -> dict:
         if question is None or not str(question).strip():
             raise QueryError("question must not be empty")
         if not isinstance(k, int) or not 1 <= k <= MAX_K:  # the same limit as /search
             raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
         question = str(question).strip()
+        engine = self.engine.pinned()
         analysis = analyze_question(question, self.known_districts())
-        allowed, reason = (None, None) if doc_id is not None else self.scope(analysis, filters)
-        response = {"question": question, "answer": None, "value": None, "answer_type": analysis.asks,
-                    "confidence": 0.0, "reason": reason, "analysis": analysis.to_dict(), "evidence": [],
-                    "passages": []}
-        if allowed is not None and not allowed:
+        rows, reason = (restrict, None) if restrict is not None else self.scope(analysis, filters)
+        response = {"question": question, "answer": None, "value": None,
+                    "answer_type": analysis.asks, "confidence": 0.0, "reason": reason,
+                    "analysis": analysis.to_dict(), "evidence": [], "passages": []}
+        if rows is not None and not rows:
             # nothing in scope: show what the corpus has on the topic, clearly not an answer
-            response["passages"] = self.engine.search(analysis.retrieval_query, k=k, mode=self.mode)["results"]
-            return response, analysis, {}
-        hits, shown = self.passages_to_read(analysis, allowed, filters, doc_id, k)
-        response["passages"] = shown
-        return response, analysis, self.candidates(analysis, hits) if hits else {}
-
-    def choose(self, found: dict[str, list[cand.Candidate]],
-               scored: bool = False) -> tuple[str | None, cand.Candidate | None]:
-        """The best candidate over the families, by its margin over its family's threshold."""
-        best_family, best = None, None
-        for family, cands in found.items():
-            if not cands:
-                continue
-            if not scored:
-                self.reader.score(family, cands)
-            top = max(cands, key=lambda c: (c.score, -c.rank, -(c.end - c.start)))
-            margin = top.score - self.reader.threshold(family)
-            if best is None or margin > best.score - self.reader.threshold(best_family):
-                best_family, best = family, top
-        return best_family, best
-
-    def ask(self, question: str, k: int = 5, filters: Filters | None = None, doc_id: str | None = None) -> dict:
-        response, analysis, found = self.read(question, k, filters, doc_id)
-        if response["reason"] and not found:
+            response["passages"] = engine.search(analysis.retrieval_query, k=k, mode="hybrid")["results"]
             return response
-        family, best = self.choose(found)
-        if best is None:
+
+        scope = Filters(doc_ids=rows) if rows is not None else None
+        pool = engine.fused(analysis.retrieval_query, "hybrid", scope, depth=max(engine.depth, 3 * k))
+        read = max(k, PASSAGES_READ)
+        passages = engine.passages([pid for pid, _, _ in pool[:read]])
+        response["passages"] = [engine.result(passage, rank, score, question, scores)
+                                for rank, (passage, (_, score, scores)) in enumerate(zip(passages, pool[:k]), start=1)]
+        top = [(passage, rank) for rank, passage in enumerate(passages[:PASSAGES_READ], start=1)]
+        if analysis.asks in KIND_FOR:
+            candidates = [c for passage, rank in top for c in self._quantity_candidates(analysis, passage, rank)]
+        elif analysis.asks == "entity":
+            candidates = [c for passage, rank in top + self._signature_rows(top)
+                          for c in self._entity_candidates(analysis, passage, rank)]
+        else:
+            candidates = []
+        if analysis.asks == "passage" and top:
+            passage, rank = top[0]
+            text = passage["text"]
+            best_sentence = max(_sentences(text), key=lambda s: len(
+                set(analysis.keywords) & set(_syllables(text[s[0]:s[1]]))))
+            candidates = [Candidate(0.5, passage, rank, best_sentence)]
+        if not candidates:
             response["reason"] = ("Các đoạn tìm được không nêu con số/ngày cần hỏi "
                                   "(the passages found do not state what is asked).")
             return response
-        response["confidence"] = round(best.score, 3)
-        if best.score < self.reader.threshold(family):
-            response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
+        best = max(candidates, key=lambda c: (c.score, -c.rank))
+        confidence = self.confidence(best, analysis)
+        response["confidence"] = confidence
+        if confidence < MIN_CONFIDENCE and analysis.asks != "passage":
+            response["reason"] = ("Không đủ căn cứ: câu tốt nhất không khớp với điều được hỏi "
                                   "(no sentence clearly states what is asked).")
-            response["best_guess_evidence"] = [self.evidence(best, family)]
+            response["best_guess_evidence"] = [self.evidence(best)]
             return response
-        response.update(self.answer_fields(best))
-        if analysis.asks == "passage":
-            # not a question of a known kind (a keyword search, "là gì"): the span is given, but
-            # the type stays "passage" so clients show it as a reading aid, not as the answer
-            response["answer_type"] = "passage"
-        response["evidence"] = [self.evidence(best, family)]
+        response.update(self.answer_fields(best, analysis))
+        response["evidence"] = [self.evidence(best)]
         response["reason"] = None
         return response
 
     @staticmethod
-    def answer_fields(best: cand.Candidate) -> dict:
-        if best.figure is not None:
-            q = best.figure.quantity
+    def confidence(best: Candidate, analysis: QuestionAnalysis) -> float:
+        if analysis.asks == "passage":
+            return 0.5
+        if analysis.asks == "entity":
+            return round(min(1.0, 0.3 + best.score / 2), 3)
+        detail = best.detail or {}
+        value = 0.15 + 0.3 * detail.get("unit_match", 0) + 0.35 * detail.get("context_match", 0) \
+            + 0.2 * detail.get("keyword_share", 0) + 0.1 / best.rank
+        return round(max(0.0, min(1.0, value)), 3)
+
+    def answer_fields(self, best: Candidate, analysis: QuestionAnalysis) -> dict:
+        text = best.passage["text"]
+        if best.quantity is not None:
+            q = best.quantity
             value = {"kind": q.kind, "number": q.number, "unit": q.unit, "raw": q.raw}
             for extra in ("denominator", "end_number", "date", "scaled"):
                 if getattr(q, extra, None) is not None:
                     value[extra] = getattr(q, extra)
-            answer_type = {"money": "number", "duration": "number", "range": "number"}.get(q.kind, q.kind)
+            answer_type = {"money": "number"}.get(q.kind, q.kind)
             return {"answer": q.raw, "value": value, "answer_type": answer_type}
-        value = None
-        quantities = find_quantities(best.text)
-        if len(quantities) == 1 and len(quantities[0].raw) >= 0.6 * len(best.text.strip()):
-            q = quantities[0]  # a span that is one figure ("3.849 km²") is given as that figure
-            value = {"kind": q.kind, "number": q.number, "unit": q.unit, "raw": q.raw, "date": q.date,
-                     "denominator": q.denominator}
-        return {"answer": best.text, "value": value,
-                "answer_type": "entity" if best.kind == "entity" else "span"}
-
-    def evidence(self, best: cand.Candidate, family: str) -> dict:
-        hit = best.hit
+        if best.entity is not None:
+            return {"answer": text[best.entity[0]:best.entity[1]], "value": None, "answer_type": "entity"}
         s, e = best.sentence
-        start = (hit.get("span") or [hit.get("start"), hit.get("end")])[0]
-        doc_span = None
-        if start is not None:
-            text = self._document(hit["doc_id"])["text"]
-            at = start + best.start
-            if text[at:at + (best.end - best.start)] == best.text:
-                doc_span = [at, at + (best.end - best.start)]
-            else:  # a passage joined from several paragraphs: find the span near where it should be
-                found = text.find(best.text, max(0, at - 200))
-                doc_span = [found, found + len(best.text)] if found != -1 else None
-        return {"passage_id": hit["passage_id"], "doc_id": hit["doc_id"], "title": hit["title"],
-                "paragraph": hit["paragraph"], "sentence": hit["text"][s:e],
-                "answer_in_passage": [best.start, best.end],
-                "span": doc_span or list(hit.get("span") or [hit.get("start"), hit.get("end")]),
-                "citation": hit["citation"],
-                "scores": {"reader": round(best.score, 3), "family": family, "passage_rank": best.rank,
-                           "features": self.reader.explain(family, best)}}
+        return {"answer": text[s:e], "value": None, "answer_type": "passage"}
 
+    def evidence(self, best: Candidate) -> dict:
+        passage = best.passage
+        s, e = best.sentence
+        if best.quantity is not None:
+            a_start, a_end = s + best.quantity.start, s + best.quantity.end
+        elif best.entity is not None:
+            a_start, a_end = best.entity
+        else:
+            a_start, a_end = s, e
+        # offsets into the passage text; `span` in the document (exact when the passage is a
+        # verbatim slice of the document, which is every single-paragraph passage)
+        doc_start = passage["start"] + a_start if passage["paragraph"] == passage["paragraph_end"] else None
+        return {"passage_id": passage["passage_id"], "doc_id": passage["doc_id"], "title": passage["title"],
+                "paragraph": passage["paragraph"], "sentence": passage["text"][s:e],
+                "answer_in_passage": [a_start, a_end],
+                "span": [doc_start, doc_start + (a_end - a_start)] if doc_start is not None else [passage["start"], passage["end"]],
+                "citation": self.engine.citation(passage), "scores": best.detail}

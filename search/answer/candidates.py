@@ -26,7 +26,7 @@ ORGANISATION = re.compile(
     r"Thủ tướng|Quốc hội|Tỉnh ủy|Tỉnh uỷ|Huyện ủy|Thị ủy|Bộ Chính trị|Ban Bí thư|Mặt trận|Cơ quan|Chủ tịch|"
     r"Chánh án|Viện trưởng|Bộ trưởng|Tổng cục|Cục|Kho bạc|Ngân hàng|Văn phòng|Trung tâm|Đoàn|Liên đoàn|Hiệp hội|"
     r"Hội)(?:\s+(?:[A-ZĐÀ-Ỹa-zà-ỹđ]+|-)){0,7})")
-ORG_STOP = re.compile(r"\s+(?:về|đã|đang|sẽ|có|được|để|theo|trong|tại|đối|với|và|là|ngày|số|khi|thì|phải|"
+ORG_STOP = re.compile(r"\s+(?:về|đã|đang|sẽ|có|được|để|theo|trong|tại|đối|với|và|là|ngày|số|khi|thì|phải|chuyển|"
                       r"không|nếu|do|cho|từ|đến|tổ chức thực hiện|thực hiện|ban hành|quyết định|xem xét)\b.*$",
                       re.IGNORECASE)
 DIRECTIVE_ID = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/](?:[A-ZĐ]{1,6}[-/]?)+[A-ZĐ0-9]*\b")
@@ -59,7 +59,8 @@ class Candidate:
     figure: Figure | None = None
     entity_type: str | None = None    # person | organisation | place | directive | metadata-signer …
     features: dict = field(default_factory=dict)
-    score: float = 0.0
+    score: float = 0.0                # the reader's decision score (reader.decision_scores)
+    probability: float = 0.0          # the reader's probability that it is the answer
 
     @property
     def text(self) -> str:

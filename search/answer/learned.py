@@ -1,0 +1,421 @@
+"""The learned answerer (issue 12): the figure, date, name or short span that answers a
+question, quoted from the source with its sentence as evidence, or an abstention that
+says why. Measured against the served rule answerer (answerer.py) by `python -m eval.qa`
+and `python -m eval.reader_oof`; not yet what /ask serves (see the README, Results).
+
+1. The question is analysed (question.py): answer type, place, level, period, predicate,
+   counted thing.
+2. Scope: only documents about the place asked whose period overlaps the years asked.
+   No such document → abstain. A figure from another place, level or period is never
+   given (those rules are hard, not learned); a sub-period asked (quý I, 6 tháng đầu
+   năm) narrows the choice but does not block it.
+3. Retrieval through the engine's public search (hybrid), inside the scope.
+4. Candidates at clause level in the passages read (candidates.py), their features
+   (features.py), the learned reader's score (reader.py); the best one answers when it
+   clears the reader's threshold.
+
+The engine is used through its public methods only: search(), document(),
+documents_list(), health() and encoder.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from indexer.analysis import expand_abbreviations
+from indexer.clauses import sub_period_key
+from indexer.numbers import find_quantities
+from indexer.textnorm import search_key
+from search.answer import candidates as cand
+from search.answer.features import (ALIGNMENT_RELATIVE, QuestionContext, add_rank, add_relative,
+                                    add_similarity, entity_features, figure_features, set_idf, span_features)
+from search.answer.question import QuestionAnalysis, analyze_question
+from search.answer.reader import Reader
+from search.engine import MAX_K, QueryError
+from search.filters import Filters, doc_years
+
+PASSAGES_READ = 8
+SEARCH_DEPTH = 40
+FAMILIES_FOR = {"number": ("figure",), "percent": ("figure",), "date": ("figure",),
+                "entity": ("entity", "span"), "passage": ("span",)}
+YEAR_MENTION = re.compile(r"(?:năm|trong)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+COMPARISON_YEAR = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})", re.IGNORECASE)
+ANY_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+LIST_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-–•+]\s)")  # "a) …", "- …": an item of a list
+LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU NẠI", "Bộ luật: LAO ĐỘNG"
+
+
+class LearnedAnswerer:
+    def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None):
+        """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
+        with candidate sentences (default: the engine's)."""
+        self.engine = engine
+        self.reader = reader or Reader()
+        self.mode = mode
+        self._encoder = encoder
+        self._version = None
+        self._documents: dict[str, dict] = {}
+        self._districts: dict[str, str] = {}
+        self._texts: OrderedDict[str, dict] = OrderedDict()
+        self._years_spoken: dict[str, set[int]] = {}
+        self.similarity_cache: OrderedDict = OrderedDict()
+
+    # --- what the index holds, once per index version ------------------------------------
+    def _refresh(self) -> None:
+        version = self.engine.health()["index_version"]
+        if version == self._version:
+            return
+        self._documents = {d["doc_id"]: d for d in self.engine.documents_list()}
+        self._districts = {search_key(d["metadata"]["district"]): d["metadata"]["district"]
+                           for d in self._documents.values() if (d.get("metadata") or {}).get("district")}
+        self._law_names = {}
+        for doc_id, d in self._documents.items():
+            m = LAW_TITLE.match(search_key(d.get("title") or ""))
+            if m:
+                self._law_names.setdefault(" ".join(m.group(1).split()), set()).add(doc_id)
+        self._texts.clear()
+        self._years_spoken.clear()
+        self._version = version
+
+    @property
+    def encoder(self):
+        return self._encoder if self._encoder is not None else self.engine.encoder
+
+    def known_districts(self) -> dict[str, str]:
+        self._refresh()
+        return self._districts
+
+    def _document(self, doc_id: str) -> dict:
+        """The full document (text, passages with citations), a few kept at hand."""
+        if doc_id not in self._texts:
+            self._texts[doc_id] = self.engine.document(doc_id)
+            while len(self._texts) > 32:
+                self._texts.popitem(last=False)
+        self._texts.move_to_end(doc_id)
+        return self._texts[doc_id]
+
+    def years_spoken(self, doc_id: str) -> set[int]:
+        """Years a document speaks of ("năm 2022", "trong 2022"), comparisons ("so với năm 2021") aside."""
+        if doc_id not in self._years_spoken:
+            text = self._document(doc_id)["text"]
+            self._years_spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
+                                          - {int(y) for y in COMPARISON_YEAR.findall(text)})
+        return self._years_spoken[doc_id]
+
+    # --- scope ---------------------------------------------------------------------------
+    def scope(self, analysis: QuestionAnalysis, filters: Filters | None) -> tuple[set[str] | None, str | None]:
+        """Documents the answer may come from (None: any), or the reason there are none."""
+        self._refresh()
+        named = self.named_laws(analysis)
+        place = analysis.district or analysis.province
+        if not place and not analysis.years and (filters is None or filters.is_empty()) and named is None:
+            return None, None
+        allowed, about_place = set(), 0
+        counts = analysis.asks in ("number", "percent")
+        for doc_id, doc in self._documents.items():
+            metadata = doc.get("metadata") or {}
+            if filters is not None and not filters.accepts(metadata):
+                continue
+            if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
+                # a report of the district's province may speak of it ("huyện Tân Yên cho thôi việc …"):
+                # read, but a figure must then name the district (allowed_figure)
+                if metadata.get("district") or not analysis.province or \
+                        search_key(metadata.get("province") or "") != search_key(analysis.province):
+                    continue
+            if analysis.province and not analysis.district and (
+                    search_key(metadata.get("province") or "") != search_key(analysis.province)
+                    or (counts and metadata.get("district"))):
+                continue  # a district's figures are not its whole province's
+            if named is not None and doc_id not in named:
+                continue  # "Theo Luật Khiếu nại, …": that law only
+            about_place += 1
+            years = doc_years(metadata)
+            if analysis.years and years and (years[1] < analysis.years[0] or years[0] > analysis.years[1]):
+                continue
+            allowed.add(doc_id)
+        if analysis.district and not any(search_key((self._documents[d].get("metadata") or {}).get("district") or "")
+                                         == search_key(analysis.district) for d in allowed) and counts:
+            # no report of the district itself: only sentences naming it may answer
+            pass
+        if allowed:
+            return allowed, None
+        period = ""
+        if analysis.years:
+            period = str(analysis.years[0]) if analysis.years[0] == analysis.years[1] else \
+                f"{analysis.years[0]}–{analysis.years[1]}"
+        if place and not about_place:
+            return set(), f"Kho văn bản không có tài liệu nào về {place} (no document about {place} in the corpus)."
+        what = f"về {place} " if place else ""
+        return set(), (f"Không có tài liệu {what}cho giai đoạn {period} "
+                       f"(no document {('about ' + place + ' ') if place else ''}covers {period}).")
+
+    def named_laws(self, analysis: QuestionAnalysis) -> set[str] | None:
+        """The documents a question names by title ("Theo Luật Khiếu nại", "Bộ luật Lao động
+        2019"): the longest law names of the index found after "luật" in the question."""
+        key = " ".join(re.findall(r"[a-z0-9]+", search_key(expand_abbreviations(analysis.question))))
+        found = [name for name in self._law_names if re.search(rf"\bluat {re.escape(name.replace(',', ''))}\b",
+                                                               key.replace(",", ""))]
+        if not found:
+            return None
+        longest = max(len(n) for n in found)
+        return set().union(*(self._law_names[n] for n in found if len(n) == longest))
+
+    def period_ok(self, analysis: QuestionAnalysis, hit: dict, sentence: str) -> bool:
+        """A figure answers for the years asked only if its document covers exactly those
+        years, or its sentence or passage names a year inside them: a 5-year total is not
+        the figure of one of its years."""
+        if not analysis.years:
+            return True
+        low, high = analysis.years
+        years = doc_years(hit.get("metadata") or {})
+        if years and low <= years[0] and years[1] <= high:
+            return True
+        compared = {int(y) for y in COMPARISON_YEAR.findall(sentence)}
+        in_sentence = {int(y) for y in ANY_YEAR.findall(sentence)} - compared
+        if years is None and not in_sentence:
+            return any(low <= y <= high for y in self.years_spoken(hit["doc_id"]))
+        mentioned = in_sentence or ({int(y) for y in ANY_YEAR.findall(hit["text"])}
+                                    - {int(y) for y in COMPARISON_YEAR.findall(hit["text"])})
+        return any(low <= y <= high for y in mentioned)
+
+    # --- reading ---------------------------------------------------------------------------
+    def passages_to_read(self, analysis: QuestionAnalysis, allowed: set[str] | None, filters: Filters | None,
+                         doc_id: str | None, k: int) -> tuple[list[dict], list[dict]]:
+        """(passages read, passages shown): the best passages in scope, best first."""
+        if doc_id is not None:  # reading comprehension over one given document
+            document = self._document(doc_id)
+            metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
+            hits = [dict(p, metadata=metadata) for p in document["passages"]]
+            if len(hits) > 1 and self.encoder is not None:
+                import numpy as np
+
+                qv = self.encoder.encode_queries([analysis.question])[0]
+                pv = self.encoder.encode_passages([h["text"] for h in hits])
+                order = np.argsort(-(pv @ qv))
+                hits = [hits[i] for i in order]
+            for rank, h in enumerate(hits, start=1):
+                h["rank"] = rank
+            return hits[:PASSAGES_READ], hits[:k]
+        search_filters = Filters(**(filters.to_dict() if filters else {}))
+        if analysis.district and not search_filters.district:
+            search_filters.district = analysis.district
+        elif analysis.province and not search_filters.province:
+            search_filters.province = analysis.province
+        results = self.engine.search(analysis.retrieval_query, k=max(SEARCH_DEPTH, k), mode=self.mode,
+                                     filters=None if search_filters.is_empty() else search_filters)["results"]
+        if allowed is not None:
+            results = [r for r in results if r["doc_id"] in allowed]
+        for rank, r in enumerate(results, start=1):
+            r["rank"] = rank
+        return results[:PASSAGES_READ], results[:k]
+
+    def signature_passages(self, hits: list[dict]) -> list[dict]:
+        """Passages naming the signer or issuer of the best-ranked documents: a signature
+        block rarely ranks high for "Ai ký báo cáo …?", but it holds the answer."""
+        seen = {h["passage_id"] for h in hits}
+        extra = []
+        for hit in hits[:3]:
+            metadata = hit.get("metadata") or {}
+            names = [n for n in (metadata.get("signer"), metadata.get("issuer")) if n]
+            if not names:
+                continue
+            for p in self._document(hit["doc_id"])["passages"]:
+                if p["passage_id"] not in seen and any(n in p["text"] for n in names):
+                    seen.add(p["passage_id"])
+                    extra.append(dict(p, metadata=metadata, rank=hit["rank"]))
+        return extra
+
+    def lead_ins(self, hits: list[dict]) -> list[dict]:
+        """A list item read ("a) Nước sạch phục vụ sản xuất và sinh hoạt;") joined after the
+        sentence that introduces its list ("2. Mức thuế suất 5% áp dụng đối với hàng hóa, dịch
+        vụ sau đây:"): a law states the figure once, in the lead-in, for every item under it."""
+        out, seen = [], set()
+        for hit in hits:
+            if not LIST_ITEM.match(hit["text"]):
+                continue
+            passages = self._document(hit["doc_id"])["passages"]
+            at = next((i for i, p in enumerate(passages) if p["passage_id"] == hit["passage_id"]), None)
+            if at is None:
+                continue
+            lead = None
+            for p in reversed(passages[max(0, at - 40):at]):
+                if not LIST_ITEM.match(p["text"]):
+                    lead = p if p["text"].rstrip().endswith(":") else None
+                    break
+            if lead is None or (lead["passage_id"], hit["passage_id"]) in seen:
+                continue
+            seen.add((lead["passage_id"], hit["passage_id"]))
+            span = [lead.get("start"), lead.get("end")]
+            out.append(dict(lead, text=lead["text"].rstrip() + " " + hit["text"], span=span, rank=hit["rank"],
+                            metadata=hit.get("metadata") or {}, lead_in_chars=len(lead["text"].rstrip())))
+        return out
+
+    def candidates(self, analysis: QuestionAnalysis, hits: list[dict]) -> dict[str, list[cand.Candidate]]:
+        """Candidates per family with their features (not yet scored)."""
+        ctx = QuestionContext(analysis)
+        set_idf(ctx, [h["text"] for h in hits])
+        families = FAMILIES_FOR[analysis.asks]
+        found: dict[str, list[cand.Candidate]] = {}
+        if "figure" in families:
+            figures = []
+            for hit in hits + self.lead_ins(hits):
+                for c in cand.figure_candidates(analysis, hit, hit["rank"]):
+                    if not self.allowed_figure(analysis, c):
+                        continue
+                    if c.start >= hit.get("lead_in_chars", len(hit["text"])):
+                        continue  # the item's own figures are read from the item itself
+                    c.features = figure_features(ctx, c)
+                    figures.append(c)
+            add_relative(figures, ("counted_in_unit", "keywords_in_context", "keywords_in_clause",
+                                   "predicate_near") + ALIGNMENT_RELATIVE)
+            add_rank(figures, "align_10")
+            found["figure"] = figures
+        if "entity" in families:
+            entities = []
+            for hit in hits + self.signature_passages(hits):
+                for c in cand.entity_candidates(analysis, hit, hit["rank"]):
+                    c.features = entity_features(ctx, c)
+                    entities.append(c)
+            add_relative(entities, ("keywords_near", "keywords_in_sentence") + ALIGNMENT_RELATIVE)
+            add_rank(entities, "align_10")
+            found["entity"] = entities
+        if "span" in families:
+            spans = []
+            for hit in hits[:3]:
+                for c in cand.span_candidates(analysis, hit, hit["rank"]):
+                    c.features = span_features(ctx, c)
+                    spans.append(c)
+            add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context")
+                         + ALIGNMENT_RELATIVE)
+            add_rank(spans, "align_10")
+            found["span"] = spans
+        every = [c for family in found.values() for c in family]
+        add_similarity(ctx, every, self.encoder, self.similarity_cache)
+        while len(self.similarity_cache) > 50000 and self.similarity_cache is not None:
+            self.similarity_cache.popitem(last=False)
+        return found
+
+    def allowed_figure(self, analysis: QuestionAnalysis, c: cand.Candidate) -> bool:
+        """The hard rules: never a figure of another level, sub-period or period than asked."""
+        f = c.figure
+        if analysis.levels and f.levels and not (set(analysis.levels) & f.levels):
+            return False  # "Chủ tịch UBND tỉnh" asked: a figure of "cấp huyện" is another one
+        if analysis.sub_period and f.sub_period and f.sub_period != analysis.sub_period:
+            return False  # quý I asked: a figure of 6 tháng đầu năm is another period's
+        metadata = c.hit.get("metadata") or {}
+        if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district) and \
+                search_key(analysis.district) not in search_key(c.sentence_text):
+            return False  # a province report's figure answers for a district only where it names it
+        doc_sub = sub_period_key(search_key(c.hit.get("title") or ""))
+        if analysis.sub_period and doc_sub and doc_sub != analysis.sub_period and not f.sub_period:
+            return False  # a report of quý II does not answer for quý I
+        return self.period_ok(analysis, c.hit, c.sentence_text)
+
+    # --- answer ----------------------------------------------------------------------------
+    def ask_in(self, question: str, doc_id: str, k: int = 5) -> dict:
+        """Answer from one given document only (reading comprehension with a gold context)."""
+        return self.ask(question, k=k, doc_id=doc_id)
+
+    def read(self, question: str, k: int = 5, filters: Filters | None = None, doc_id: str | None = None):
+        """(response skeleton, analysis, candidates per family): everything but the choice,
+        shared by `ask` and the reader's training (eval/reader_train.py)."""
+        if question is None or not str(question).strip():
+            raise QueryError("question must not be empty")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:  # the same limit as /search
+            raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        question = str(question).strip()
+        analysis = analyze_question(question, self.known_districts())
+        allowed, reason = (None, None) if doc_id is not None else self.scope(analysis, filters)
+        response = {"question": question, "answer": None, "value": None, "answer_type": analysis.asks,
+                    "confidence": 0.0, "reason": reason, "analysis": analysis.to_dict(), "evidence": [],
+                    "passages": []}
+        if allowed is not None and not allowed:
+            # nothing in scope: show what the corpus has on the topic, clearly not an answer
+            response["passages"] = self.engine.search(analysis.retrieval_query, k=k, mode=self.mode)["results"]
+            return response, analysis, {}
+        hits, shown = self.passages_to_read(analysis, allowed, filters, doc_id, k)
+        response["passages"] = shown
+        return response, analysis, self.candidates(analysis, hits) if hits else {}
+
+    def choose(self, found: dict[str, list[cand.Candidate]],
+               scored: bool = False) -> tuple[str | None, cand.Candidate | None]:
+        """The best candidate over the families, by its margin over its family's threshold."""
+        best_family, best = None, None
+        for family, cands in found.items():
+            if not cands:
+                continue
+            if not scored:
+                self.reader.score(family, cands)
+            top = max(cands, key=lambda c: (c.score, -c.rank, -(c.end - c.start)))
+            margin = top.score - self.reader.threshold(family)
+            if best is None or margin > best.score - self.reader.threshold(best_family):
+                best_family, best = family, top
+        return best_family, best
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None, doc_id: str | None = None) -> dict:
+        response, analysis, found = self.read(question, k, filters, doc_id)
+        if response["reason"] and not found:
+            return response
+        family, best = self.choose(found)
+        if best is None:
+            response["reason"] = ("Các đoạn tìm được không nêu con số/ngày cần hỏi "
+                                  "(the passages found do not state what is asked).")
+            return response
+        # the reader's probability that this candidate is the answer (the threshold is on its margin
+        # over the other answers, best.score; clients such as the page cut on this probability)
+        response["confidence"] = round(best.probability, 3)
+        if best.score < self.reader.threshold(family):
+            response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
+                                  "(no sentence clearly states what is asked).")
+            response["best_guess_evidence"] = [self.evidence(best, family)]
+            return response
+        response.update(self.answer_fields(best))
+        if analysis.asks == "passage":
+            # not a question of a known kind (a keyword search, "là gì"): the span is given, but
+            # the type stays "passage" so clients show it as a reading aid, not as the answer
+            response["answer_type"] = "passage"
+        response["evidence"] = [self.evidence(best, family)]
+        response["reason"] = None
+        return response
+
+    @staticmethod
+    def answer_fields(best: cand.Candidate) -> dict:
+        if best.figure is not None:
+            q = best.figure.quantity
+            value = {"kind": q.kind, "number": q.number, "unit": q.unit, "raw": q.raw}
+            for extra in ("denominator", "end_number", "date", "scaled"):
+                if getattr(q, extra, None) is not None:
+                    value[extra] = getattr(q, extra)
+            answer_type = {"money": "number", "duration": "number", "range": "number"}.get(q.kind, q.kind)
+            return {"answer": q.raw, "value": value, "answer_type": answer_type}
+        value = None
+        quantities = find_quantities(best.text)
+        if len(quantities) == 1 and len(quantities[0].raw) >= 0.6 * len(best.text.strip()):
+            q = quantities[0]  # a span that is one figure ("3.849 km²") is given as that figure
+            value = {"kind": q.kind, "number": q.number, "unit": q.unit, "raw": q.raw, "date": q.date,
+                     "denominator": q.denominator}
+        return {"answer": best.text, "value": value,
+                "answer_type": "entity" if best.kind == "entity" else "span"}
+
+    def evidence(self, best: cand.Candidate, family: str) -> dict:
+        hit = best.hit
+        s, e = best.sentence
+        start = (hit.get("span") or [hit.get("start"), hit.get("end")])[0]
+        doc_span = None
+        if start is not None:
+            text = self._document(hit["doc_id"])["text"]
+            at = start + best.start
+            if text[at:at + (best.end - best.start)] == best.text:
+                doc_span = [at, at + (best.end - best.start)]
+            else:  # a passage joined from several paragraphs: find the span near where it should be
+                found = text.find(best.text, max(0, at - 200))
+                doc_span = [found, found + len(best.text)] if found != -1 else None
+        return {"passage_id": hit["passage_id"], "doc_id": hit["doc_id"], "title": hit["title"],
+                "paragraph": hit["paragraph"], "sentence": hit["text"][s:e],
+                "answer_in_passage": [best.start, best.end],
+                "span": doc_span or list(hit.get("span") or [hit.get("start"), hit.get("end")]),
+                "citation": hit["citation"],
+                "scores": {"reader": round(best.score, 3), "probability": round(best.probability, 3),
+                           "family": family, "passage_rank": best.rank,
+                           "features": self.reader.explain(family, best)}}
+
