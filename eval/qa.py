@@ -16,7 +16,8 @@ laws    eval/data/laws_qa.jsonl over the laws of ../shared/datasets/vlc-laws-2 t
 viwiki  ../shared/datasets/viwiki-qa (extractive reading comprehension, encyclopedic
         text) with the gold context: exact match and token F1 of the answer span against
         the gold spans, and the F1 the span's whole sentence would get, for comparison.
-Writes eval/results/<set>_qa.json and .md.
+Writes eval/results/<set>_qa.json and .md. `--rules` also runs the served rule answerer
+(search/answer/answerer.py) on the same questions (<set>_qa_rules.*), `--rules-only` only it.
 """
 from __future__ import annotations
 
