@@ -223,7 +223,7 @@ def markdown(r: dict) -> str:
         v = nd.get(n)
         lines.append(f"| {n} | {r['sizes_mb'].get(n, '—')} | " + (
             f"{row['speedup_total']:.2f} / {row['speedup_median_of_slices']:.2f} | {row['cosine_min']:.4f} / "
-            f"{row['cosine_mean']:.4f} / {row['cosine_p01']:.4f}" if row else "not run / not run")
+            f"{row['cosine_mean']:.4f} / {row['cosine_p01']:.4f}" if row else "not run | not run")
                      + " | " + (f"{v['dense']:.3f} / {v['hybrid']:.3f}" if v else "—") + " | "
                      + (f"{v['dense'] - t['dense']:+.3f} / {v['hybrid'] - t['hybrid']:+.3f}" if v and t else "—")
                      + " |")
