@@ -22,7 +22,7 @@ from indexer.textnorm import search_key
 from search.engine import MAX_K, QueryError, SearchEngine
 from search.filters import Filters, doc_years
 from indexer.numbers import Quantity, find_quantities
-from search.answer.question import QuestionAnalysis, analyze_question
+from search.answer.question import QuestionAnalysis, analyze_question, out_of_scope_reason
 
 PASSAGES_READ = 8
 KIND_FOR = {"number": ("number", "money", "ratio"), "percent": ("percent",), "date": ("date",)}
@@ -160,15 +160,7 @@ class Answerer:
             rows.add(doc_id)
         if rows:
             return rows, None
-        period = ""
-        if analysis.years:
-            period = str(analysis.years[0]) if analysis.years[0] == analysis.years[1] else \
-                f"{analysis.years[0]}–{analysis.years[1]}"
-        if place and not about_place:
-            return set(), f"Kho văn bản không có tài liệu nào về {place} (no document about {place} in the corpus)."
-        what = f"về {place} " if place else ""
-        return set(), (f"Không có tài liệu {what}cho giai đoạn {period} "
-                       f"(no document {('about ' + place + ' ') if place else ''}covers {period}).")
+        return set(), out_of_scope_reason(place, about_place, analysis.years)
 
     # --- scoring ----------------------------------------------------------------------
     def _period_ok(self, analysis: QuestionAnalysis, passage: dict, sentence_years: set[int]) -> bool:

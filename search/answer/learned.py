@@ -29,7 +29,7 @@ from indexer.textnorm import search_key
 from search.answer import candidates as cand
 from search.answer.features import (ALIGNMENT_RELATIVE, QuestionContext, add_rank, add_relative,
                                     add_similarity, entity_features, figure_features, set_idf, span_features)
-from search.answer.question import QuestionAnalysis, analyze_question
+from search.answer.question import QuestionAnalysis, analyze_question, out_of_scope_reason
 from search.answer.reader import Reader
 from search.engine import MAX_K, QueryError
 from search.filters import Filters, doc_years
@@ -133,21 +133,9 @@ class LearnedAnswerer:
             if analysis.years and years and (years[1] < analysis.years[0] or years[0] > analysis.years[1]):
                 continue
             allowed.add(doc_id)
-        if analysis.district and not any(search_key((self._documents[d].get("metadata") or {}).get("district") or "")
-                                         == search_key(analysis.district) for d in allowed) and counts:
-            # no report of the district itself: only sentences naming it may answer
-            pass
         if allowed:
             return allowed, None
-        period = ""
-        if analysis.years:
-            period = str(analysis.years[0]) if analysis.years[0] == analysis.years[1] else \
-                f"{analysis.years[0]}–{analysis.years[1]}"
-        if place and not about_place:
-            return set(), f"Kho văn bản không có tài liệu nào về {place} (no document about {place} in the corpus)."
-        what = f"về {place} " if place else ""
-        return set(), (f"Không có tài liệu {what}cho giai đoạn {period} "
-                       f"(no document {('about ' + place + ' ') if place else ''}covers {period}).")
+        return set(), out_of_scope_reason(place, about_place, analysis.years)
 
     def named_laws(self, analysis: QuestionAnalysis) -> set[str] | None:
         """The documents a question names by title ("Theo Luật Khiếu nại", "Bộ luật Lao động

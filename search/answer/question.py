@@ -307,3 +307,16 @@ def indicator_phrase(question: str) -> str:
 
 NAMED_UNIT = re.compile(r"\b(thanh tra|so|ban|cap|phong|toa an|doan|hoi dong|uy ban|chu tich|giam doc|"
                         r"department|inspectorate|court|committee|chairman|council|director)\b")
+
+
+def out_of_scope_reason(place: str | None, about_place: int, years: tuple[int, int] | None) -> str:
+    """Why no document may answer: none about the place asked, or none covering the period
+    asked (`about_place`: how many documents are about the place)."""
+    if place and not about_place:
+        return f"Kho văn bản không có tài liệu nào về {place} (no document about {place} in the corpus)."
+    period = ""
+    if years:
+        period = str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
+    what = f"về {place} " if place else ""
+    return (f"Không có tài liệu {what}cho giai đoạn {period} "
+            f"(no document {('about ' + place + ' ') if place else ''}covers {period}).")
