@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from indexer.document import Document, IngestError, text_checksum  # noqa: F401 (public names of this module)
 from indexer.store.files import file_sha256
 from indexer.textnorm import normalize_source
 
@@ -20,32 +20,6 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl")
 # Sidecar metadata files live beside documents and are not documents themselves.
 SIDECAR_NAMES = ("metadata.jsonl",)
 SIDECAR_SUFFIXES = (".meta.json",)
-
-
-class IngestError(Exception):
-    """A file that cannot be indexed; `path` says which and `reason` says why."""
-
-    def __init__(self, path: str, reason: str, skipped: bool = False):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-        # skipped: nothing to index (empty, unsupported type); otherwise the file failed
-        self.skipped = skipped or reason.startswith(("empty file", "unsupported file type",
-                                                     "no text found"))
-
-
-@dataclass
-class Document:
-    doc_id: str
-    title: str
-    text: str
-    source: str  # file the document came from (relative to the corpus root when possible)
-    checksum: str  # sha256 of the normalised text
-    extra: dict = field(default_factory=dict)
-
-
-def text_checksum(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def decode_utf8(path: Path, data: bytes) -> str:

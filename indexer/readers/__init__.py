@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from indexer.documents import Document, IngestError, text_checksum
+from indexer.document import Document, IngestError, text_checksum
 from indexer.readers.names import content_mismatch
 
 MAX_FILE_MB_ENV = "TRACUU_MAX_FILE_MB"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from indexer.documents import Document, IngestError
+from indexer.document import Document, IngestError
 from indexer.readers.tables import table_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from indexer.documents import Document, IngestError
+from indexer.document import Document, IngestError
 from indexer.readers.tables import table_lines
 
 DROP_TAGS = {"script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg",

@@ -20,7 +20,7 @@ import re
 import statistics
 from pathlib import Path
 
-from indexer.documents import Document, IngestError
+from indexer.document import Document, IngestError
 from indexer.readers.tables import table_lines
 
 PAGE_NUMBER = re.compile(r"^(?:trang\s*)?[-–—\s]*\d{1,4}(?:\s*/\s*\d{1,4})?[-–—\s]*$", re.IGNORECASE)

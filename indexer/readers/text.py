@@ -18,7 +18,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from indexer.documents import Document, IngestError
+from indexer.document import Document, IngestError
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
