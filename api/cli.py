@@ -423,11 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--file", default=None, help="keys file (default: $TRACUU_API_KEYS_FILE)")
     k.set_defaults(func=cmd_keys_add)
 
-    from eval.retrieval import add_arguments as add_eval_arguments
-
-    p = sub.add_parser("eval", help="retrieval metrics (Recall@k, MRR@10, nDCG@10) per mode on 'corpus' "
-                                    "or a BEIR folder; writes OUT/<dataset>.json and .md")
-    add_eval_arguments(p)
+    # the evaluation harness (eval/) is a stage of its own: `tracuu eval …` runs `python -m eval …`
+    # in another process, so the server's package never imports it
+    p = sub.add_parser("eval", add_help=False, prefix_chars="\0",
+                       help="retrieval metrics (Recall@k, MRR@10, nDCG@10) per mode on 'corpus' or a BEIR "
+                            "folder; writes OUT/<dataset>.json and .md (`tracuu eval --help`)")
+    p.add_argument("eval_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_eval)
 
     from indexer.store.postgres.servers import add_parser as add_db_parser
@@ -437,15 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_eval(args) -> int:
-    from eval.retrieval import markdown, run
+    import subprocess
 
-    try:
-        report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit, fusion=args.fusion)
-    except (FileNotFoundError, KeyError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    print(markdown(report))
-    return EXIT_OK
+    return subprocess.call([sys.executable, "-m", "eval", *args.eval_args])
 
 
 def main(argv: list[str] | None = None) -> int:

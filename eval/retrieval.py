@@ -277,6 +277,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
-    report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit, fusion=args.fusion)
+    try:
+        report = run(args.dataset, args.mode, args.index_dir, args.out, args.limit, fusion=args.fusion)
+    except (FileNotFoundError, KeyError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(markdown(report))
     return 0
