@@ -83,7 +83,7 @@ def read_path(path: Path, root: Path) -> list[Document]:
     rel = path.name if root.is_file() else path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        from indexer.readers import check_size
+        from indexer.document import check_size
 
         check_size(path)
         return list(read_jsonl(path, rel))

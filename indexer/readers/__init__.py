@@ -22,50 +22,17 @@ before they are opened (zip bombs).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from indexer.document import Document, IngestError, text_checksum
+# the helpers every reader uses live with the Document they make (indexer/document.py);
+# they are public names of this package too
+from indexer.document import (DEFAULT_MAX_FILE_MB, MAX_FILE_MB_ENV, Document, IngestError,  # noqa: F401
+                              check_size, make_document, max_file_bytes)
 from indexer.readers.names import content_mismatch
 
-MAX_FILE_MB_ENV = "TRACUU_MAX_FILE_MB"
-DEFAULT_MAX_FILE_MB = 50.0
 READERS = {".txt": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf", ".html": "html",
            ".htm": "html"}
 SUFFIXES = tuple(READERS)
-
-
-def max_file_bytes() -> int:
-    raw = os.environ.get(MAX_FILE_MB_ENV)
-    try:
-        mb = float(raw) if raw else DEFAULT_MAX_FILE_MB
-    except ValueError:
-        mb = DEFAULT_MAX_FILE_MB
-    return int(mb * 1024 * 1024)
-
-
-def check_size(path: Path) -> int:
-    size = path.stat().st_size
-    limit = max_file_bytes()
-    if size > limit:
-        raise IngestError(str(path), f"file too large ({size / 1048576:.1f} MB > limit "
-                                     f"{limit / 1048576:g} MB; raise it with --max-file-mb or "
-                                     f"{MAX_FILE_MB_ENV})")
-    if size == 0:
-        raise IngestError(str(path), "empty file")
-    return size
-
-
-def make_document(path: Path, doc_id: str, text: str, extra: dict | None = None,
-                  title: str | None = None) -> Document:
-    from indexer.chunker import guess_title
-    from indexer.textnorm import normalize_source
-
-    text = normalize_source(text)
-    if not text.strip():
-        raise IngestError(str(path), "no text found (empty document)")
-    return Document(doc_id=doc_id, title=title or guess_title(text), text=text, source=doc_id,
-                    checksum=text_checksum(text), extra=extra or {})
 
 
 def read_file(path: Path, doc_id: str) -> Document:

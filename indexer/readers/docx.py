@@ -214,7 +214,7 @@ def _inside(node, stop, tags) -> bool:
 
 
 def read_docx(path: Path, doc_id: str) -> Document:
-    from indexer.readers import make_document, max_file_bytes
+    from indexer.document import make_document, max_file_bytes
 
     check_zip(path, min(MAX_UNCOMPRESSED_BYTES, 10 * max_file_bytes()))
     import docx

@@ -182,7 +182,7 @@ def decode_html(path: Path, data: bytes) -> str:
 
 def read_html(path: Path, doc_id: str) -> Document:
     import lxml.html
-    from indexer.readers import make_document
+    from indexer.document import make_document
 
     text = decode_html(path, path.read_bytes())
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)

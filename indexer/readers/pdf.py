@@ -118,7 +118,7 @@ def _page_blocks(lines: list[dict], tables: list, pitch: float) -> list[dict]:
 
 
 def read_pdf(path: Path, doc_id: str) -> Document:
-    from indexer.readers import make_document
+    from indexer.document import make_document
     from indexer.textnorm import normalize_source
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect

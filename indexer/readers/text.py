@@ -81,7 +81,7 @@ def decode_bytes(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def read_text_file(path: Path, doc_id: str) -> Document:
-    from indexer.readers import make_document
+    from indexer.document import make_document
 
     text, encoding = decode_bytes(path, path.read_bytes())
     text = unicodedata.normalize("NFC", text).lstrip("\ufeff")
