@@ -333,13 +333,9 @@ def main(argv=None) -> int:
 
 
 def save(out: Path, results: dict) -> None:
-    """After every phase, so an interrupted run keeps what it measured (marked partial)."""
-    out.mkdir(parents=True, exist_ok=True)
-    results = {**results, "partial": "seconds" not in results}
-    results.setdefault("load_average_after", os.getloadavg())
-    (out / "encoder_bench.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
-                                            encoding="utf-8")
-    (out / "encoder_bench.md").write_text(markdown(results), encoding="utf-8")
+    from eval.retrieval import save_partial
+
+    save_partial(out, "encoder_bench", results, markdown)
 
 
 def markdown(r: dict) -> str:

@@ -197,12 +197,9 @@ def main(argv=None) -> int:
 
 
 def save(out: Path, results: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    results = {**results, "partial": "seconds" not in results}
-    results.setdefault("load_average_after", os.getloadavg())
-    (out / "encoder_variants.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n",
-                                               encoding="utf-8")
-    (out / "encoder_variants.md").write_text(markdown(results), encoding="utf-8")
+    from eval.retrieval import save_partial
+
+    save_partial(out, "encoder_variants", results, markdown)
 
 
 def markdown(r: dict) -> str:

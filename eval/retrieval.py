@@ -273,6 +273,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="hybrid fusion instead of the engine default (results go to <dataset>-fusion-<f>.*)")
 
 
+def save_partial(out: Path, stem: str, results: dict, markdown) -> None:
+    """A benchmark's results as OUT/<stem>.json and .md, written after every phase so an
+    interrupted run keeps what it measured ("partial" until "seconds" is set at the end)."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = {**results, "partial": "seconds" not in results}
+    results.setdefault("load_average_after", os.getloadavg())
+    (out / f"{stem}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(markdown(results), encoding="utf-8")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     add_arguments(parser)
