@@ -205,8 +205,11 @@ def cmd_search(args) -> int:
 
     backend = _backend(args)
     args.format = format_hits
-    return _each_line_or_one(args, backend, args.query,
-                             lambda q: backend.search(q, k=args.k, mode=args.mode, filters=_filters(args)))
+    # the text shows the passages only: the server need not count facets over every match;
+    # JSON (--json, or `-` for JSON lines) is the API's whole response
+    facets = args.json or args.query == "-"
+    return _each_line_or_one(args, backend, args.query, lambda q: backend.search(
+        q, k=args.k, mode=args.mode, filters=_filters(args), facets=facets))
 
 
 def cmd_ask(args) -> int:

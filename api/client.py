@@ -95,8 +95,12 @@ class Client:
         return self.request("GET", "/health", timeout=timeout)
 
     # the same calls as the engine's, over HTTP
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None) -> dict:
-        return self.request("GET", "/search", params={"q": query, "k": k, "mode": mode, **(filters or {})})
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None,
+               facets: bool = True) -> dict:
+        params = {"q": query, "k": k, "mode": mode, **(filters or {})}
+        if not facets:
+            params["facets"] = "false"
+        return self.request("GET", "/search", params=params)
 
     def ask(self, question: str, k: int = 5, filters: dict | None = None) -> dict:
         return self.request("POST", "/ask", body={"question": question, "k": k, **(filters or {})})
@@ -146,8 +150,9 @@ class LocalBackend:
 
         return Filters(**filters) if filters else None
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None) -> dict:
-        return self.engine.search(query, k=k, mode=mode, filters=self._filters(filters))
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None,
+               facets: bool = True) -> dict:
+        return self.engine.search(query, k=k, mode=mode, filters=self._filters(filters), facets=facets)
 
     def ask(self, question: str, k: int = 5, filters: dict | None = None) -> dict:
         if self._answerer is None:

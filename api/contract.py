@@ -4,6 +4,8 @@ One contract for every route (issue 13, item 7):
 - the query is `q` everywhere (GET parameter and JSON field); the old JSON names `query`
   (/search, /compare) and `question` (/ask) are still accepted, exactly one of the three;
 - `k` is 1..100 on every route that returns passages; `k_per_group` (/compare) 1..20;
+- `facets` (true by default) on every route that returns facet counts (/search, /search/documents):
+  false skips counting them for a caller that shows only the results;
 - an unknown query parameter or JSON field is a 422 naming it (a misspelt `provnce` used
   to be ignored and return unfiltered results).
 Text is made safe at this boundary (issue 14): lone surrogates and invisible format
@@ -132,6 +134,9 @@ Q_DESCRIPTION = (f"the query: a question or keywords, Vietnamese with or without
 QUESTION_DESCRIPTION = ("the question (Vietnamese with or without diacritics, or English); needs a letter: "
                         "“?” or “4.” are not questions")
 YEAR_TO_DESCRIPTION = "last year (inclusive); not before year_from"
+FACETS_DESCRIPTION = ("count documents per province, doc_type and year over every match (default true); "
+                      "false returns `facets: {}` and saves that work for a caller that shows only the "
+                      "results (the CLI's text output, the widget)")
 
 
 # --- JSON bodies ------------------------------------------------------------------------------
@@ -183,6 +188,7 @@ class SearchBody(_Body):
     question: SearchText = _old_name()
     k: K = Field(10, description="passages to return (1–100)")
     mode: Mode = "hybrid"
+    facets: bool = Field(True, description=FACETS_DESCRIPTION)
 
 
 class AskBody(_Body):

@@ -265,7 +265,11 @@ class SearchEngine:
             return restorer.restore(query)
         return query
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> dict:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+               facets: bool = True) -> dict:
+        """The `k` best passages. `facets=False` skips the facet counts (returned as {}): they
+        count every document the query matches, which a caller that shows only the passages
+        (the CLI's text output, the widget) need not pay for on a large archive."""
         started = time.perf_counter()
         query = self.validate(query, k, mode)
         engine = self.pinned()
@@ -277,17 +281,18 @@ class SearchEngine:
         response = {"query": query, "mode": mode,
                     "took_ms": round((time.perf_counter() - started) * 1000, 2), "results": results,
                     "filters": filters.to_dict() if filters else {},
-                    "facets": engine.facets(query, filters, mode)}
+                    "facets": engine.facets(query, filters, mode) if facets else {}}
         if restored != query:
             response["query_restored"] = restored
         return response
 
     def search_documents(self, query: str, k: int = 10, per_document: int = 3, mode: str = "hybrid",
-                         filters: Filters | None = None) -> dict:
+                         filters: Filters | None = None, facets: bool = True) -> dict:
         """The documents the query matches (`matching_documents`), best first (by their best
         passage), each with its best `per_document` passages, consecutive pieces of one
         paragraph shown as one (search/grouping.py). `total_documents` and the facets count
-        the same documents, so a facet's count is what filtering by it shows."""
+        the same documents, so a facet's count is what filtering by it shows (`facets=False`:
+        not counted, returned as {})."""
         from search.grouping import group_by_document
 
         started = time.perf_counter()
@@ -327,7 +332,7 @@ class SearchEngine:
                     "total_documents": len(matching),
                     "documents": group_by_document(hits, per_document, text_of, matched),
                     "filters": filters.to_dict() if filters else {},
-                    "facets": engine.facets(query, filters, mode, documents=matching)}
+                    "facets": engine.facets(query, filters, mode, documents=matching) if facets else {}}
         if restored != query:
             response["query_restored"] = restored
         return response

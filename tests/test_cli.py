@@ -106,6 +106,40 @@ def test_search_ask_compare_directives_through_a_running_server(server, tmp_path
     assert [json.loads(line)["query"] for line in lines.stdout.splitlines()] == ["tiếp công dân", "KNTC"]
 
 
+# what a client of a running server must not load: the engine, the index, the model, the web app
+HEAVY_MODULES = ("numpy", "scipy", "torch", "onnxruntime", "sentence_transformers", "transformers", "pyvi",
+                 "fastapi", "pydantic", "starlette", "uvicorn", "httpx", "search", "indexer", "eval")
+
+
+def test_a_client_imports_only_the_standard_library_and_its_printing(server):
+    """`tracuu search` against a server imports urllib, json and api/ (client, terminal): a
+    second of numpy and scipy once came in through the `db` command's parser."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TRACUU_URL": server}
+    for args in (["search", "khieu nai to cao", "-k", "2"], ["ask", "Nghệ An đã giải quyết bao nhiêu đơn?"],
+                 ["compare", "tiếp công dân", "--k-per-group", "1"]):
+        out = subprocess.run([*tracuu_command()[:1], "-X", "importtime", *tracuu_command()[1:], *args], cwd=ROOT,
+                             capture_output=True, text=True, timeout=600, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+        assert "api.client" in imported and "api.terminal" in imported  # the measurement saw the client
+        heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY_MODULES)
+        assert not heavy, (args[0], heavy)
+
+
+def test_text_search_asks_no_facets_json_gets_the_whole_response(server):
+    """The text output prints passages only, so the client asks /search with facets=false;
+    --json prints the API's whole response, facets included. The results are the same."""
+    from api.client import Client
+
+    client = Client(server)
+    full = client.search("khieu nai to cao", k=3)
+    bare = client.search("khieu nai to cao", k=3, facets=False)
+    assert full["facets"]["province"] and bare["facets"] == {}
+    assert [h["passage_id"] for h in bare["results"]] == [h["passage_id"] for h in full["results"]]
+    out = run("search", "khieu nai to cao", "-k", "3", "--json", env={"TRACUU_URL": server})
+    assert json.loads(out.stdout)["facets"] == full["facets"]
+
+
 def test_client_errors_are_clear(server, tmp_path):
     env = {"TRACUU_URL": server}
     out = run("search", "khieu nai", "-k", "0", env=env)

@@ -40,6 +40,32 @@ def test_search_documents_one_entry_per_document(server):
                 assert 0 <= start < end <= len(passage["text"])
 
 
+def test_facets_false_skips_the_counts_on_every_route_that_counts_them(server):
+    """`facets` (default true) is one parameter on GET and POST /search and GET /search/documents,
+    documented in the OpenAPI document; false gives `facets: {}` and the same results."""
+    from test_hardening import assert_problem
+
+    q = {"q": "tiếp công dân", "k": 5}
+    for method, path, key in (("GET", "/search", "results"), ("POST", "/search", "results"),
+                              ("GET", "/search/documents", "documents")):
+        def call(**extra):
+            if method == "GET":
+                return httpx.get(server + path, params={**q, **extra}, timeout=60)
+            return httpx.post(server + path, json={**q, **extra}, timeout=60)
+
+        full, bare = call().json(), call(facets="false" if method == "GET" else False).json()
+        assert full["facets"]["province"] and bare["facets"] == {}, (method, path)
+        assert bare[key] == full[key] and bare.get("total_documents") == full.get("total_documents")
+        assert call(facets="true" if method == "GET" else True).json()["facets"] == full["facets"]
+        assert_problem(call(facets="maybe"), 422, "facets")
+    spec = httpx.get(server + "/openapi.json", timeout=60).json()
+    for path in ("/search", "/search/documents"):
+        parameter = next(p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "facets")
+        assert parameter["schema"]["type"] == "boolean" and parameter["schema"]["default"] is True
+    assert spec["components"]["schemas"]["SearchBody"]["properties"]["facets"]["default"] is True
+    assert not any(p["name"] == "facets" for p in spec["paths"]["/compare"]["get"]["parameters"])  # no facets there
+
+
 def test_merged_pieces_of_a_paragraph_keep_exact_text_and_highlights(server):
     """Paragraph 9 of the Nghệ An report is indexed as two passages; shown as one, its text
     is the paragraph's and every highlight still points at a matched word."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from api.contract import Q_DESCRIPTION, K, SearchText
+from api.contract import FACETS_DESCRIPTION, Q_DESCRIPTION, K, SearchText
 from api.problems import problem_content
 from api.routes.search import ERRORS, query_filters
 from api.schemas import DocumentSearchResponse, Mode, PrecedentsResponse
@@ -20,10 +20,12 @@ router = APIRouter(tags=["search"])
 def search_documents(request: Request, q: Annotated[SearchText, Query(description=Q_DESCRIPTION)],
                      k: Annotated[K, Query(description="documents to return (1–100)")] = 10,
                      per_document: Annotated[int, Query(ge=1, le=10, description="passages shown per document")] = 3,
-                     mode: Mode = "hybrid", filters: Filters = Depends(query_filters)):
+                     mode: Mode = "hybrid", filters: Filters = Depends(query_filters),
+                     facets: Annotated[bool, Query(description=FACETS_DESCRIPTION)] = True):
     """Documents matching the query, best first, each with its best passages; facet counts
     are documents."""
-    return request.app.state.engine.search_documents(q, k=k, per_document=per_document, mode=mode, filters=filters)
+    return request.app.state.engine.search_documents(q, k=k, per_document=per_document, mode=mode,
+                                                     filters=filters, facets=facets)
 
 
 @router.get("/precedents", response_model=PrecedentsResponse,
