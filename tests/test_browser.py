@@ -548,12 +548,32 @@ def test_widget_on_another_origin_gets_results(browser, keyed_server, widget_hos
 
     widget, shadow = widget_search(browser, widget_host, QUESTION)
     assert widget.get_attribute("data-state") == "done", shadow.find_element(By.CSS_SELECTOR, ".status").text
-    items = shadow.find_elements(By.CSS_SELECTOR, "ol li")
+    items = shadow.find_elements(By.CSS_SELECTOR, "ol.results > li.doc")
     assert 1 <= len(items) <= 5
     links = [li.find_element(By.CSS_SELECTOR, "a").get_attribute("href") for li in items]
     assert all(link.startswith(keyed_server.base + "/view/") for link in links)
     assert any(NGHE_AN in link for link in links)
     assert any(li.find_elements(By.CSS_SELECTOR, "mark") for li in items)
+    # grouped as on the page: one entry per document, the server's grouping (GET /search/documents),
+    # the title once and its best passages (at most 2 by default) under it, each saying where it is
+    documents = [li.get_attribute("data-doc-id") for li in items]
+    assert len(documents) == len(set(documents)) and NGHE_AN in documents
+    for li in items:
+        passages = li.find_elements(By.CSS_SELECTOR, "ul.passages > li.passage")
+        assert 1 <= len(passages) <= 2
+        assert all(p.find_element(By.CSS_SELECTOR, "a.where").text.startswith(("đoạn", "mục", "Điều", "Chương",
+                                                                               "Mục", "Phần")) for p in passages)
+        assert len(li.find_elements(By.CSS_SELECTOR, "a.t")) == 1
+    import httpx
+
+    grouped = httpx.get(keyed_server.base + "/search/documents", timeout=60,
+                        params={"q": QUESTION, "k": 5, "per_document": 2, "facets": "false"},
+                        headers={"Authorization": "Bearer " + keyed_server.keys["reader"]}).json()
+    assert documents == [d["doc_id"] for d in grouped["documents"]]
+    assert [len(li.find_elements(By.CSS_SELECTOR, "li.passage")) for li in items] == \
+        [len(d["passages"]) for d in grouped["documents"]]
+    nghe_an = items[documents.index(NGHE_AN)]
+    assert "Nghệ An" in nghe_an.find_element(By.CSS_SELECTOR, ".sub").text  # the one-line subtitle
     # shadow DOM: the host page's `mark {background: black}` and red dashed inputs do not apply
     mark_bg = browser.execute_script(
         "return getComputedStyle(arguments[0].shadowRoot.querySelector('mark')).backgroundColor", widget)
@@ -564,7 +584,7 @@ def test_widget_on_another_origin_gets_results(browser, keyed_server, widget_hos
     shot(browser, "widget-on-portal")
     # the cross-origin requests really happened with the key and passed CORS
     log = keyed_server.log_text()
-    assert "GET /search?" in log and "200" in log
+    assert "GET /search/documents?" in log and "200" in log
     assert keyed_server.keys["reader"] not in log
 
 

@@ -122,19 +122,8 @@ const Tracuu = (() => {
     issuer: "Cơ quan ban hành", number: "Số hiệu", date: "Ngày", signer: "Người ký", period: "Giai đoạn",
     doc_type: "Loại văn bản", province: "Tỉnh/thành", district: "Huyện/thị", references: "Văn bản dẫn chiếu",
   };
-  const DOC_TYPES = { "tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
-                      "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
-                      "quy chế": "Quy chế", "luật": "Luật" };
-
-  function dateVi(date) {  // "2020-07-14" → "14/07/2020", "2020-07" → "07/2020"
-    return date ? String(date).split("-").reverse().join("/") : "";
-  }
-
-  function periodVi(period) {
-    if (!period || typeof period !== "object") return "";
-    const a = period.from, b = period.to;
-    return a === b || b === undefined || b === null ? String(a) : a + "–" + b;
-  }
+  // how a document and a passage are named in one line: api/static/text.js, shared with the widget
+  const { DOC_TYPES, dateVi, periodVi, docSubtitle, passageWhere } = TracuuText;
 
   function metaValue(value, name) {
     if (value === null || value === undefined || value === "") return "";
@@ -145,25 +134,6 @@ const Tracuu = (() => {
     if (Array.isArray(value)) return value.map(v => (v && typeof v === "object") ? (v.id || v.name || "") : String(v)).join(", ");
     if (typeof value === "object") return value.name || value.id || periodVi(value);
     return String(value);
-  }
-
-  /* "Báo cáo · Sở Nội vụ · Bắc Giang · 07/2020": what and whose a document is, one line. */
-  function docSubtitle(meta) {
-    meta = meta || {};
-    const place = [meta.district, meta.province].filter(Boolean).join(", ");
-    const when = meta.date ? dateVi(meta.date) : periodVi(meta.period);
-    return [metaValue(meta.doc_type, "doc_type"), meta.issuer, place, when].filter(Boolean).join(" · ");
-  }
-
-  /* "mục B. II. 4.2, đoạn 37": where in its document a passage is. */
-  function passageWhere(hit) {
-    const where = [];
-    const s = hit.section;
-    if (s) where.push(/^(Điều|Chương|Mục|Phần)/.test(s) ? s : "mục " + s);
-    const end = hit.paragraph_end;
-    where.push(end && end !== hit.paragraph ? `đoạn ${hit.paragraph}–${end}` : `đoạn ${hit.paragraph}`);
-    if (hit.page) where.push("trang " + hit.page);
-    return where.join(", ");
   }
 
   /* Server reasons come as "Vietnamese (English)": the page speaks Vietnamese. */

@@ -1,5 +1,6 @@
 /* tracuu: how a passage's text is shown — highlights merged, markdown emphasis without its
-   asterisks, the window of a long passage worth showing. Shared by the search page, the
+   asterisks, the window of a long passage worth showing — and how a document and a passage are
+   named in one line (type · issuer · place · date; section, paragraph). Shared by the search page, the
    document page (through common.js) and the embeddable widget (GET /widget.js serves this file
    before widget.js), so a quote reads the same everywhere. No dependencies; one global,
    TracuuText, defined once however many times the file is loaded. */
@@ -99,5 +100,42 @@ window.TracuuText = window.TracuuText || (() => {
     return [start, end];
   }
 
-  return { normalizeSpans, emphasis, plainText, appendRich, bestWindow };
+  /* How a document and a passage are named in one line, on the page, the document view and the
+     widget alike. */
+  const DOC_TYPES = { "tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
+                      "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
+                      "quy chế": "Quy chế", "luật": "Luật" };
+
+  function dateVi(date) {  // "2020-07-14" → "14/07/2020", "2020-07" → "07/2020"
+    return date ? String(date).split("-").reverse().join("/") : "";
+  }
+
+  function periodVi(period) {
+    if (!period || typeof period !== "object") return "";
+    const a = period.from, b = period.to;
+    return a === b || b === undefined || b === null ? String(a) : a + "–" + b;
+  }
+
+  /* "Báo cáo · Sở Nội vụ · Bắc Giang · 07/2020": what and whose a document is. */
+  function docSubtitle(meta) {
+    meta = meta || {};
+    const type = meta.doc_type ? DOC_TYPES[String(meta.doc_type).toLowerCase()] || String(meta.doc_type) : "";
+    const place = [meta.district, meta.province].filter(Boolean).join(", ");
+    const when = meta.date ? dateVi(meta.date) : periodVi(meta.period);
+    return [type, meta.issuer, place, when].filter(Boolean).join(" · ");
+  }
+
+  /* "mục B. II. 4.2, đoạn 37": where in its document a passage is. */
+  function passageWhere(hit) {
+    const where = [];
+    const s = hit.section;
+    if (s) where.push(/^(Điều|Chương|Mục|Phần)/.test(s) ? s : "mục " + s);
+    const end = hit.paragraph_end;
+    where.push(end && end !== hit.paragraph ? `đoạn ${hit.paragraph}–${end}` : `đoạn ${hit.paragraph}`);
+    if (hit.page) where.push("trang " + hit.page);
+    return where.join(", ");
+  }
+
+  return { normalizeSpans, emphasis, plainText, appendRich, bestWindow, DOC_TYPES, dateVi, periodVi, docSubtitle,
+           passageWhere };
 })();

@@ -5,6 +5,9 @@
  * renders a <tracuu-search> element where the script tag stands (data-target="#id" mounts it
  * inside another element instead; data-mount="none" only defines the element). The element can
  * also be written by hand: <tracuu-search endpoint="http://HOST:8000" key="KEY" k="5"></tracuu-search>.
+ * Results are grouped as on the search page: one entry per document (k documents, at most 20), its
+ * title once with a one-line subtitle, its best passages under it (per-document, default 2) — the
+ * server groups them (GET /search/documents, asked without facets, which the widget does not show).
  * Everything lives in a shadow root, so the host page's CSS does not leak in or out. The host
  * page's origin must be in the server's TRACUU_CORS_ORIGINS.
  * GET /widget.js serves api/static/text.js before this file: quotes are cut, highlighted and
@@ -45,7 +48,11 @@
     a { color: #0f4c81; }
     .t { font-weight: 600; text-decoration: none; }
     .t:hover { text-decoration: underline; }
-    .cite { font-size: 12px; color: #5b6574; margin: 2px 0 4px; }
+    .sub { font-size: 12px; color: #5b6574; margin: 2px 0 4px; }
+    ul.passages { list-style: none; margin: 0; padding: 0; }
+    ul.passages li { padding: 4px 0 0; border: 0; }
+    .where { font-size: 12px; color: #5b6574; text-decoration: none; }
+    .where:hover { text-decoration: underline; }
     .snip { margin: 0; font-size: 14px; }
     mark { background: #fff0a6; color: inherit; border-radius: 2px; }
     .ell { color: #8a93a0; }
@@ -62,7 +69,7 @@
   }
 
   class TracuuSearch extends HTMLElement {
-    static get observedAttributes() { return ["endpoint", "key", "k", "mode", "placeholder"]; }
+    static get observedAttributes() { return ["endpoint", "key", "k", "per-document", "mode", "placeholder"]; }
 
     constructor() {
       super();
@@ -111,15 +118,21 @@
       this.input.value = query;
       const seq = ++this.seq;
       const k = Math.max(1, Math.min(20, parseInt(this.getAttribute("k") || "5", 10) || 5));
+      const perDocument = Math.max(1, Math.min(10, parseInt(this.getAttribute("per-document") || "2", 10) || 2));
       const mode = this.getAttribute("mode") || "hybrid";
       this.status("Đang tìm…");
       this.answerEl.hidden = true;
       if (this.askSupported) this.ask(query, seq);
       try {
-        const data = await this.call(`/search?q=${encodeURIComponent(query)}&k=${k}&mode=${encodeURIComponent(mode)}`);
+        const params = new URLSearchParams({ q: query, k: String(k), per_document: String(perDocument), mode,
+                                             facets: "false" });
+        const data = await this.call("/search/documents?" + params.toString());
         if (seq !== this.seq) return;
-        this.render(data.results || []);
-        this.status(data.results && data.results.length ? `${data.results.length} kết quả` : "Không tìm thấy kết quả phù hợp.");
+        const documents = data.documents || [];
+        this.render(documents);
+        const total = data.total_documents || 0;
+        this.status(!documents.length ? "Không tìm thấy kết quả phù hợp."
+          : `${total} văn bản phù hợp` + (documents.length < total ? `, hiện ${documents.length}` : ""));
         this.setAttribute("data-state", "done");
       } catch (err) {
         if (seq !== this.seq) return;
@@ -147,20 +160,29 @@
       }
     }
 
-    render(results) {
+    /* One entry per document, as the server grouped them (the page's GET /search/documents):
+       the title once, what and whose it is, then its best passages, each with where it stands. */
+    render(documents) {
       this.list.replaceChildren();
-      for (const r of results) {
-        const text = r.text || "";
-        const spans = Text.normalizeSpans(r.highlights, text.length);
-        const [a, b] = Text.bestWindow(text, spans, 320);
-        const snip = h("p", { class: "snip" });
-        if (a > 0) snip.append(h("span", { class: "ell", text: "… " }));
-        Text.appendRich(snip, text, spans, a, b);
-        if (b < text.length) snip.append(h("span", { class: "ell", text: " …" }));
-        const href = this.viewUrl(r.doc_id, r.paragraph, r.passage_id);
-        this.list.append(h("li", { "data-passage-id": r.passage_id },
-          h("a", { class: "t", href, target: "_blank", rel: "noopener", text: Text.plainText(r.title) || r.doc_id }),
-          h("div", { class: "cite", text: r.citation }), snip));
+      for (const doc of documents) {
+        const first = doc.passages[0] || {};
+        const passages = h("ul", { class: "passages" });
+        for (const p of doc.passages) {
+          const text = p.text || "";
+          const spans = Text.normalizeSpans(p.highlights, text.length);
+          const [a, b] = Text.bestWindow(text, spans, 280);
+          const snip = h("p", { class: "snip" });
+          if (a > 0) snip.append(h("span", { class: "ell", text: "… " }));
+          Text.appendRich(snip, text, spans, a, b);
+          if (b < text.length) snip.append(h("span", { class: "ell", text: " …" }));
+          passages.append(h("li", { class: "passage", "data-passage-id": p.passage_id },
+            h("a", { class: "where", href: this.viewUrl(p.doc_id, p.paragraph, p.passage_id), target: "_blank",
+                     rel: "noopener", text: Text.passageWhere(p) }), snip));
+        }
+        this.list.append(h("li", { class: "doc", "data-doc-id": doc.doc_id },
+          h("a", { class: "t", href: this.viewUrl(doc.doc_id, first.paragraph, first.passage_id), target: "_blank",
+                   rel: "noopener", text: Text.plainText(doc.title) || doc.doc_id }),
+          h("div", { class: "sub", text: Text.docSubtitle(doc.metadata) }), passages));
       }
     }
   }
@@ -170,6 +192,7 @@
   if (script && script.dataset.mount !== "none") {
     const widget = document.createElement("tracuu-search");
     for (const name of ["k", "mode", "placeholder"]) if (script.dataset[name]) widget.setAttribute(name, script.dataset[name]);
+    if (script.dataset.perDocument) widget.setAttribute("per-document", script.dataset.perDocument);
     const target = script.dataset.target && document.querySelector(script.dataset.target);
     if (target) target.append(widget);
     else if (script.parentNode && script.parentNode !== document.head) script.parentNode.insertBefore(widget, script.nextSibling);
