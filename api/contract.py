@@ -25,7 +25,7 @@ from typing import Annotated, Literal, Optional
 from fastapi import Query, Request
 from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from search.filters import Filters
@@ -188,7 +188,7 @@ class SearchBody(_Body):
     question: SearchText = _old_name()
     k: K = Field(10, description="passages to return (1–100)")
     mode: Mode = "hybrid"
-    facets: bool = Field(True, description=FACETS_DESCRIPTION)
+    facets: StrictBool = Field(True, description=FACETS_DESCRIPTION)  # JSON true/false only, not 0 or "no"
 
 
 class AskBody(_Body):
