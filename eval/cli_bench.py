@@ -1,11 +1,14 @@
 """`tracuu search` wall time as a user sees it: `python -m eval.cli_bench [--runs N]`.
 
 The same commands, side by side in one run: `tracuu search QUERY` as a client of a
-running `tracuu serve` ($TRACUU_URL), and `tracuu search QUERY --local` loading the index
-and the model in its own process. Wall time of the whole process (start-up, imports,
-the query, printing), medians over the queries × runs; the load average is recorded
-since other work on the machine moves both. Writes eval/results/cli_latency.{json,md}.
-Part of `make bench`, never of `make test` (times are measured, not asserted).
+running `tracuu serve` ($TRACUU_URL) — started as `python -m api.cli` and through the
+`tracuu` console script pip installed beside the interpreter —, and `tracuu search QUERY
+--local` loading the index and the model in its own process; `python -c pass` (the
+interpreter's own start-up with site-packages) is the floor under all of them. Wall time
+of the whole process (start-up, imports, the query, printing), medians over the queries ×
+runs; the load average is recorded since other work on the machine moves all of them.
+Writes eval/results/cli_latency.{json,md}. Part of `make bench`, never of `make test`
+(times are measured, not asserted).
 """
 from __future__ import annotations
 
@@ -31,13 +34,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wall(args: list[str], env: dict) -> float:
+CONSOLE_SCRIPT = Path(sys.executable).with_name("tracuu")  # `pip install -e .` writes it there
+
+
+def _wall(args: list[str], env: dict, command: list[str] | None = None) -> float:
+    command = command or [sys.executable, "-m", "api.cli"]
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=600)
+    out = subprocess.run([*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - t0
     if out.returncode != 0:
-        raise RuntimeError(f"tracuu {' '.join(args)} failed: {out.stderr}")
+        raise RuntimeError(f"{' '.join(command + args)} failed: {out.stderr}")
     return elapsed
 
 
@@ -87,10 +93,21 @@ def main(argv=None) -> int:
                 client_env = env | {"TRACUU_URL": base}
                 for q in QUERIES:  # warm the server (caches, first encodes)
                     _wall(["search", q], client_env)
-                client, local = [], []
+                # the console script imports this checkout's code, as `python -m` from ROOT does
+                script_env = client_env | {"PYTHONPATH": os.pathsep.join(
+                    p for p in (str(ROOT), env.get("PYTHONPATH")) if p)}
+                has_script = CONSOLE_SCRIPT.exists()
+                client, script, local, bare, request = [], [], [], [], []
+                server_client = Client(base)
                 for _ in range(args.runs):
-                    for q in QUERIES:  # interleaved: both ways see the same machine load
+                    for q in QUERIES:  # interleaved: every way sees the same machine load
                         client.append(_wall(["search", q], client_env))
+                        if has_script:
+                            script.append(_wall(["search", q], script_env, [str(CONSOLE_SCRIPT)]))
+                        bare.append(_wall(["-c", "pass"], env, [sys.executable]))
+                        t0 = time.perf_counter()  # the HTTP request alone, as the CLI's text output sends it
+                        server_client.search(q, facets=False)
+                        request.append(time.perf_counter() - t0)
                         local.append(_wall(["search", q, "--local", "--index-dir", str(index_dir)], env))
             finally:
                 server.terminate()
@@ -99,6 +116,8 @@ def main(argv=None) -> int:
     report = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(), "versions": versions(),
               "loadavg_start": loadavg_start, "loadavg_end": os.getloadavg(), "runs": args.runs,
               "queries": QUERIES, "client_of_running_server": _summary(client),
+              "console_script_client": _summary(script) if script else None,
+              "interpreter_start": _summary(bare), "search_request_only": _summary(request),
               "local_index_and_model": _summary(local)}
     report["ratio_local_to_client"] = round(report["local_index_and_model"]["median_s"]
                                             / report["client_of_running_server"]["median_s"], 1)
@@ -110,10 +129,17 @@ def main(argv=None) -> int:
           f"{len(QUERIES)} queries × {args.runs} runs each way, interleaved; hybrid mode, k=10; whole process "
           "(start-up, imports, query, printing).", "",
           "| how | median s | p95 s | min s | runs |", "|---|---|---|---|---|"]
-    for label, key in (("client of a running `tracuu serve` ($TRACUU_URL)", "client_of_running_server"),
-                       ("`--local`: index and model loaded in the process", "local_index_and_model")):
+    for label, key in (("client of a running `tracuu serve` ($TRACUU_URL), `python -m api.cli`",
+                        "client_of_running_server"),
+                       ("the same through the `tracuu` console script", "console_script_client"),
+                       ("`--local`: index and model loaded in the process", "local_index_and_model"),
+                       ("floor: `python -c pass` (interpreter and site-packages start-up)", "interpreter_start"),
+                       ("the CLI's GET /search?facets=false alone, from a warm process", "search_request_only")):
         r = report[key]
-        md.append(f"| {label} | {r['median_s']:.2f} | {r['p95_s']:.2f} | {r['min_s']:.2f} | {r['n']} |")
+        if r is None:
+            md.append(f"| {label} | not installed ({CONSOLE_SCRIPT}) | | | |")
+            continue
+        md.append(f"| {label} | {r['median_s']:.3f} | {r['p95_s']:.3f} | {r['min_s']:.3f} | {r['n']} |")
     md += ["", f"Local / client median: {report['ratio_local_to_client']}×."]
     (args.out / "cli_latency.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
