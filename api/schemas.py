@@ -170,7 +170,10 @@ class AnswerResponse(BaseModel):
 
 
 class CompareGroup(BaseModel):
-    key: Optional[str | int]
+    key: Optional[str | int] = Field(..., description="the province, document type or year; by year, a report "
+                                                      "on a period is its own group labelled '2015–2020' (its "
+                                                      "figures are the period's totals); null: unknown")
+    period: Optional[dict] = Field(None, description="by year: the years the group covers, {from, to}")
     documents: Optional[int] = Field(None, description="documents of this group the query matches")
     count: int = Field(..., description="passages of this group among the ranked candidates")
     results: list[SearchHit]

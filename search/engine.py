@@ -22,13 +22,13 @@ from indexer.metadata import normalize_reference
 from indexer.store import DocumentSummary, Store, StoreError, open_store
 from indexer.textnorm import search_key
 from search.filters import Filters, doc_years, facet_value, reference_ids, FACET_FIELDS
+from search.compare import GROUP_BY, group_of, group_order
 from search.fusion import normalized_score_fusion, reciprocal_rank_fusion
 from search.highlight import highlight_spans
 
 MODES = ("bm25", "dense", "hybrid")
 FUSIONS = ("rrf", "score")
 MAX_K = 100
-GROUP_BY = ("province", "year", "doc_type")
 MAX_PER_DOCUMENT = 10
 
 
@@ -412,7 +412,8 @@ class SearchEngine:
     # --- cross-document research -----------------------------------------------------
     def compare(self, query: str, group_by: str = "province", k_per_group: int = 3, mode: str = "hybrid",
                 filters: Filters | None = None, max_groups: int = 50) -> dict:
-        """The best passages per province / year / document type: precedents side by side."""
+        """The best passages per province / year / document type: precedents side by side.
+        By year, a period report is a group of its own ("2015–2020"; search/compare.py)."""
         if group_by not in GROUP_BY:
             raise QueryError(f"group_by must be one of {', '.join(GROUP_BY)}, got {group_by!r}")
         if not isinstance(k_per_group, int) or not 1 <= k_per_group <= 20:
@@ -424,10 +425,16 @@ class SearchEngine:
         # the groups are those of the documents the query matches (as facets count them);
         # each shows its best passages among those documents
         documents_of: dict = {}
+        periods: dict = {}
         for doc_id in engine.matching_documents(query, mode, filters):
-            documents_of.setdefault(facet_value(view.metadata(doc_id), group_by), set()).add(doc_id)
+            key, period = group_of(view.metadata(doc_id), group_by)
+            documents_of.setdefault(key, set()).add(doc_id)
+            periods[key] = period
         groups = {key: {"key": key, "documents": len(docs), "count": 0, "results": []}
                   for key, docs in documents_of.items()}
+        if group_by == "year":
+            for key, group in groups.items():
+                group["period"] = periods[key]
         restored = engine.dense_query(query) if mode != "bm25" else query
         missing, scope = set(groups), None
         depth = max(self.depth, 2 * k_per_group * min(len(groups), max_groups))
@@ -439,7 +446,7 @@ class SearchEngine:
             passages = {p["passage_id"]: p for p in engine.passages([pid for pid, _, _ in pool])}
             for pid, score, scores in pool:
                 passage = passages[pid]
-                key = facet_value(view.metadata(passage["doc_id"]), group_by)
+                key = group_of(view.metadata(passage["doc_id"]), group_by)[0]
                 if key not in missing:
                     continue
                 group = groups[key]
@@ -448,10 +455,8 @@ class SearchEngine:
                     group["results"].append(engine.result(passage, len(group["results"]) + 1, score, query, scores))
             missing = {key for key in missing if not groups[key]["results"]}
             scope = frozenset(d for key in missing for d in documents_of[key])
-        # years in order, places and types by name; unknown (None) last
-        ordered = sorted((g for g in groups.values() if g["results"]),
-                         key=lambda g: (g["key"] is None, g["key"] if group_by == "year" and g["key"] is not None
-                                        else search_key(str(g["key"]))))
+        # years and periods by their first year, places and types by name; unknown (None) last
+        ordered = sorted((g for g in groups.values() if g["results"]), key=group_order)
         return {"query": query, "mode": mode, "group_by": group_by, "k_per_group": k_per_group,
                 "took_ms": round((time.perf_counter() - started) * 1000, 2), "groups": ordered[:max_groups]}
 

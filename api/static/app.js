@@ -197,9 +197,10 @@
     }
   }
 
-  function applyFacet(name, value) {
+  function applyFacet(name, value, period) {
     const filters = Object.assign({}, state().filters);
-    if (name === "year") { filters.year_from = Number(value); filters.year_to = Number(value); }
+    // a compare group by year may be a period ("2015–2020"): filter by its years
+    if (name === "year") { filters.year_from = Number(period ? period.from : value); filters.year_to = Number(period ? period.to : value); }
     else filters[name] = value;
     go({ filters, view: "results" });
   }
@@ -437,16 +438,18 @@
       const head = el("h3", { class: "group-key" },
         unknown || s.by === "doc_type" ? label
           : el("a", { href: "#", text: label, title: "Chỉ xem kết quả của " + label,
-                      onclick: ev => { ev.preventDefault(); applyFacet(s.by, group.key); } }));
+                      onclick: ev => { ev.preventDefault(); applyFacet(s.by, group.key, group.period); } }));
       const list = el("ul", { class: "passages" });
       let previous = null;  // a document's title once, above its passages
       for (const hit of group.results) {
         list.append(renderPassage(hit, s.q, { withDocument: hit.doc_id !== previous }));
         previous = hit.doc_id;
       }
+      const multiYear = group.period && group.period.from !== group.period.to;  // its figures are the period's totals
       grid.append(el("section", { class: "group", "data-key": label }, head,
-                     el("div", { class: "muted", text: group.documents !== undefined
-                       ? count(group.documents, "văn bản phù hợp") : count(group.count, "đoạn văn phù hợp") }), list));
+                     el("div", { class: "muted", text: (group.documents !== undefined
+                       ? count(group.documents, "văn bản phù hợp") : count(group.count, "đoạn văn phù hợp")) +
+                       (multiYear ? " · số liệu cả giai đoạn" : "") }), list));
     }
     box.append(grid);
     setStatus(`So sánh theo ${GROUP_LABELS[s.by] || s.by}: ${count(response.groups.length, "nhóm")} · ${Math.round(response.took_ms)} ms`);
