@@ -357,3 +357,63 @@ def test_laws_same_top10_on_every_backend(pg_servers):
         else:
             assert "Merge Append" in plan and plan.count("ORDER BY (embedding OPERATOR(public.<#>)") == 2, plan
         store.close()
+
+
+def test_vector_and_array_literals_give_back_the_same_values():
+    """The writer's COPY literals (store.vector_text, int_array_text, sparse_text): nine
+    significant digits give back every float32 exactly, tiny and negative values included."""
+    from indexer.store.postgres.store import int_array_text, parse_sparse, parse_vector, sparse_text, vector_text
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((200, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[0, :3] = [1e-30, -3.4e38, 0.0]
+    for vector in vectors:
+        assert np.array_equal(parse_vector(vector_text(vector)), vector)
+    assert int_array_text([3, 17, 1000000]) == "{3,17,1000000}" and int_array_text([]) == "{}"
+    counts = {900: 2, 5: 1, 70: 3}
+    assert parse_sparse(sparse_text(counts)) == counts and sparse_text(counts).startswith("{5:1,70:3,900:2}/")
+
+
+def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commit(pg_servers, corpus_collection,
+                                                                                   encoder):
+    """A first build on one server copies its rows before the HNSW and GIN postings indexes
+    exist and builds them at commit, in its transaction: an aborted first build leaves no
+    version (and the next build still makes them); a committed one is served by them."""
+    import psycopg
+
+    from indexer.store.postgres import PostgresStore, schema
+
+    url = new_index_url(pg_servers, "single", "bulkfirst")
+    store = PostgresStore(url)
+    writer = store.writer()
+    writer.set_manifest(corpus_collection.manifest)
+    writer.reset()
+    first = corpus_collection.documents[0]
+    writer.add_document(first, corpus_collection.records[first["doc_id"]])
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert set(schema.missing_bulk_indexes(conn)) == set(schema.BULK_INDEX_NAMES)
+    writer.abort()
+    with pytest.raises(StoreError, match="no index"):
+        store.count()
+    corpus_collection.write(store)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert schema.missing_bulk_indexes(conn) == []
+        valid = conn.execute("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                             "WHERE c.relname = ANY(%s) AND i.indisvalid", (list(schema.BULK_INDEX_NAMES),)).fetchone()
+        assert valid[0] == 2
+    vector = encoder.encode_queries(["khiếu nại"])[0]
+    sql, params = store.dense_sql(vector, 10, None, False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")  # 164 rows: the planner would rather scan them
+        for name, value in schema.HNSW_SETTINGS.items():
+            conn.execute(f"SET {name} = '{value}'")
+        plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + sql, params))
+        assert "tracuu_passages_embedding" in plan, plan
+        hnsw = [pid for pid, _ in conn.execute(sql, params)]
+    exact = [pid for pid, _ in store.dense(vector, 10, exact=True)]
+    assert len(set(hnsw) & set(exact)) >= 9, (hnsw, exact)
+    terms = analyzer(corpus_collection).terms("khiếu nại")
+    assert_same_ranking(store.bm25(terms, 10), corpus_collection.bm25(terms, 10))
+    assert store.count() == (len(corpus_collection.documents), len(corpus_collection.passages))
+    store.close()

@@ -114,6 +114,12 @@ CREATE INDEX IF NOT EXISTS tracuu_passages_district ON tracuu_passages (district
 CREATE INDEX IF NOT EXISTS tracuu_passages_doc_type ON tracuu_passages (doc_type);
 CREATE INDEX IF NOT EXISTS tracuu_passages_years ON tracuu_passages (year_lo, year_hi);
 CREATE INDEX IF NOT EXISTS tracuu_passages_refs ON tracuu_passages USING gin (refs);
+"""
+# The two indexes that cost most to keep up row by row. On a single server a first build
+# copies its rows into the empty table without them and builds them at its commit, in the
+# same transaction (writer.py): pgvector builds an HNSW graph over loaded rows in memory,
+# faster than inserting row after row, and GIN is likewise faster built than updated.
+BULK_INDEXES = """
 CREATE INDEX IF NOT EXISTS tracuu_passages_postings ON tracuu_passages USING gin (tids);
 CREATE INDEX IF NOT EXISTS tracuu_passages_embedding ON tracuu_passages
     USING hnsw (embedding vector_ip_ops) WITH {hnsw};
@@ -135,9 +141,28 @@ def passage_columns(dim: int) -> str:
     return PASSAGE_COLUMNS.format(dim=int(dim), TERM_DIM=TERM_DIM)
 
 
-def passage_table_sql(dim: int) -> str:
+def passage_table_sql(dim: int, bulk_indexes: bool = True) -> str:
     return (f"CREATE TABLE IF NOT EXISTS tracuu_passages ({passage_columns(dim)});\n"
-            + PASSAGE_STORAGE + PASSAGE_INDEXES.format(hnsw=HNSW_BUILD))
+            + PASSAGE_STORAGE + PASSAGE_INDEXES + (bulk_index_sql() if bulk_indexes else ""))
+
+
+def bulk_index_sql() -> str:
+    return BULK_INDEXES.format(hnsw=HNSW_BUILD)
+
+
+BULK_INDEX_NAMES = ("tracuu_passages_postings", "tracuu_passages_embedding")
+
+
+def missing_bulk_indexes(conn) -> list[str]:
+    """Which of the passage table's bulk indexes do not exist (in the current schema)."""
+    return [name for name in BULK_INDEX_NAMES
+            if conn.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()[0]]
+
+
+def create_bulk_indexes(conn) -> None:
+    """The passage table's HNSW and GIN postings indexes, where they are missing (a no-op
+    when they exist): on a single server, inside the writer's transaction."""
+    conn.execute(bulk_index_sql())
 
 
 def shard_servers(conn) -> list[tuple[str, dict]]:
@@ -230,17 +255,19 @@ def has_schema(conn) -> bool:
     return conn.execute("SELECT to_regclass('tracuu_versions') IS NOT NULL").fetchone()[0]
 
 
-def create_schema(conn, dim: int) -> None:
+def create_schema(conn, dim: int, bulk_indexes: bool = True) -> None:
     """Create the tables (idempotent). On a coordinator the shards get their passage table
     and indexes over a direct connection (DDL is not shipped by postgres_fdw), then the
-    coordinator's partitioned table gets one foreign partition per shard."""
+    coordinator's partitioned table gets one foreign partition per shard. `bulk_indexes`
+    False (single server only): the HNSW and GIN postings indexes are left to
+    `create_bulk_indexes`, which the first build runs after loading its rows."""
     import psycopg
 
     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     conn.execute(COORDINATOR_TABLES)
     shards = shard_servers(conn)
     if not shards:
-        conn.execute(passage_table_sql(dim))
+        conn.execute(passage_table_sql(dim, bulk_indexes))
         return
     for _, info in shards:
         with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:

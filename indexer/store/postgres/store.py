@@ -18,6 +18,7 @@ passage order.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import threading
 from collections import Counter
@@ -95,13 +96,30 @@ def filter_sql(filters: Filters | None, alias: str = "") -> tuple[str, dict]:
     return "".join(" AND " + c for c in clauses), params
 
 
+@functools.lru_cache(maxsize=8)
+def _vector_format(dim: int) -> str:
+    return "[" + ",".join(["%.9g"] * dim) + "]"
+
+
 def vector_text(vector: np.ndarray) -> str:
-    return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
+    """pgvector's literal of a float32 vector. Nine significant digits give back the very
+    same float32 (it is what float32 needs to round-trip) in about 5 KB at dimension 384,
+    against 8 KB of float64 digits from str(), and one %-format in C is over twice as fast
+    as str() per element: this runs once per passage of a build."""
+    values = np.asarray(vector, dtype=np.float32).ravel().tolist()
+    return _vector_format(len(values)) % tuple(values)
+
+
+def int_array_text(values) -> str:
+    """PostgreSQL's array literal of integers, for COPY (psycopg's list dumper costs ~3× more)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def sparse_text(counts: dict[int, int]) -> str:
     """Term id → count as pgvector's sparsevec literal (indices ascending)."""
-    return "{" + ",".join(f"{t}:{int(c)}" for t, c in sorted(counts.items())) + f"}}/{schema.TERM_DIM}"
+    items = sorted(counts.items())
+    return "{" + ",".join(["%d:%d"] * len(items)) % tuple(x for item in items for x in item) \
+        + f"}}/{schema.TERM_DIM}"
 
 
 def parse_sparse(text: str) -> dict[int, int]:

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 
 from indexer.store.base import PassageRecord, StoreError, StoreWriter
 from indexer.store.postgres import schema
-from indexer.store.postgres.store import (WRITER_LOCK_KEY, PostgresStore, filter_keys, mask_password,
-                                          sparse_text, vector_text)
+from indexer.store.postgres.store import (WRITER_LOCK_KEY, PostgresStore, filter_keys, int_array_text,
+                                          mask_password, sparse_text, vector_text)
 
 COPY_BATCH = 2000
 LOCK_TIMEOUT_S = 600.0
@@ -66,6 +66,7 @@ class PostgresWriter(StoreWriter):
         self._open = True
         self._ready = False
         self.dim: int | None = None
+        self.sharded = False
 
     # --- setup -------------------------------------------------------------------------------
     def _lock(self) -> None:
@@ -101,7 +102,10 @@ class PostgresWriter(StoreWriter):
         if current is None or not schema.has_schema(self.conn):
             if dim is None:
                 return False
-            self._ddl(lambda conn: schema.create_schema(conn, dim))
+            # a first build: on a single server its rows go into the table before the HNSW
+            # and GIN postings indexes, which commit() builds over them (schema.BULK_INDEXES)
+            self._ddl(lambda conn: schema.create_schema(conn, dim, bulk_indexes=False))
+        self.sharded = bool(schema.shard_servers(self.conn))
         self.dim = dim or current
         row = self.conn.execute("SELECT gen, documents, passages, total_len, df_hist, next_ord "
                                 "FROM tracuu_versions ORDER BY gen DESC LIMIT 1 FOR UPDATE").fetchone()
@@ -226,7 +230,7 @@ class PostgresWriter(StoreWriter):
                                  f"the manifest says {dim}")
             ids = [vocab[t] for t in p.terms]
             self._pending.append((p.passage["passage_id"], doc_id, self._next_ord, self.gen,
-                                  p.passage.get("content_hash"), sum(p.terms.values()), ids,
+                                  p.passage.get("content_hash"), sum(p.terms.values()), int_array_text(ids),
                                   sparse_text({vocab[t]: c for t, c in p.terms.items()}),
                                   _json(p.passage), vector_text(vector),
                                   keys["province"], keys["district"], keys["doc_type"], keys["year_lo"],
@@ -296,6 +300,11 @@ class PostgresWriter(StoreWriter):
         manifest = dict(self.manifest)
         manifest.setdefault("corpus", {})
         manifest["corpus"] = {**manifest["corpus"], "documents": documents, "passages": n}
+        if not self.sharded and schema.missing_bulk_indexes(self.conn):
+            # the first build's rows are in: build the indexes over them, in this transaction
+            # (a build killed before this point leaves the table empty and without them; the
+            # next build makes them)
+            schema.create_bulk_indexes(self.conn)
         self.conn.execute(
             "INSERT INTO tracuu_versions (gen, manifest, documents, passages, total_len, vocabulary, mean_idf, "
             "df_hist, next_ord) VALUES (%s, %s::jsonb, %s, %s, %s, %s, %s, %s::jsonb, %s)",
