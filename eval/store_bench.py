@@ -175,6 +175,21 @@ def timed(fn, runs: int) -> dict:
     return summary(times)
 
 
+HYBRID_DEPTH = 100  # the engine's default candidate depth per retriever (search/engine.py)
+
+
+def hybrid(store, query) -> list:
+    """The store's share of a hybrid query as the engine runs it (SearchEngine.fused, its
+    defaults): BM25 top-100 and dense top-100 (the store's default scan: HNSW past its size
+    threshold), fused by normalised scores, top-10. Query encoding is not included (the
+    vectors here are hashed, not encoded): add the encoder's query p50
+    (eval/results/encoder_bench.md) for a whole query."""
+    from search.fusion import normalized_score_fusion
+
+    lists = {"bm25": store.bm25(query["terms"], HYBRID_DEPTH), "dense": store.dense(query["vector"], HYBRID_DEPTH)}
+    return normalized_score_fusion(lists, {"bm25": 1.0, "dense": 1.0})[:10]
+
+
 def bench_local(docs, queries, runs, manifest, filters) -> dict:
     """The local-files store (indexer/store/local.py) written through its writer, with the
     FAISS HNSW graph forced on (ann_min_passages=1) so its HNSW and exact scans compare
@@ -188,17 +203,20 @@ def bench_local(docs, queries, runs, manifest, filters) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="tracuu-bench-local-"))
     store = LocalStore(folder, ann_min_passages=1)
     tracemalloc.start()
-    build = write_index(store, docs, copy.deepcopy(manifest))
+    phases: dict = {}
+    build = write_index(store, docs, copy.deepcopy(manifest), phases)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     disk = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-    result = {"build_s": round(build, 1), "memory_mb": round(peak / 2**20, 1), "disk_mb": round(disk / 2**20, 1)}
+    result = {"build_s": round(build, 1), "build_phases": phases, "memory_mb": round(peak / 2**20, 1),
+              "disk_mb": round(disk / 2**20, 1)}
     qi = iter(range(10**9))
     q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
     result["bm25"] = timed(lambda: store.bm25(q()["terms"], 10), runs)
     result["bm25_filtered"] = timed(lambda: store.bm25(q()["terms"], 10, filters), runs)
     result["dense_hnsw"] = timed(lambda: store.dense(q()["vector"], 10, exact=False), runs)
     result["dense_exact"] = timed(lambda: store.dense(q()["vector"], 10, exact=True), runs)
+    result["hybrid"] = timed(lambda: hybrid(store, q()), runs)
     result["hnsw_recall_at_10"] = hnsw_recall(store, queries)
     store.close()
     shutil.rmtree(folder, ignore_errors=True)
@@ -238,16 +256,22 @@ def old_backend(rev: str):
     return importlib.import_module("tracuu_pg_old").PostgresStore
 
 
-def write_index(store, docs, manifest) -> float:
+def write_index(store, docs, manifest, phases: dict | None = None) -> float:
+    """Seconds to write `docs` as a new version; `phases` gets the split: adding the
+    documents (rows copied in) and the commit (index builds, statistics, ANALYZE)."""
     t0 = time.perf_counter()
     with store.writer() as writer:
         writer.set_manifest(manifest)
         writer.reset()
         for record, prs in docs:
             writer.add_document(record, prs)
+        t1 = time.perf_counter()
         writer.commit()
     store.refresh()
-    return time.perf_counter() - t0
+    t2 = time.perf_counter()
+    if phases is not None:
+        phases.update({"add_s": round(t1 - t0, 1), "commit_s": round(t2 - t1, 1)})
+    return t2 - t0
 
 
 def set_ef_search(store, ef: int) -> None:
@@ -277,14 +301,15 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
     from indexer.store.postgres import PostgresStore, schema
 
     store = PostgresStore(url)
-    build = write_index(store, docs, manifest)
+    phases: dict = {}
+    build = write_index(store, docs, manifest, phases)
     size = 0
     dbname = url.split("/")[3].split("?")[0]
     for node in layout["nodes"]:
         node_url = url.replace(f"port={layout['nodes'][0]['port']}", f"port={node['port']}")
         with psycopg.connect(node_url, autocommit=True) as conn:
             size += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
-    result = {"build_s": round(build, 1), "disk_mb": round(size / 2**20, 1)}
+    result = {"build_s": round(build, 1), "build_phases": phases, "disk_mb": round(size / 2**20, 1)}
     qi = iter(range(10**9))
     q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
     filters = _filter()
@@ -316,6 +341,7 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
         old.close()
     result["dense_hnsw"] = timed(lambda: store.dense(q()["vector"], 10, exact=False), runs)
     result["dense_exact"] = timed(lambda: store.dense(q()["vector"], 10, exact=True), runs)
+    result["hybrid"] = timed(lambda: hybrid(store, q()), runs)
     result["hnsw_recall_at_10"] = hnsw_recall(store, queries)
     result["hnsw_settings"] = {"build": schema.HNSW_BUILD, **schema.HNSW_SETTINGS}
     sweep = {}
@@ -420,6 +446,7 @@ def main(argv=None) -> int:
             label = (f"vlc-laws-2 ({real:,} real passages) repeated with perturbation" if repeated
                      else "vlc-laws-2 (real)")
             row = {"passages": size, "data": label, "vectors": "hashed term vectors (dim 384), not the model",
+                   "vectors_short": "hashed, not e5",
                    "local": bench_local(docs, queries, args.runs, manifest, _filter())}
             for backend in ("single", "cluster"):
                 url = servers.create_database(data / backend, f"bench{size}")
@@ -447,9 +474,9 @@ def save(report: dict, out: Path) -> None:
     rows = report["rows"]
     report["machine"]["load_average_end"] = os.getloadavg()
     growth = {}
-    for backend, modes in (("local", ("bm25", "dense_exact")),
-                           ("single", ("bm25", "dense_hnsw", "dense_exact", "bm25_old")),
-                           ("cluster", ("bm25", "dense_hnsw", "dense_exact", "bm25_old"))):
+    for backend, modes in (("local", ("bm25", "dense_exact", "hybrid")),
+                           ("single", ("bm25", "dense_hnsw", "dense_exact", "hybrid", "bm25_old")),
+                           ("cluster", ("bm25", "dense_hnsw", "dense_exact", "hybrid", "bm25_old"))):
         for mode in modes:
             points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in rows if mode in r[backend]]
             growth[f"{backend}/{mode}"] = fit_growth([p[0] for p in points], [p[1] for p in points])
@@ -467,18 +494,28 @@ def markdown(report: dict) -> str:
              f"versions {m['versions']}; load average at start {tuple(round(x, 2) for x in m['load_average_start'])}, "
              f"at end {tuple(round(x, 2) for x in m['load_average_end'])} (other agents share the machine: "
              f"compare backends within a row, re-run quiet for absolute numbers).", "",
-             "| passages | data | backend | build s | disk MB | RAM MB | BM25 p50/p95 ms | BM25+filter p50 | "
-             "HNSW p50/p95 ms | exact dense p50/p95 ms | HNSW recall@10 | load avg |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| passages | data | vectors | backend | build s (add + commit) | disk MB | RAM MB | BM25 p50/p95 ms "
+             "| BM25+filter p50 | HNSW p50/p95 ms | exact dense p50/p95 ms | hybrid p50/p95 ms | HNSW recall@10 "
+             "| load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in report["rows"]:
         for backend in ("local", "single", "cluster"):
             r = row[backend]
             f = lambda mode: f"{r[mode]['p50_ms']} / {r[mode]['p95_ms']}" if mode in r else "—"  # noqa: E731
-            lines.append(f"| {row['passages']:,} | {row['data']} | {backend} | {r['build_s']} | {r.get('disk_mb') or '—'} "
+            ph = r.get("build_phases") or {}
+            build = f"{r['build_s']}" + (f" ({ph['add_s']} + {ph['commit_s']})" if ph else "")
+            lines.append(f"| {row['passages']:,} | {row['data']} | {row.get('vectors_short', 'hashed')} | {backend} "
+                         f"| {build} | {r.get('disk_mb') or '—'} "
                          f"| {r.get('memory_mb')} | {f('bm25')} | {r['bm25_filtered']['p50_ms'] if 'bm25_filtered' in r else '—'} "
-                         f"| {f('dense_hnsw')} | {f('dense_exact')} | {r.get('hnsw_recall_at_10', '—')} "
+                         f"| {f('dense_hnsw')} | {f('dense_exact')} | {f('hybrid')} | {r.get('hnsw_recall_at_10', '—')} "
                          f"| {round(row['load_average'][0], 1)} |")
-    lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + ". Local = the local-files store (indexer/store/local.py) "
+    lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + " (column vectors: hashed). Hybrid = the "
+              "store's share of the engine's hybrid query (search/engine.py SearchEngine.fused defaults): BM25 top-100 "
+              "+ dense top-100 with the store's default scan (local: its HNSW graph, forced on here; PostgreSQL: "
+              "HNSW at these sizes) fused by normalised scores; query encoding not included (add the encoder's "
+              "query p50 from eval/results/encoder_bench.md). Build = adding the documents (rows copied in) + the "
+              "commit (on one PostgreSQL server the first build's HNSW and GIN postings indexes are built there). "
+              "Local = the local-files store (indexer/store/local.py) "
               "written and read through the Store interface: BM25 over its term matrix, dense with its FAISS "
               "HNSW graph (forced on for the comparison) or the exact flat scan; RAM = Python allocations while "
               "writing; disk = the version's files. PostgreSQL RAM = unique memory of the server processes after "
@@ -531,6 +568,8 @@ def plot(report: dict, path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for backend, mode, style in (("local", "bm25", "C0-"), ("local", "dense_exact", "C0--"),
+                                 ("local", "hybrid", "C0-."), ("single", "hybrid", "C1-."),
+                                 ("cluster", "hybrid", "C2-."),
                                  ("single", "bm25", "C1-"), ("single", "dense_hnsw", "C1--"),
                                  ("single", "bm25_old", "C1:"),
                                  ("cluster", "bm25", "C2-"), ("cluster", "dense_hnsw", "C2--"),
