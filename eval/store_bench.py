@@ -22,6 +22,7 @@ import functools
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -246,14 +247,15 @@ def old_backend(rev: str):
     import importlib
     import subprocess
 
-    folder = Path(tempfile.mkdtemp(prefix="tracuu-old-pg-")) / "tracuu_pg_old"
+    package = "tracuu_pg_" + re.sub(r"\W", "_", rev)
+    folder = Path(tempfile.mkdtemp(prefix="tracuu-old-pg-")) / package
     folder.mkdir()
     for name in ("__init__", "schema", "store", "writer"):
         text = subprocess.run(["git", "show", f"{rev}:indexer/store/postgres/{name}.py"], cwd=ROOT,
                               capture_output=True, text=True, check=True).stdout
-        (folder / f"{name}.py").write_text(text.replace("indexer.store.postgres", "tracuu_pg_old"))
+        (folder / f"{name}.py").write_text(text.replace("indexer.store.postgres", package))
     sys.path.insert(0, str(folder.parent))
-    return importlib.import_module("tracuu_pg_old").PostgresStore
+    return importlib.import_module(package).PostgresStore
 
 
 def write_index(store, docs, manifest, phases: dict | None = None) -> float:
@@ -295,11 +297,17 @@ def hnsw_recall(store, queries) -> float:
 
 
 def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_url: str | None = None,
-                   old_store_class=None, ef_sweep=(40, 100, 200, 400)) -> dict:
+                   old_store_class=None, ef_sweep=(40, 100, 200, 400), baseline_url: str | None = None,
+                   baseline_class=None) -> dict:
     import psycopg
 
     from indexer.store.postgres import PostgresStore, schema
 
+    baseline = None
+    if baseline_url:  # the writer of another revision first, into its own database
+        phases: dict = {}
+        seconds = write_index(baseline_class(baseline_url), docs, manifest, phases)
+        baseline = {"build_s": round(seconds, 1), "build_phases": phases, "load_average": os.getloadavg()[0]}
     store = PostgresStore(url)
     phases: dict = {}
     build = write_index(store, docs, manifest, phases)
@@ -310,6 +318,8 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
         with psycopg.connect(node_url, autocommit=True) as conn:
             size += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
     result = {"build_s": round(build, 1), "build_phases": phases, "disk_mb": round(size / 2**20, 1)}
+    if baseline:
+        result["baseline_writer"] = {**baseline, "load_average_after_new": os.getloadavg()[0]}
     qi = iter(range(10**9))
     q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
     filters = _filter()
@@ -413,6 +423,10 @@ def main(argv=None) -> int:
                              "side by side with the new one (default %(default)s)")
     parser.add_argument("--old-max-size", type=int, default=100_000, help="largest size the old BM25 is built at")
     parser.add_argument("--old-backends", default="single,cluster")
+    parser.add_argument("--writer-baseline", default="none", metavar="REV|none",
+                        help="also build each PostgreSQL store with the writer of git revision REV (e.g. the one "
+                             "before the bulk-load change, 3e2264d), right before the current one")
+    parser.add_argument("--writer-baseline-max-size", type=int, default=10_000)
     parser.add_argument("--ef-sweep", default="40,100,200,400,800", help="hnsw.ef_search values to measure recall at")
     args = parser.parse_args(argv)
     if not LAWS.exists():
@@ -435,10 +449,11 @@ def main(argv=None) -> int:
                                                 "bm25": {"k1": 1.5, "b": 0.75, "epsilon": 0.25}},
                 "model": {"id": "hashed-terms", "name": "hashed-terms", "dim": 384}, "corpus": {}}
     old_class = old_backend(args.old_bm25) if args.old_bm25 != "none" else None
+    baseline_class = old_backend(args.writer_baseline) if args.writer_baseline != "none" else None
     ef_sweep = tuple(int(e) for e in args.ef_sweep.split(",") if e)
     data = args.data or Path(tempfile.mkdtemp(prefix="tracuu-store-bench-"))
     layouts = {"single": servers.start(data / "single", 0), "cluster": servers.start(data / "cluster", 2)}
-    report = {"machine": info, "rows": [], "growth_exponent_p50": {},
+    report = {"machine": info, "rows": [], "growth_exponent_p50": {}, "writer_baseline": args.writer_baseline,
               "command": "python -m eval.store_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
     try:
         for size in sizes:
@@ -453,8 +468,11 @@ def main(argv=None) -> int:
                 old_url = None
                 if old_class is not None and size <= args.old_max_size and backend in args.old_backends.split(","):
                     old_url = servers.create_database(data / backend, f"old{size}")
+                baseline_url = None
+                if baseline_class is not None and size <= args.writer_baseline_max_size:
+                    baseline_url = servers.create_database(data / backend, f"baseline{size}")
                 row[backend] = bench_postgres(url, layouts[backend], docs, queries, args.runs, manifest,
-                                              old_url, old_class, ef_sweep)
+                                              old_url, old_class, ef_sweep, baseline_url, baseline_class)
                 print(json.dumps({backend: row[backend]}, ensure_ascii=False)[:3000], flush=True)
             row["load_average"] = os.getloadavg()
             report["rows"].append(row)
@@ -512,16 +530,17 @@ def markdown(report: dict) -> str:
     lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + " (column vectors: hashed). Hybrid = the "
               "store's share of the engine's hybrid query (search/engine.py SearchEngine.fused defaults): BM25 top-100 "
               "+ dense top-100 with the store's default scan (local: its HNSW graph, forced on here; PostgreSQL: "
-              "HNSW at these sizes) fused by normalised scores; query encoding not included (add the encoder's "
-              "query p50 from eval/results/encoder_bench.md). Build = adding the documents (rows copied in) + the "
+              "an exact scan below 20,000 passages (indexer/store/postgres/store.py EXACT_BELOW), HNSW from there) fused by "
+              "normalised scores; query encoding not included (add the encoder's query p50 from eval/results/encoder_bench.md). Build = adding the documents (rows copied in) + the "
               "commit (on one PostgreSQL server the first build's HNSW and GIN postings indexes are built there). "
               "Local = the local-files store (indexer/store/local.py) "
               "written and read through the Store interface: BM25 over its term matrix, dense with its FAISS "
               "HNSW graph (forced on for the comparison) or the exact flat scan; RAM = Python allocations while "
               "writing; disk = the version's files. PostgreSQL RAM = unique memory of the server processes after "
               "the queries; disk = pg_database_size summed over the nodes. Growth exponents from two sizes "
-              "measured under a changing load are rough.", "",
-              "## BM25: the first design vs the new one, side by side", "",
+              "measured under a changing load are rough."]
+    if any("bm25_old" in row[b] for row in report["rows"] for b in ("single", "cluster")):
+        lines += ["", "## BM25: the first design vs the new one, side by side", "",
               "Old = the first PostgreSQL backend (term counts as JSONB, every passage holding a query term "
               "scored); new = sparsevec term counts and the MaxScore bound (only passages holding a term the "
               "bound cannot rule out are scored). Timed alternately, query by query, in one run; top-10 "
@@ -539,6 +558,22 @@ def markdown(report: dict) -> str:
                          f"{new['p95_ms']} | {old['p50_ms'] / max(new['p50_ms'], 1e-9):.1f}× | "
                          f"{r['bm25_postings_matched']:.1%} | {r['bm25_first_pass_answers']} | {r['old_build_s']} "
                          f"| {r['build_s']} |")
+    baseline_rows = [(row, backend) for row in report["rows"] for backend in ("single", "cluster")
+                     if "baseline_writer" in row[backend]]
+    if baseline_rows:
+        lines += ["", f"## Writing: the writer of {report.get('writer_baseline')} vs this one, one after the other", "",
+                  "Each PostgreSQL store written twice in one run, into two databases of the same server(s): first "
+                  "by the writer of that revision (every index in place while rows are copied in; literals "
+                  "formatted by str() and psycopg's list dumper), then by the current one (on one server the HNSW "
+                  "and GIN postings indexes built at commit; literals formatted in C).", "",
+                  "| passages | backend | baseline build s (add + commit) | current build s (add + commit) | speed-up "
+                  "| load avg (baseline → current) |", "|---|---|---|---|---|---|"]
+        for row, backend in baseline_rows:
+            b, r = row[backend]["baseline_writer"], row[backend]
+            lines.append(f"| {row['passages']:,} | {backend} | {b['build_s']} ({b['build_phases']['add_s']} + "
+                         f"{b['build_phases']['commit_s']}) | {r['build_s']} ({r['build_phases']['add_s']} + "
+                         f"{r['build_phases']['commit_s']}) | {b['build_s'] / max(r['build_s'], 1e-9):.1f}× "
+                         f"| {b['load_average']:.1f} → {b['load_average_after_new']:.1f} |")
     lines += ["", "## HNSW: recall@10 against exact by hnsw.ef_search", ""]
     first = report["rows"][0]["single"]
     lines += [f"Index built with {first['hnsw_settings']['build']}; served with "
