@@ -129,7 +129,7 @@ def speed_side_by_side(texts, encoders: dict, torch_limit: int) -> dict:
             log(f"  {start + len(part)}/{len(texts)} passages; × torch (median of slices) so far: "
                 + ", ".join(f"{n} {statistics.median(r):.2f}" for n, r in ratios.items() if r)
                 + f"; load {loads[-1]:.1f}")
-    out = {"vectors": {n: np.concatenate(v) for n, v in vectors.items() if v}, "slices": len(rates[names[0]]),
+    out = {"vectors": {n: np.concatenate(v) for n, v in vectors.items() if v}, "slices": max(map(len, rates.values())),
            "slice_passages": SLICE, "load_average_1min_during": {"min": min(loads), "max": max(loads),
                                                                   "median": statistics.median(loads)},
            "backends": {}}
@@ -453,8 +453,13 @@ def markdown(r: dict) -> str:
              f"{r['passages']['source']}; real text, none synthetic or repeated.", ""]
     if "backends" in s:
         rss = r.get("peak_rss_per_backend", {})
-        lines += [f"Side by side: {s['slices']} slices of {s['slice_passages']} passages; every slice embedded by "
-                  "each backend one right after the other, the order rotated by one backend per slice. "
+        slices = max(b["slices"] for b in s["backends"].values())
+        torch_slices = s["backends"].get("torch", {}).get("slices")
+        lines += [f"Side by side: {slices} slices of {s['slice_passages']} passages; every slice embedded by "
+                  "each backend one right after the other" + (
+                      f" (torch fp32 the first {torch_slices} only: its rate here would have made the run "
+                      "twice as long)" if torch_slices and torch_slices < slices else "")
+                  + ", the order rotated by one backend per slice. "
                   "passages/s = the median over slices of the slice's rate; × torch = the median over slices of "
                   "torch's time / the backend's time on the same slice (total: summed times over the slices "
                   "torch ran). Peak RSS: a fresh process per backend loading it and embedding "
