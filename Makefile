@@ -79,7 +79,7 @@ eval: model
 	$(VENV)/bin/tracuu eval corpus
 	$(VENV)/bin/tracuu eval ../shared/datasets/vlsp2023-legal-retrieval
 	$(PY) -m eval.ablations
-	$(PY) -m eval.qa all
+	$(PY) -m eval.qa all --rules
 
 clean:
 	rm -rf $(INDEX_DIR) .pytest_cache

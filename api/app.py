@@ -23,7 +23,7 @@ from api.contract import reject_unknown_query_parameters
 from api.problems import MEDIA_TYPE, Problem, install_problem_handlers, problem_body, problem_content
 from api.routes import answers, docs, documents, explore, facts, health, pages, research, search
 from api.security import EdgeMiddleware
-from search.answer import Answerer
+from search.answer import served_answerer
 from search.engine import QueryError, SearchEngine
 from search.filters import FilterError
 
@@ -49,7 +49,7 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     if preload_model:
         engine.encoder  # load the model at start-up, not on the first query
 
-    app.state.answerer = Answerer(engine)
+    app.state.answerer = served_answerer(engine)
     install_problem_handlers(app)
 
     @app.exception_handler(QueryError)

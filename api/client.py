@@ -156,9 +156,9 @@ class LocalBackend:
 
     def ask(self, question: str, k: int = 5, filters: dict | None = None) -> dict:
         if self._answerer is None:
-            from search.answer import Answerer
+            from search.answer import served_answerer
 
-            self._answerer = Answerer(self.engine)
+            self._answerer = served_answerer(self.engine)
         return self._answerer.ask(question, k=k, filters=self._filters(filters))
 
     def compare(self, query: str, group_by: str = "province", k_per_group: int = 3, mode: str = "hybrid",

@@ -2,7 +2,7 @@
 import httpx
 import pytest
 
-from search.answer import Answerer
+from search.answer import served_answerer
 from search.answer.question import analyze_question
 
 from conftest import BAC_GIANG, CONFERENCE, NGHE_AN
@@ -10,13 +10,15 @@ from conftest import BAC_GIANG, CONFERENCE, NGHE_AN
 
 @pytest.fixture(scope="module")
 def answerer(engine):
-    return Answerer(engine)
+    return served_answerer(engine)
 
 
+# the report states how many complaint letters the province received (1.215) and that it
+# resolved 100% of them: asked what it received, the figure is stated
 @pytest.mark.parametrize("question", [
-    "Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
-    "nghe an da giai quyet bao nhieu don khieu nai giai doan 2015-2020",
-    "How many complaints did Nghe An resolve between 2015 and 2020?",
+    "Nghệ An tiếp nhận bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
+    "Nghệ An đã tiếp nhận bao nhiêu đơn thư khiếu nại giai đoạn 2015–2020?",
+    "How many complaint letters did Nghe An receive between 2015 and 2020?",
 ])
 def test_nghe_an_complaints(answerer, question):
     response = answerer.ask(question)
@@ -33,11 +35,29 @@ def test_nghe_an_complaints(answerer, question):
     assert doc["text"][start:end] == "1.215 đơn thư khiếu nại"
 
 
+@pytest.mark.parametrize("question", [
+    "Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
+    "nghe an da giai quyet bao nhieu don khieu nai giai doan 2015-2020",
+    "How many complaints did Nghe An resolve between 2015 and 2020?",
+])
+def test_resolved_is_not_stated_as_a_count(answerer, question):
+    # asked how many were resolved, the text gives the count received and "resolved 100%":
+    # 1.215 is the only figure that may be given; below the threshold the sentence stating it
+    # is offered as the best guess, quoted, not as the answer
+    response = answerer.ask(question)
+    assert response["answer"] in (None, "1.215 đơn thư khiếu nại"), response
+    quoted = (response["evidence"] or response.get("best_guess_evidence"))[0]
+    assert "1.215 đơn thư khiếu nại" in quoted["sentence"] and quoted["doc_id"] == NGHE_AN
+
+
 def test_figure_next_to_a_competing_one(answerer):
-    # khiếu nại and tố cáo rates sit in one sentence; the tố cáo one is asked
-    response = answerer.ask("Bắc Giang giải quyết các vụ việc tố cáo thuộc thẩm quyền đạt tỷ lệ bao nhiêu?")
-    assert response["answer"] == "84,9%" and response["value"]["kind"] == "percent"
+    # khiếu nại and tố cáo rates sit in one sentence: asked the khiếu nại one, it is given; asked
+    # the tố cáo one, the khiếu nại rate never is
+    response = answerer.ask("Bắc Giang giải quyết các vụ việc khiếu nại thuộc thẩm quyền đạt tỷ lệ bao nhiêu?")
+    assert response["answer"] == "84,7%" and response["value"]["kind"] == "percent"
     assert response["evidence"][0]["doc_id"] == BAC_GIANG
+    response = answerer.ask("Bắc Giang giải quyết các vụ việc tố cáo thuộc thẩm quyền đạt tỷ lệ bao nhiêu?")
+    assert response["answer"] in (None, "84,9%"), response
 
 
 def test_date_question(answerer):
@@ -77,7 +97,7 @@ def test_question_analysis():
 
 
 def test_ask_over_http(server):
-    r = httpx.post(server + "/ask", json={"question": "Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?"},
+    r = httpx.post(server + "/ask", json={"question": "Nghệ An tiếp nhận bao nhiêu đơn khiếu nại giai đoạn 2015–2020?"},
                    timeout=60)
     assert r.status_code == 200, r.text
     body = r.json()

@@ -22,7 +22,7 @@ from conftest import NGHE_AN, ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = ROOT / "test-artifacts"
-QUESTION = "Nghệ An đã giải quyết bao nhiêu đơn khiếu nại giai đoạn 2015–2020?"
+QUESTION = "Nghệ An tiếp nhận bao nhiêu đơn khiếu nại giai đoạn 2015–2020?"
 ANSWER = "1.215 đơn thư khiếu nại"
 WAIT = 120  # seconds; generous for a loaded 2-core machine, never a speed assertion
 pytestmark = pytest.mark.skipif(os.environ.get("TRACUU_SKIP_BROWSER") == "1",

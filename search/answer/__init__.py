@@ -2,15 +2,22 @@
 with its evidence, or an abstention that says why.
 
 question.py    what is asked: answer type, place, level, period, predicate, counted thing
-answerer.py    the answerer served (/ask, tracuu ask): rules over the parsed sentence
-learned.py     the learned answerer (issue 12, measured, not yet served): scope, retrieval
+learned.py     the answerer served (/ask, tracuu ask; served_answerer below): scope, retrieval
                through the engine's public methods, candidates, the reader's choice,
                abstention, evidence
+answerer.py    the rule answerer: alone it gave a wrong figure to 32% of the labelled
+               questions (eval/qa.py --rules); served only as the reader's second opinion
 candidates.py  clause-level candidates in the passages read: figures, names, short spans
 features.py    what the reader weighs for each candidate
 reader.py      the learned reader: gradient-boosted trees from reader_weights.json (fitted by
                `make reader`, eval/reader_train.py; measured with grouped cross-validation)
 facts.py       the table of figures across provinces × years (GET /facts, tracuu facts)
 """
-from search.answer.answerer import Answerer  # noqa: F401
-from search.answer.learned import LearnedAnswerer  # noqa: F401
+from search.answer.answerer import Answerer as RuleAnswerer
+from search.answer.learned import LearnedAnswerer
+
+
+def served_answerer(engine) -> LearnedAnswerer:
+    """What /ask and `tracuu ask` answer with: the learned reader, with the rule answerer as its
+    second opinion below the reader's threshold (learned.py, LearnedAnswerer.confirmed)."""
+    return LearnedAnswerer(engine, second_opinion=RuleAnswerer(engine))

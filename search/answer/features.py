@@ -60,6 +60,11 @@ class QuestionContext:
         self.bigrams = {(a, b) for a, b in zip(seq, seq[1:]) if a in terms and b in terms}
         self.question_all = set(WORD.findall(self.key)) | set(WORD.findall(folded(analysis.retrieval_query)))
         self.idf: dict[str, float] = {}
+        self.focus = focus_predicate(analysis.question)
+        self.stated = stated_figures(analysis.question)
+        question_key = folded(analysis.question)
+        self.asks_before = bool(ASKS_BEFORE.search(question_key))
+        self.asks_after = bool(ASKS_AFTER.search(question_key))
 
     def contrast_conflict(self, text_key: str) -> float:
         """The candidate's words name the other side of a pair the question picks one of."""
@@ -70,6 +75,44 @@ class QuestionContext:
             if other in text_key and asked not in text_key:
                 return 1.0
         return 0.0
+
+
+# where a question asks ("còn bao nhiêu", "how many … did it resolve"): the predicate next to
+# it is the one the figure must carry; the others set the scene ("Sau sắp xếp, … còn bao nhiêu")
+WH_PHRASE = re.compile(r"\b(bao nhieu|bao lau|ngay nao|khi nao|nam nao|la ai|thu may|may|how many|how much|how long|"
+                       r"when|who|which|what)\b")
+ASKS_BEFORE = re.compile(r"\b(truoc khi|truoc|ban dau|before|originally|at first)\b")
+ASKS_AFTER = re.compile(r"\b(con lai|xuong con|con|sau khi|sau|after|remain|remaining|left)\b")
+# "giảm từ 67.936 người xuống còn 60.059 người": the figure after "từ" is where it started,
+# the one after "còn"/"xuống"/"lên" where it ended
+FROM_MARK = re.compile(r"\btu\s*$")
+TO_MARK = re.compile(r"\b(xuong con|con lai|con|xuong|len|thanh|to)\s*$")
+YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+
+
+def focus_predicate(question: str) -> str | None:
+    """The strong predicate group nearest the question's wh-phrase (before it, as in Vietnamese
+    "giảm bao nhiêu", else after it, as in English "how many … did it resolve")."""
+    key = folded(question)
+    wh = WH_PHRASE.search(key)
+    found = [(s, e, g) for s, e, g in predicates_in(key) if g not in WEAK_PREDICATES]
+    if not found:
+        return None
+    if wh is None:
+        return found[-1][2]
+    before = [p for p in found if p[0] < wh.start()]
+    after = [p for p in found if p[0] >= wh.start()]
+    if before and (not after or wh.start() - before[-1][1] <= 12):
+        return before[-1][2]
+    return after[0][2] if after else found[-1][2]
+
+
+def stated_figures(question: str) -> set[tuple]:
+    """The figures a question states itself ("trong 5 năm", "mức độ 4", "năm 2019", "Chỉ thị
+    26/CT-TTg ngày 05/9/2016"): by value, so that "5 năm" in the text matches "5 năm" asked."""
+    from indexer.numbers import find_quantities
+
+    return {(q.kind, q.number, q.date) for q in find_quantities(question)}
 
 
 def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
@@ -115,8 +158,8 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         "breakdown_whole_asked": float(f.breakdown and not a.names_unit),
         "sub_unit_not_asked": float(not a.names_unit and bool(NAMED_UNIT.search(context_key))),
         "sub_unit_asked_named": float(a.names_unit and bool(NAMED_UNIT.search(context_key))),
-        "figure_in_question": float(bool(re.search(rf"(?<![\d.,]){re.escape(q.raw.split()[0])}(?![\d.,])",
-                                                   a.question))),
+        # by value: the figure's first word is "ngày" for a date, which every "ngày nào" question has
+        "figure_in_question": float((q.kind, q.number, q.date) in ctx.stated),
         "first_in_sentence": float(f.index == 0),
         "position_in_sentence": math.log1p(f.index),
         "rank_inverse": 1.0 / c.rank,
@@ -134,7 +177,37 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", sentence)}
         x["year_in_sentence_match"] = float(any(ctx.years[0] <= y <= ctx.years[1] for y in years))
         x["year_in_sentence_other"] = float(bool(years) and not x["year_in_sentence_match"])
+    x.update(role_features(ctx, c))
     x.update(alignment_features(ctx, sentence, c.start - c.sentence[0], c.end - c.sentence[0]))
+    return x
+
+
+def role_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
+    """The figure's role against what is asked: does the predicate next to the question's
+    wh-phrase govern it (not just occur in its sentence); is it the start or the end of a
+    change ("từ 480 … còn lại 460"); which year does the sentence tie it to ("năm 2016 có
+    109 …, năm 2018 có 101 …": the nearest year before it)."""
+    f, q = c.figure, c.figure.quantity
+    sentence = c.sentence_text
+    start = c.start - c.sentence[0]
+    clause_start = max(0, c.clause[0] - c.sentence[0])
+    left = folded(sentence[max(clause_start, start - 30):start])
+    x = {"focus_governs": float(bool(ctx.focus) and f.predicate == ctx.focus),
+         "focus_adjacent": float(bool(ctx.focus) and any(g == ctx.focus for _, _, g in predicates_in(left))),
+         "focus_elsewhere": float(bool(ctx.focus) and f.predicate != ctx.focus and ctx.focus in f.predicates),
+         "focus_none": float(ctx.focus is None)}
+    is_from = bool(FROM_MARK.search(left))
+    is_to = bool(TO_MARK.search(left))
+    x["change_start"] = float(is_from)
+    x["change_end"] = float(is_to)
+    x["change_start_before_asked"] = float(is_from and ctx.asks_before)
+    x["change_start_after_asked"] = float(is_from and ctx.asks_after and not ctx.asks_before)
+    x["change_end_after_asked"] = float(is_to and ctx.asks_after)
+    if ctx.years:
+        years = [int(m.group(1)) for m in YEAR.finditer(sentence[:start])]
+        if years:
+            x["year_nearest_match"] = float(ctx.years[0] <= years[-1] <= ctx.years[1])
+            x["year_nearest_other"] = 1.0 - x["year_nearest_match"]
     return x
 
 

@@ -1,7 +1,7 @@
-"""The learned answerer (issue 12): the figure, date, name or short span that answers a
+"""The answerer /ask serves (issue 12): the figure, date, name or short span that answers a
 question, quoted from the source with its sentence as evidence, or an abstention that
-says why. Measured against the served rule answerer (answerer.py) by `python -m eval.qa`
-and `python -m eval.reader_oof`; not yet what /ask serves (see the README, Results).
+says why. Measured with cross-validation grouped by document by `python -m eval.qa`
+(eval/results/*_qa.md), beside the rule answerer alone (`--rules`).
 
 1. The question is analysed (question.py): answer type, place, level, period, predicate,
    counted thing.
@@ -12,7 +12,8 @@ and `python -m eval.reader_oof`; not yet what /ask serves (see the README, Resul
 3. Retrieval through the engine's public search (hybrid), inside the scope.
 4. Candidates at clause level in the passages read (candidates.py), their features
    (features.py), the learned reader's score (reader.py); the best one answers when it
-   clears the reader's threshold.
+   clears the reader's threshold, or, below it, when the second opinion (the rule answerer,
+   answerer.py) names the same figure.
 
 The engine is used through its public methods only: search(), document(),
 documents_list(), health() and encoder.
@@ -45,12 +46,28 @@ LIST_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-–•+]\s)")  # "a) …", "- …": 
 LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU NẠI", "Bộ luật: LAO ĐỘNG"
 
 
+def same_figure(a: dict | None, b: dict | None) -> bool:
+    """Two answers' values state the same figure: the same date, or the same number (and the
+    same denominator for a ratio), whatever the unit's wording ("1.215 đơn" / "1.215 đơn thư")."""
+    if not a or not b:
+        return False
+    if a.get("kind") == "date" or b.get("kind") == "date":
+        return bool(a.get("date")) and a.get("date") == b.get("date")
+    if a.get("number") is None or b.get("number") is None or abs(a["number"] - b["number"]) > 1e-9:
+        return False
+    return a.get("denominator") == b.get("denominator")
+
+
 class LearnedAnswerer:
-    def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None):
+    def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None,
+                 second_opinion=None):
         """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
-        with candidate sentences (default: the engine's)."""
+        with candidate sentences (default: the engine's); `second_opinion`: an answerer asked when
+        the reader's first choice is below its threshold (served: the rule answerer, answerer.py):
+        when both name the same figure, that figure is given (see `ask`)."""
         self.engine = engine
         self.reader = reader or Reader()
+        self.second_opinion = second_opinion
         self.mode = mode
         self._encoder = encoder
         self._version = None
@@ -353,10 +370,14 @@ class LearnedAnswerer:
         # over the other answers, best.score; clients such as the page cut on this probability)
         response["confidence"] = round(best.probability, 3)
         if best.score < self.reader.threshold(family):
-            response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
-                                  "(no sentence clearly states what is asked).")
-            response["best_guess_evidence"] = [self.evidence(best, family)]
-            return response
+            if not self.confirmed(best, family, question, k, filters, doc_id):
+                response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
+                                      "(no sentence clearly states what is asked).")
+                response["best_guess_evidence"] = [self.evidence(best, family)]
+                return response
+            # the shown confidence of an answer the two readers agree on: how often such answers
+            # were right out of fold (eval/reader_train.py confirmed_precision)
+            response["confidence"] = round(max(best.probability, self.reader.confirmed_confidence(family)), 3)
         response.update(self.answer_fields(best))
         if analysis.asks == "passage":
             # not a question of a known kind (a keyword search, "là gì"): the span is given, but
@@ -365,6 +386,20 @@ class LearnedAnswerer:
         response["evidence"] = [self.evidence(best, family)]
         response["reason"] = None
         return response
+
+    def confirmed(self, best: cand.Candidate, family: str, question: str, k: int, filters, doc_id) -> bool:
+        """Below its threshold, the reader's first choice is still given when the second opinion,
+        reading the question its own way, gives the same figure — if its margin still clears the
+        lower threshold learned for agreed answers: two readers that err differently rarely agree
+        on a wrong figure. Both thresholds are chosen together on out-of-fold scores (at most 2%
+        of the questions answered wrong, eval/reader_train.py choose_thresholds), and the
+        cross-validation (outcome) judges exactly this policy. Figures and dates only: a name or
+        a span has no value to compare."""
+        if self.second_opinion is None or family != "figure" or doc_id is not None \
+                or best.score < self.reader.confirmed_threshold(family):
+            return False
+        other = self.second_opinion.ask(question, k=k, filters=filters)
+        return other.get("answer") is not None and same_figure(self.answer_fields(best)["value"], other.get("value"))
 
     @staticmethod
     def answer_fields(best: cand.Candidate) -> dict:

@@ -1,16 +1,19 @@
 """The reader: which candidate answers, and whether any does.
 
-One model per candidate family (figure, entity, span) over the features of features.py:
-gradient-boosted decision trees (scikit-learn's HistGradientBoostingClassifier, fitted by
-`python -m eval.reader_train` on the labelled questions and evaluated there with
-cross-validation grouped by document). A candidate's score is the model's probability
-that it is the right answer; the answer is the question's most probable candidate, and
-when its margin over the most probable other answer (decision_scores) is below the
-family's learned threshold the answerer abstains, since a wrong figure is worse than none.
+One ranker per candidate family (figure, entity, span) over the features of features.py:
+gradient-boosted decision trees fitted with a ranking objective (LightGBM's lambdarank,
+by `python -m eval.reader_train` on the labelled questions, evaluated there with
+cross-validation grouped by document): the trees order the candidates of one question, so
+what they learn is which of a sentence's figures is the one asked, not how likely figures
+are in general. A candidate's score is its margin over the best candidate saying something
+else (decision_scores); when the best margin is below the family's learned threshold the
+answerer abstains, since a wrong figure is worse than none. The confidence shown is the
+margin through a logistic calibration fitted on out-of-fold outcomes (how often an answer
+with that margin was right).
 
 The trees live in one file, reader_weights.json beside this one (feature names, per tree
 its split features, thresholds, children and leaf values), and are evaluated here with
-numpy: serving needs neither scikit-learn nor a pickle, and nothing here is tuned by hand.
+numpy: serving needs neither LightGBM nor scikit-learn, and nothing here is tuned by hand.
 """
 from __future__ import annotations
 
@@ -24,13 +27,21 @@ WEIGHTS_PATH = Path(__file__).with_name("reader_weights.json")
 
 
 class TreeEnsemble:
-    """Sum of regression trees plus a baseline, through a sigmoid: what
-    HistGradientBoostingClassifier.predict_proba computes for the positive class."""
+    """Sum of regression trees plus a baseline: the ranker's raw score (what LightGBM's
+    predict computes)."""
 
     def __init__(self, spec: dict):
         self.features: list[str] = spec["features"]
         self.baseline = float(spec["baseline"])
         self.threshold = float(spec.get("threshold", 0.5))
+        if spec.get("kind") != "ranker":
+            raise ValueError(f"reader weights of kind {spec.get('kind')!r}: refit them with `make reader`")
+        # P(right) = sigmoid(a · margin + b), fitted on out-of-fold outcomes (reader_train.calibrate)
+        self.calibration = tuple(spec.get("calibration") or (1.0, 0.0))
+        # how often an answer confirmed by the second opinion was right, out of fold
+        self.confirmed_confidence = float(spec.get("confirmed_confidence", 0.0))
+        # below `threshold`, the margin above which an answer the second opinion confirms is given
+        self.confirmed_threshold = float(spec.get("confirmed_threshold", self.threshold))
         self.trees = [{key: np.asarray(tree[key]) for key in ("feature", "threshold", "left", "right", "value",
                                                              "leaf")} for tree in spec["trees"]]
 
@@ -53,10 +64,12 @@ class TreeEnsemble:
             out += tree["value"][node]
         return out
 
-    def probabilities(self, rows: list[dict]) -> np.ndarray:
-        if not rows:
+    def margins(self, X: np.ndarray, texts: list[str]) -> np.ndarray:
+        """Each candidate's decision score (decision_scores) from its feature rows."""
+        if len(X) == 0:
             return np.zeros(0)
-        return 1.0 / (1.0 + np.exp(-self.raw(self.matrix(rows))))
+        raw = self.raw(X)
+        return decision_scores(raw, texts)
 
     def contributions(self, row: dict, top: int = 6) -> dict[str, float]:
         """The features the candidate's path splits on, with the change of the raw score at
@@ -74,33 +87,50 @@ class TreeEnsemble:
         return {k: round(parts[k], 3) for k in order if abs(parts[k]) > 1e-6}
 
 
-def export_trees(model, features: list[str], threshold: float) -> dict:
-    """A fitted HistGradientBoostingClassifier (binary) as the JSON spec TreeEnsemble reads.
-    Inner nodes keep the mean value of their leaves' samples, for `contributions`."""
+def trees_from_lightgbm(dump: dict, features: list[str], threshold: float) -> dict:
+    """A LightGBM model (Booster.dump_model(), nested nodes) as the flat JSON spec
+    TreeEnsemble reads. Leaf values already carry the learning rate; inner nodes keep
+    LightGBM's internal value, for `contributions`. Missing values never occur (a feature a
+    candidate lacks is 0.0), so only "<=" splits on numbers are expected."""
     trees = []
-    for (predictor,) in model._predictors:
-        nodes = predictor.nodes
-        trees.append({"feature": nodes["feature_idx"].astype(int).tolist(),
-                      "threshold": [float(t) for t in nodes["num_threshold"]],
-                      "left": nodes["left"].astype(int).tolist(), "right": nodes["right"].astype(int).tolist(),
-                      "value": [round(float(v), 6) for v in nodes["value"]],
-                      "leaf": nodes["is_leaf"].astype(bool).tolist()})
-    baseline = float(np.ravel(model._baseline_prediction)[0])
-    return {"kind": "trees", "features": features, "baseline": baseline, "trees": trees, "threshold": threshold}
+    for info in dump["tree_info"]:
+        tree = {"feature": [], "threshold": [], "left": [], "right": [], "value": [], "leaf": []}
+
+        def add(node: dict) -> int:
+            at = len(tree["leaf"])
+            for key in tree:
+                tree[key].append(0)
+            if "leaf_value" in node:
+                tree["value"][at], tree["leaf"][at] = float(node["leaf_value"]), True
+                tree["threshold"][at] = 0.0
+                return at
+            if node.get("decision_type", "<=") != "<=":
+                raise ValueError(f"unsupported split {node.get('decision_type')!r} in the reader's trees")
+            tree["feature"][at] = int(node["split_feature"])
+            tree["threshold"][at] = float(node["threshold"])
+            tree["value"][at] = float(node.get("internal_value", 0.0))
+            tree["leaf"][at] = False
+            tree["left"][at] = add(node["left_child"])
+            tree["right"][at] = add(node["right_child"])
+            return at
+
+        add(info["tree_structure"])
+        trees.append(tree)
+    return {"kind": "ranker", "features": features, "baseline": 0.0, "trees": trees, "threshold": threshold}
 
 
-def decision_scores(probabilities: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Each candidate's probability minus the best probability of a candidate saying something
-    else (the same figure quoted twice is no rival): what the threshold is set on. Measured on
-    grouped out-of-fold scores, this margin keeps wrong answers rare with more right answers than
-    the probability alone (a sentence with two likely figures is a reason to abstain). The
-    question's best candidate is the same either way."""
-    p = np.asarray(probabilities, dtype=np.float64)
+def decision_scores(scores: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Each candidate's ranker score minus the best score of a candidate saying something else
+    (the same figure quoted twice is no rival; a lone answer is measured against 0): what the
+    threshold is set on. Measured on grouped out-of-fold scores, such a margin keeps wrong
+    answers rare with more right answers than the score alone (a sentence with two likely
+    figures is a reason to abstain). The question's best candidate is the same either way."""
+    p = np.asarray(scores, dtype=np.float64)
     if len(p) == 0:
         return p
     best_of: dict[str, float] = {}
     for text, value in zip(texts, p):
-        best_of[text] = max(value, best_of.get(text, -1.0))
+        best_of[text] = max(value, best_of.get(text, -math.inf))
     ranked = sorted(best_of.items(), key=lambda kv: -kv[1])
     first_text, first = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -118,16 +148,28 @@ class Reader:
 
     def score(self, family: str, candidates: list) -> None:
         model = self.models[family]
-        probabilities = model.probabilities([c.features for c in candidates])
-        for c, p, score in zip(candidates, probabilities, decision_scores(probabilities, [c.text for c in candidates])):
-            c.probability, c.score = float(p), float(score)
+        margins = model.margins(model.matrix([c.features for c in candidates]), [c.text for c in candidates])
+        for c, margin in zip(candidates, margins):
+            c.score, c.probability = float(margin), calibrated(model.calibration, float(margin))
 
     def threshold(self, family: str) -> float:
         return self.models[family].threshold
+
+    def confirmed_threshold(self, family: str) -> float:
+        return self.models[family].confirmed_threshold
+
+    def confirmed_confidence(self, family: str) -> float:
+        return self.models[family].confirmed_confidence
 
     def explain(self, family: str, candidate) -> dict[str, float]:
         return self.models[family].contributions(candidate.features)
 
 
+def calibrated(calibration: tuple[float, float], margin: float) -> float:
+    """How often an answer with this margin was right, out of fold (a logistic fit)."""
+    a, b = calibration
+    return sigmoid(a * margin + b)
+
+
 def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
