@@ -16,8 +16,10 @@ laws    eval/data/laws_qa.jsonl over the laws of ../shared/datasets/vlc-laws-2 t
 viwiki  ../shared/datasets/viwiki-qa (extractive reading comprehension, encyclopedic
         text) with the gold context: exact match and token F1 of the answer span against
         the gold spans, and the F1 the span's whole sentence would get, for comparison.
-Writes eval/results/<set>_qa.json and .md. `--rules` also runs the served rule answerer
-(search/answer/answerer.py) on the same questions (<set>_qa_rules.*), `--rules-only` only it.
+Writes eval/results/<set>_qa.json and .md: what /ask serves (the reader with the rule
+answerer's agreement below its threshold, judged inside the folds). `--rules` also runs the rule
+answerer alone (search/answer/answerer.py; what /ask served before) on the same questions
+(<set>_qa_rules.*), `--rules-only` only it.
 """
 from __future__ import annotations
 
@@ -176,7 +178,7 @@ def summarize_viwiki(rows: list[dict]) -> dict:
 
 
 def rule_outcomes(name: str, log=print) -> list[dict]:
-    """The rule answerer (search/answer/answerer.py, what /ask serves) over one labelled set:
+    """The rule answerer alone (search/answer/answerer.py, served before) over one labelled set:
     it learns nothing, so no folds; judged as the reader's outcomes.
     Retrieval is the one the reader's features are read from (the default encoder's index of
     corpus/, BM25 over the laws, the viwiki contexts)."""
