@@ -105,3 +105,15 @@ def test_ask_over_http(server):
     assert body["passages"] and {"rank", "citation", "text"} <= set(body["passages"][0])
     r = httpx.post(server + "/ask", json={"question": "  "})
     assert r.status_code == 422
+
+
+def test_a_directive_filter_scopes_the_answer(answerer):
+    # /ask?references=…: the documents the answerer may quote are the ones citing the directive
+    # (the listing it scopes with holds the ids already; a 500 here was found by schemathesis)
+    from search.filters import Filters
+
+    response = answerer.ask("Nghệ An tiếp nhận bao nhiêu đơn khiếu nại giai đoạn 2015–2020?",
+                            filters=Filters(references="114-KL/TW"))
+    assert response["answer"] == "1.215 đơn thư khiếu nại"
+    response = answerer.ask("A", filters=Filters(references="0" * 200))
+    assert response["answer"] is None and "bộ lọc" in response["reason"]

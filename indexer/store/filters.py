@@ -35,7 +35,9 @@ def doc_year(metadata: dict) -> int | None:
 
 
 def reference_ids(metadata: dict) -> list[str]:
-    return [r["id"] for r in metadata.get("references") or []]
+    """The directive ids a document cites: from the extracted metadata (one dict per reference)
+    or from a listing that already holds the ids (SearchEngine.documents_list)."""
+    return [r["id"] if isinstance(r, dict) else r for r in metadata.get("references") or []]
 
 
 def _same(a: str | None, b: str | None) -> bool:

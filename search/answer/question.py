@@ -314,6 +314,8 @@ def out_of_scope_reason(place: str | None, about_place: int, years: tuple[int, i
     asked (`about_place`: how many documents are about the place)."""
     if place and not about_place:
         return f"Kho văn bản không có tài liệu nào về {place} (no document about {place} in the corpus)."
+    if not years:  # nothing asked of place or period: the filters left no document
+        return "Không có tài liệu nào khớp các bộ lọc đã chọn (no document matches the filters)."
     period = ""
     if years:
         period = str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
