@@ -238,9 +238,14 @@ def sentence_figures(sentence: str) -> list[Figure]:
         context_key = folded(context)
         clause_key = folded(sentence[clause[0]:clause[1]])
         period = sub_period_key(context_key) or sub_period_key(clause_key) or sentence_period
+        levels = levels_in(context_key) or levels_in(clause_key)
+        if not levels and depth_at[q.start] > 0 and out:
+            # "Cán bộ, công chức cấp xã: 10.042 người (giảm 960 người)": a figure in brackets
+            # annotates the one before it and speaks of its level
+            levels = set(out[-1].levels)
         out.append(Figure(
             quantity=q, index=index, clause=clause, context=context, predicate=predicate, predicates=groups,
-            counted=counted, levels=levels_in(context_key) or levels_in(clause_key),
+            counted=counted, levels=levels,
             sub_period=period, comparison=bool(COMPARISON.search(clause_key)) or (
                 depth_at[q.start] > 0 and bool(COMPARISON.search(folded(_rest_of_parenthesis(sentence, q.end))))),
             parenthetical=depth_at[q.start] > 0, overall=bool(OVERALL.search(context_key)),

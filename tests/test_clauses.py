@@ -48,6 +48,16 @@ def test_header_value_rows_and_sub_periods():
     assert len(clauses("a; b, c (d) trong đó: e")) == 5
 
 
+def test_a_figure_in_brackets_speaks_of_the_level_of_the_one_it_annotates():
+    # corpus/ Nghệ An: "giảm bao nhiêu" asks the bracketed 960, at the commune level of 10.042
+    figures = by_raw("Cán bộ, công chức cấp xã: 10.042 người (giảm 960 người). ")
+    assert figures["10.042 người"].levels == figures["960 người"].levels == {"xa"}
+    assert figures["960 người"].parenthetical and figures["960 người"].predicate == "reduce"
+    # a bracketed figure that names its own level keeps it
+    figures = by_raw("Toàn tỉnh có 480 xã (cấp huyện 21 đơn vị).")
+    assert figures["21 đơn vị"].levels == {"huyen"}
+
+
 def test_list_markers_codes_and_formula_digits_are_never_figures():
     assert [f.quantity.raw for f in sentence_figures("4- Thời hiệu khiếu nại là 90 ngày.")] == ["90 ngày"]
     assert not sentence_figures("Theo Điều 12, khoản 2 Nghị quyết số 12/2018/NQ-HĐND và Kết luận số 114-KL/TW.")
