@@ -25,10 +25,12 @@ ORGANISATION = re.compile(
     r"(?<![\w])((?:Sở|Ban|UBND|Ủy ban|Uỷ ban|Phòng|Thanh tra|Hội đồng|Tòa án|Toà án|Viện kiểm sát|Bộ|Chính phủ|"
     r"Thủ tướng|Quốc hội|Tỉnh ủy|Tỉnh uỷ|Huyện ủy|Thị ủy|Bộ Chính trị|Ban Bí thư|Mặt trận|Cơ quan|Chủ tịch|"
     r"Chánh án|Viện trưởng|Bộ trưởng|Tổng cục|Cục|Kho bạc|Ngân hàng|Văn phòng|Trung tâm|Đoàn|Liên đoàn|Hiệp hội|"
-    r"Hội)(?:\s+(?:[A-ZĐÀ-Ỹa-zà-ỹđ]+|-)){0,7})")
+    r"Hội(?!\s+nghị))(?:\s+(?:[A-ZĐÀ-Ỹa-zà-ỹđ]+|-)){0,7})")
 ORG_STOP = re.compile(r"\s+(?:về|đã|đang|sẽ|có|được|để|theo|trong|tại|đối|với|và|là|ngày|số|khi|thì|phải|chuyển|"
                       r"không|nếu|do|cho|từ|đến|tổ chức thực hiện|thực hiện|ban hành|quyết định|xem xét)\b.*$",
                       re.IGNORECASE)
+# three capitalised words ("Đoàn Văn Việt") are a person's name, not "Đoàn Thanh niên"
+LOOKS_LIKE_PERSON = re.compile(r"^[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s|$)")
 DIRECTIVE_ID = re.compile(r"\b\d{1,4}(?:/\d{4})?[-/](?:[A-ZĐ]{1,6}[-/]?)+[A-ZĐ0-9]*\b")
 NOT_PERSON = {"tren", "day", "nam", "trong", "thuc", "hien", "ket", "qua", "cong", "tac", "bao", "cao", "ngay",
               "sau", "nhin", "ben", "canh", "tiep", "theo", "voi", "de", "tinh", "den", "tu", "hoi", "cac",
@@ -38,6 +40,9 @@ INSTITUTION_WORDS = {"ban", "so", "uy", "ubnd", "trung", "uong", "dang", "tinh",
                      "thi", "nghi", "quyet", "luat", "nha", "nuoc", "chu", "tich", "pho", "bi", "thu", "truong",
                      "kt", "tm", "giam", "doc", "thanh", "tra", "van", "phong", "cuc", "ke", "hoach", "quy",
                      "che", "toa", "an", "vien", "kiem", "sat", "chinh", "phu", "dieu", "khoan"}
+# "Khuông Văn Thông", "Nguyễn Thị Lệ": the commonest middle names, also words of bodies ("Văn
+# phòng", "thị xã") — second in a name of three or more words, they make it a person's
+MIDDLE_NAMES = {"van", "thi"}
 # where a short answer span may start or end inside a clause
 SPAN_CUT = re.compile(r"\s+(?=(?:là|của|được|bởi|vào|tại|ở|có|gồm|với|và|cho|từ|đến|trong|thuộc|do|theo|như|"
                       r"khoảng|hơn|trên|dưới|sau|trước|năm|bằng|nhằm|để)\b)", re.IGNORECASE)
@@ -59,6 +64,7 @@ class Candidate:
     figure: Figure | None = None
     entity_type: str | None = None    # person | organisation | place | directive | metadata-signer …
     features: dict = field(default_factory=dict)
+    raw: float = 0.0                  # the reader's ranker score
     score: float = 0.0                # the reader's decision score (reader.decision_scores)
     probability: float = 0.0          # the reader's probability that it is the answer
 
@@ -138,6 +144,8 @@ def entity_candidates(analysis: QuestionAnalysis, hit: dict, rank: int) -> list[
                 add(s_start, s_end, at, at + len(name), kind)
         for m in ORGANISATION.finditer(sentence):
             name = ORG_STOP.sub("", m.group(1)).rstrip(" -,.;:")
+            if LOOKS_LIKE_PERSON.match(name):
+                continue  # "Đoàn Văn Việt": Đoàn is a family name too; the person pattern below takes it
             # every prefix that ends where a name may end: "Thanh tra Chính phủ" of "Thanh tra Chính phủ chuyển"
             words = name.split()
             for n in range(2, len(words) + 1):
@@ -152,7 +160,7 @@ def entity_candidates(analysis: QuestionAnalysis, hit: dict, rank: int) -> list[
             keys = [search_key(w) for w in words]
             if keys[0] in NOT_PERSON:
                 continue
-            if any(k in INSTITUTION_WORDS for k in keys):
+            if any(k in INSTITUTION_WORDS for k in keys) and not (len(keys) >= 3 and keys[1] in MIDDLE_NAMES):
                 if search_key(m.group(1)) not in own_place:
                     add(s_start, s_end, s_start + m.start(1), s_start + m.end(1), "place")
                 continue
