@@ -67,6 +67,7 @@ bench: model
 	$(PY) -m eval.bench
 	$(PY) -m eval.cli_bench
 	$(PY) -m eval.load_bench
+	$(PY) -m eval.ask_bench
 	$(PY) -m eval.store_bench  # 10k passages; the big sizes: python -m eval.store_bench --sizes 10000,100000,1000000
 
 # re-fit the answer reader's weights (search/answer/reader_weights.json) from the labelled questions

@@ -1,10 +1,10 @@
-"""The issue-12 examples for the learned answerer (search/answer/learned.py, measured
-against the served rules; not yet served): a sub-period asked (quý I) that the document
-covers, law questions (the laws concerned indexed from ../shared; those tests skip without
-it), the figure a sentence states beside a rank change, names for entity questions.
+"""The issue-12 examples for the learned answerer (search/answer/learned.py): a sub-period
+asked (quý I) that the document covers, law questions (the laws concerned indexed from
+../shared; those tests skip without it), a law of another year than the one asked, the
+figure a sentence states beside a rank change, names for entity questions.
 
-The learned reader withholds an answer whose margin over the next one is below its
-threshold (a wrong figure is worse than none), so these check its choice — the answer, or
+The answerer withholds an answer its verifier (figures) or margin (names) does not trust
+enough (a wrong figure is worse than none), so these check its choice — the answer, or
 the best guess it withheld — and that no other answer is ever given."""
 import shutil
 
@@ -90,6 +90,16 @@ def test_time_limit_from_the_plain_sentence(law_answerer, question):
 
 
 @pytest.mark.slow
+def test_a_law_of_another_year_is_not_the_one_asked(law_answerer):
+    # the index holds the Luật Khiếu nại of 2011: asked about a 2020 one, its 90 ngày would
+    # answer for a text that is not there (the same question naming 2011 is read as before)
+    response = law_answerer.ask("Theo Luật Khiếu nại 2020, thời hiệu khiếu nại là bao nhiêu ngày?")
+    assert response["answer"] is None and "2011" in response["reason"] and "2020" in response["reason"]
+    response = law_answerer.ask("Theo Luật Khiếu nại 2011, thời hiệu khiếu nại là bao nhiêu ngày?")
+    assert chosen(law_answerer, response) == "90 ngày"
+
+
+@pytest.mark.slow
 def test_rate_not_a_formula_digit(law_answerer):
     # issue 12: "1" from the formula "1 + thuế suất"; the general rate is 10%
     response = law_answerer.ask("Thuế suất thuế giá trị gia tăng là bao nhiêu?")
@@ -130,7 +140,6 @@ def test_body_is_never_a_wrong_name(answerer):
     assert response["answer"] in (None, "Thanh tra Chính phủ"), response
 
 
-@pytest.mark.xfail(strict=True, reason="the lambdarank reader's first choice is 'Báo Bắc Giang, Đài PT-TH tỉnh' "
-                                       "(below its threshold, so not given); the pointwise trees chose right")
 def test_body_is_a_name(answerer):
+    # the reader's choice (its margin decides whether it is given): the body, not a span
     assert chosen(answerer, answerer.ask(BODY_QUESTION)) == "Thanh tra Chính phủ"

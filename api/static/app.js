@@ -14,10 +14,11 @@
   const PAGE = 10;               // documents per page
   const PER_DOCUMENT = 3;        // passages shown under a document
   // An answer is shown only above this confidence (the reader's calibrated probability that
-  // it is right). The server already answers only above thresholds chosen for at most 2%
-  // wrong answers (README, Results); figures it gives come at ≥ 0.9. Names, whose calibration
-  // is weaker, mostly fall below this cut: a wrong figure or name is worse than none, so below
-  // it the page says it is not sure and shows the passages.
+  // it is right). The server already answers only above cuts chosen for at most 2% wrong
+  // answers (README, Results); figures it gives come at ≥ its verifier's threshold (0.82 in
+  // the shipped weights). Names, whose calibration is weaker, mostly fall below this cut: a
+  // wrong figure or name is worse than none, so below it the page says it is not sure and
+  // shows the passages.
   const ANSWER_MIN_CONFIDENCE = 0.7;
   const FILTERS = [
     { name: "province", label: "Tỉnh/thành phố", type: "text", placeholder: "vd. Nghệ An" },

@@ -9,8 +9,9 @@ answerer.py    the rule answerer: alone it gave a wrong figure to 32% of the lab
                questions (eval/qa.py --rules); served only as the reader's second opinion
 candidates.py  clause-level candidates in the passages read: figures, names, short spans
 features.py    what the reader weighs for each candidate
-reader.py      the learned reader: gradient-boosted trees from reader_weights.json (fitted by
-               `make reader`, eval/reader_train.py; measured with grouped cross-validation)
+reader.py      the learned reader: gradient-boosted trees and a logistic verifier from
+               reader_weights.json (fitted by `make reader`, eval/reader_train.py; measured
+               with grouped cross-validation)
 facts.py       the table of figures across provinces × years (GET /facts, tracuu facts)
 """
 from search.answer.answerer import Answerer as RuleAnswerer
@@ -19,5 +20,5 @@ from search.answer.learned import LearnedAnswerer
 
 def served_answerer(engine) -> LearnedAnswerer:
     """What /ask and `tracuu ask` answer with: the learned reader, with the rule answerer as its
-    second opinion below the reader's threshold (learned.py, LearnedAnswerer.confirmed)."""
+    second opinion, one of the signs its verifier weighs (learned.py, LearnedAnswerer.second_reading)."""
     return LearnedAnswerer(engine, second_opinion=RuleAnswerer(engine))

@@ -282,14 +282,29 @@ def add_relative(cands: list[Candidate], names: tuple[str, ...]) -> None:
             c.features[name + "_gap"] = best - c.features.get(name, 0.0)
 
 
-def add_similarity(ctx: QuestionContext, cands: list[Candidate], encoder, cache: dict | None = None) -> None:
+def figure_window(c: Candidate) -> str:
+    """The words a figure belongs to: up to 80 characters before it and 25 after, inside its
+    clause ("cấp tỉnh giảm 13,37% so năm 2015" of a sentence listing three levels)."""
+    text = c.hit["text"]
+    return text[max(c.clause[0], c.start - 80):min(c.clause[1], c.end + 25)]
+
+
+def add_similarity(ctx: QuestionContext, cands: list[Candidate], encoder, cache: dict | None = None,
+                   windows: bool = True) -> None:
     """Cosine of the question ('query: ') and each candidate's sentence ('passage: ') from
-    the multilingual encoder, once per distinct text (the vectors are kept in `cache`).
-    Sentences, not clauses: encoding is most of an answer's time on a CPU."""
+    the multilingual encoder, once per distinct text (the vectors are kept in `cache`); for a
+    figure also of its window (figure_window): a sentence with several figures gives them one
+    sentence similarity, the window tells them apart. Measured with grouped 5-fold
+    cross-validation (eval/reader_train.py), the window raised the figure ranker's first
+    choice from 0.65 to 0.685 over corpus/ and from 0.81 to 0.84 over the laws; clause
+    similarity did less (0.675 / 0.78). Encoding is most of an answer's time on a CPU, so
+    spans and names get the sentence only (`windows=False`: figures too, eval/ask_bench.py)."""
     if encoder is None or not cands:
         return
     cache = {} if cache is None else cache
-    texts = list(dict.fromkeys(c.sentence_text for c in cands if ("p", c.sentence_text) not in cache))
+    windows = {id(c): figure_window(c) for c in cands if c.kind == "figure"} if windows else {}
+    wanted = [c.sentence_text for c in cands] + list(windows.values())
+    texts = list(dict.fromkeys(t for t in wanted if ("p", t) not in cache))
     if texts:
         for t, v in zip(texts, encoder.encode_passages(texts, batch_size=32)):
             cache[("p", t)] = v
@@ -301,7 +316,12 @@ def add_similarity(ctx: QuestionContext, cands: list[Candidate], encoder, cache:
         c.features["similarity_sentence"] = float(np.dot(qv, cache[("p", c.sentence_text)]))
         dense = (c.hit.get("scores") or {}).get("dense")
         c.features["similarity_passage"] = float(dense) if dense is not None else 0.0
+        if id(c) in windows:
+            c.features["similarity_window"] = float(np.dot(qv, cache[("p", windows[id(c)])]))
     add_relative(cands, ("similarity_sentence",))
+    figures = [c for c in cands if c.kind == "figure"]
+    if figures:
+        add_relative(figures, ("similarity_window",))
 
 
 # --- alignment: the question's words near the candidate, weighted by how rare they are ---------

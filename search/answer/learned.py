@@ -11,26 +11,28 @@ says why. Measured with cross-validation grouped by document by `python -m eval.
    năm) narrows the choice but does not block it.
 3. Retrieval through the engine's public search (hybrid), inside the scope.
 4. Candidates at clause level in the passages read (candidates.py), their features
-   (features.py), the learned reader's score (reader.py); the best one answers when it
-   clears the reader's threshold, or, below it, when the second opinion (the rule answerer,
-   answerer.py) names the same figure.
+   (features.py), the learned reader's score (reader.py). A figure answers when the
+   verifier's probability that it is right clears its threshold (reader.Verifier; one of
+   its signs is whether the second opinion, the rule answerer of answerer.py, names the same
+   figure); a name or a span when its margin clears its family's threshold.
 
 The engine is used through its public methods only: search(), document(),
 documents_list(), health() and encoder.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 
 from indexer.analysis import expand_abbreviations
 from indexer.clauses import sub_period_key
 from indexer.numbers import find_quantities
-from indexer.textnorm import search_key
+from indexer.textnorm import fold_diacritics, search_key
 from search.answer import candidates as cand
 from search.answer.features import (ALIGNMENT_RELATIVE, QuestionContext, add_rank, add_relative,
                                     add_similarity, entity_features, figure_features, set_idf, span_features)
-from search.answer.question import QuestionAnalysis, analyze_question, out_of_scope_reason
+from search.answer.question import QuestionAnalysis, analyze_question, detect_language, out_of_scope_reason
 from search.answer.reader import Reader
 from search.engine import MAX_K, QueryError
 from search.filters import Filters, doc_years
@@ -44,6 +46,34 @@ COMPARISON_YEAR = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\
 ANY_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 LIST_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-–•+]\s)")  # "a) …", "- …": an item of a list
 LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU NẠI", "Bộ luật: LAO ĐỘNG"
+
+
+# the first choice's own features the verifier reads (reader.Verifier), beside its margin
+VERIFIED_FEATURES = ("similarity_window", "similarity_window_gap", "similarity_sentence", "focus_governs",
+                     "predicate_conflict", "unit_conflict", "counted_in_unit", "level_match", "rank_inverse",
+                     "year_in_sentence_other", "sub_period_unstated", "keywords_in_sentence",
+                     "terms_missing_in_sentence", "align_10")
+
+
+def verification_features(best: cand.Candidate, cands: list[cand.Candidate], question: str, asks: str,
+                          second: dict | None) -> dict[str, float]:
+    """What the verifier weighs once the reader's first choice `best` is made among `cands`:
+    its margin and ranker score, whether the second opinion (`second`, the rule answerer's
+    response, None when not asked) answered and names the same figure, how many different
+    answers competed, the type asked, how the question is written (English; Vietnamese
+    without diacritics, whose similarities to accented text run lower) and a few of the
+    first choice's own features."""
+    agrees = bool(second and second.get("answer") is not None
+                  and same_figure(LearnedAnswerer.answer_fields(best)["value"], second.get("value")))
+    english = detect_language(question) == "en"
+    x = {"margin": best.score, "raw": best.raw, "agrees": float(agrees), "agrees_margin": float(agrees) * best.score,
+         "second_answered": float(bool(second and second.get("answer") is not None)),
+         "answers_log": math.log(max(1, len({c.text for c in cands}))),
+         "asks_percent": float(asks == "percent"), "asks_date": float(asks == "date"),
+         "question_english": float(english),
+         "question_unaccented": float(not english and fold_diacritics(question) == question)}
+    x.update({"first_" + name: best.features.get(name, 0.0) for name in VERIFIED_FEATURES})
+    return x
 
 
 def same_figure(a: dict | None, b: dict | None) -> bool:
@@ -62,9 +92,9 @@ class LearnedAnswerer:
     def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None,
                  second_opinion=None):
         """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
-        with candidate sentences (default: the engine's); `second_opinion`: an answerer asked when
-        the reader's first choice is below its threshold (served: the rule answerer, answerer.py):
-        when both name the same figure, that figure is given (see `ask`)."""
+        with candidate sentences (default: the engine's); `second_opinion`: an answerer asked for
+        its own reading of a figure question (served: the rule answerer, answerer.py): whether
+        it names the reader's figure is one of the signs the verifier weighs (see `ask`)."""
         self.engine = engine
         self.reader = reader or Reader()
         self.second_opinion = second_opinion
@@ -76,6 +106,8 @@ class LearnedAnswerer:
         self._texts: OrderedDict[str, dict] = OrderedDict()
         self._years_spoken: dict[str, set[int]] = {}
         self.similarity_cache: OrderedDict = OrderedDict()
+        # figures compared with the question by their own window too (features.add_similarity)
+        self.window_similarity = True
 
     # --- what the index holds, once per index version ------------------------------------
     def _refresh(self) -> None:
@@ -124,6 +156,16 @@ class LearnedAnswerer:
         """Documents the answer may come from (None: any), or the reason there are none."""
         self._refresh()
         named = self.named_laws(analysis)
+        if named and analysis.law_year:
+            # "Luật Thanh tra 2022" when the index holds the 2010 law: its articles are another
+            # law's, and a figure of theirs would answer for the wrong text
+            adopted = {doc_id: self.adopted_year(doc_id) for doc_id in named}
+            low, high = analysis.law_year
+            named = {doc_id for doc_id, year in adopted.items() if year is None or low <= year <= high}
+            if not named:
+                held = ", ".join(str(y) for y in sorted(set(adopted.values())))
+                return set(), (f"Kho văn bản không có bản luật năm {low} được hỏi, chỉ có bản năm {held} "
+                               f"(the {low} law asked about is not in the corpus; only the {held} one is).")
         place = analysis.district or analysis.province
         if not place and not analysis.years and (filters is None or filters.is_empty()) and named is None:
             return None, None
@@ -153,6 +195,14 @@ class LearnedAnswerer:
         if allowed:
             return allowed, None
         return set(), out_of_scope_reason(place, about_place, analysis.years)
+
+    def adopted_year(self, doc_id: str) -> int | None:
+        """The year a law was adopted: its date ("Hà Nội, ngày 11 tháng 11 năm 2011"), else the
+        year in its number ("02/2011/QH13")."""
+        metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
+        found = re.match(r"((?:19|20)\d{2})", metadata.get("date") or "") or \
+            re.search(r"/((?:19|20)\d{2})/", metadata.get("number") or "")
+        return int(found.group(1)) if found else None
 
     def named_laws(self, analysis: QuestionAnalysis) -> set[str] | None:
         """The documents a question names by title ("Theo Luật Khiếu nại", "Bộ luật Lao động
@@ -295,7 +345,7 @@ class LearnedAnswerer:
             add_rank(spans, "align_10")
             found["span"] = spans
         every = [c for family in found.values() for c in family]
-        add_similarity(ctx, every, self.encoder, self.similarity_cache)
+        add_similarity(ctx, every, self.encoder, self.similarity_cache, windows=self.window_similarity)
         while len(self.similarity_cache) > 50000 and self.similarity_cache is not None:
             self.similarity_cache.popitem(last=False)
         return found
@@ -344,7 +394,12 @@ class LearnedAnswerer:
 
     def choose(self, found: dict[str, list[cand.Candidate]],
                scored: bool = False) -> tuple[str | None, cand.Candidate | None]:
-        """The best candidate over the families, by its margin over its family's threshold."""
+        """The best candidate over the families: each family's first choice by its margin, then
+        the one most likely right by its family's calibration (margins of two rankers are not on
+        one scale; their calibrated probabilities are). Measured on the entity questions of
+        corpus/ and the laws (grouped 5-fold): the first choice was right for 8 of 32 this way,
+        2 by the margin over each family's threshold (spans, with hundreds of candidates and a low
+        threshold, won where a name was right)."""
         best_family, best = None, None
         for family, cands in found.items():
             if not cands:
@@ -352,8 +407,7 @@ class LearnedAnswerer:
             if not scored:
                 self.reader.score(family, cands)
             top = max(cands, key=lambda c: (c.score, -c.rank, -(c.end - c.start)))
-            margin = top.score - self.reader.threshold(family)
-            if best is None or margin > best.score - self.reader.threshold(best_family):
+            if best is None or top.probability > best.probability:
                 best_family, best = family, top
         return best_family, best
 
@@ -366,18 +420,24 @@ class LearnedAnswerer:
             response["reason"] = ("Các đoạn tìm được không nêu con số/ngày cần hỏi "
                                   "(the passages found do not state what is asked).")
             return response
-        # the reader's probability that this candidate is the answer (the threshold is on its margin
-        # over the other answers, best.score; clients such as the page cut on this probability)
-        response["confidence"] = round(best.probability, 3)
-        if best.score < self.reader.threshold(family):
-            if not self.confirmed(best, family, question, k, filters, doc_id):
-                response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
-                                      "(no sentence clearly states what is asked).")
-                response["best_guess_evidence"] = [self.evidence(best, family)]
-                return response
-            # the shown confidence of an answer the two readers agree on: how often such answers
-            # were right out of fold (eval/reader_train.py confirmed_precision)
-            response["confidence"] = round(max(best.probability, self.reader.confirmed_confidence(family)), 3)
+        verifier = self.reader.verifier(family)
+        if verifier is not None:
+            # figures: the verifier's probability that the first choice is right, with the rule
+            # answerer's reading of the question as one of its signs (reader.Verifier)
+            second = self.second_reading(family, question, k, filters, doc_id)
+            confidence = verifier.probability(verification_features(best, found[family], question, analysis.asks,
+                                                                              second))
+            given = confidence >= verifier.threshold
+        else:
+            # names and spans: the margin over the family's threshold, calibrated
+            confidence, given = best.probability, best.score >= self.reader.threshold(family)
+        # clients such as the page cut on this probability
+        response["confidence"] = round(confidence, 3)
+        if not given:
+            response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
+                                  "(no sentence clearly states what is asked).")
+            response["best_guess_evidence"] = [self.evidence(best, family)]
+            return response
         response.update(self.answer_fields(best))
         if analysis.asks == "passage":
             # not a question of a known kind (a keyword search, "là gì"): the span is given, but
@@ -387,19 +447,14 @@ class LearnedAnswerer:
         response["reason"] = None
         return response
 
-    def confirmed(self, best: cand.Candidate, family: str, question: str, k: int, filters, doc_id) -> bool:
-        """Below its threshold, the reader's first choice is still given when the second opinion,
-        reading the question its own way, gives the same figure — if its margin still clears the
-        lower threshold learned for agreed answers: two readers that err differently rarely agree
-        on a wrong figure. Both thresholds are chosen together on out-of-fold scores (at most 2%
-        of the questions answered wrong, eval/reader_train.py choose_thresholds), and the
-        cross-validation (outcome) judges exactly this policy. Figures and dates only: a name or
-        a span has no value to compare."""
-        if self.second_opinion is None or family != "figure" or doc_id is not None \
-                or best.score < self.reader.confirmed_threshold(family):
-            return False
-        other = self.second_opinion.ask(question, k=k, filters=filters)
-        return other.get("answer") is not None and same_figure(self.answer_fields(best)["value"], other.get("value"))
+    def second_reading(self, family: str, question: str, k: int, filters, doc_id) -> dict | None:
+        """The second opinion's answer to the same question (the rule answerer, reading it its
+        own way): two readers that err differently rarely agree on a wrong figure. Asked for
+        figures over the whole index only (a figure has a value to compare; within one
+        document, doc_id, there is no second opinion)."""
+        if self.second_opinion is None or family != "figure" or doc_id is not None:
+            return None
+        return self.second_opinion.ask(question, k=k, filters=filters)
 
     @staticmethod
     def answer_fields(best: cand.Candidate) -> dict:

@@ -6,14 +6,17 @@ by `python -m eval.reader_train` on the labelled questions, evaluated there with
 cross-validation grouped by document): the trees order the candidates of one question, so
 what they learn is which of a sentence's figures is the one asked, not how likely figures
 are in general. A candidate's score is its margin over the best candidate saying something
-else (decision_scores); when the best margin is below the family's learned threshold the
-answerer abstains, since a wrong figure is worse than none. The confidence shown is the
-margin through a logistic calibration fitted on out-of-fold outcomes (how often an answer
-with that margin was right).
+else (decision_scores). Whether the first choice is given: for figures, a logistic verifier
+(Verifier) estimates the probability that it is right from its margin, its score, the rule
+answerer's agreement and a few of its features, and the answerer abstains below a learned
+threshold, since a wrong figure is worse than none; for names and spans, the margin against
+the family's learned threshold. The confidence shown is that probability (figures) or the
+margin through a logistic calibration (names, spans), both fitted on out-of-fold outcomes.
 
-The trees live in one file, reader_weights.json beside this one (feature names, per tree
-its split features, thresholds, children and leaf values), and are evaluated here with
-numpy: serving needs neither LightGBM nor scikit-learn, and nothing here is tuned by hand.
+The trees and the verifier live in one file, reader_weights.json beside this one (feature
+names, per tree its split features, thresholds, children and leaf values; the verifier's
+coefficients), and are evaluated here with numpy: serving needs neither LightGBM nor
+scikit-learn, and nothing here is tuned by hand.
 """
 from __future__ import annotations
 
@@ -38,10 +41,6 @@ class TreeEnsemble:
             raise ValueError(f"reader weights of kind {spec.get('kind')!r}: refit them with `make reader`")
         # P(right) = sigmoid(a · margin + b), fitted on out-of-fold outcomes (reader_train.calibrate)
         self.calibration = tuple(spec.get("calibration") or (1.0, 0.0))
-        # how often an answer confirmed by the second opinion was right, out of fold
-        self.confirmed_confidence = float(spec.get("confirmed_confidence", 0.0))
-        # below `threshold`, the margin above which an answer the second opinion confirms is given
-        self.confirmed_threshold = float(spec.get("confirmed_threshold", self.threshold))
         self.trees = [{key: np.asarray(tree[key]) for key in ("feature", "threshold", "left", "right", "value",
                                                              "leaf")} for tree in spec["trees"]]
 
@@ -63,13 +62,6 @@ class TreeEnsemble:
                 node[inner] = np.where(go_left, tree["left"][at], tree["right"][at])
             out += tree["value"][node]
         return out
-
-    def margins(self, X: np.ndarray, texts: list[str]) -> np.ndarray:
-        """Each candidate's decision score (decision_scores) from its feature rows."""
-        if len(X) == 0:
-            return np.zeros(0)
-        raw = self.raw(X)
-        return decision_scores(raw, texts)
 
     def contributions(self, row: dict, top: int = 6) -> dict[str, float]:
         """The features the candidate's path splits on, with the change of the raw score at
@@ -145,24 +137,52 @@ class Reader:
             weights = json.loads(path.read_text(encoding="utf-8"))
         self.weights = weights
         self.models = {family: TreeEnsemble(spec) for family, spec in weights["models"].items()}
+        self.verifiers = {family: Verifier(spec["verifier"]) for family, spec in weights["models"].items()
+                          if spec.get("verifier")}
 
     def score(self, family: str, candidates: list) -> None:
         model = self.models[family]
-        margins = model.margins(model.matrix([c.features for c in candidates]), [c.text for c in candidates])
-        for c, margin in zip(candidates, margins):
-            c.score, c.probability = float(margin), calibrated(model.calibration, float(margin))
+        raw = model.raw(model.matrix([c.features for c in candidates]))
+        set_scores(candidates, raw, model.calibration)
 
     def threshold(self, family: str) -> float:
         return self.models[family].threshold
 
-    def confirmed_threshold(self, family: str) -> float:
-        return self.models[family].confirmed_threshold
-
-    def confirmed_confidence(self, family: str) -> float:
-        return self.models[family].confirmed_confidence
+    def verifier(self, family: str) -> "Verifier | None":
+        return self.verifiers.get(family)
 
     def explain(self, family: str, candidate) -> dict[str, float]:
         return self.models[family].contributions(candidate.features)
+
+
+def set_scores(candidates: list, raw: np.ndarray, calibration: tuple[float, float]) -> None:
+    """Each candidate's ranker score (`raw`), its margin over the best candidate saying
+    something else (`score`, decision_scores) and that margin calibrated (`probability`)."""
+    margins = decision_scores(raw, [c.text for c in candidates])
+    for c, r, margin in zip(candidates, raw, margins):
+        c.raw, c.score, c.probability = float(r), float(margin), calibrated(calibration, float(margin))
+
+
+class Verifier:
+    """P(the reader's first choice is right), a logistic model over what is known once the
+    first choice is made (learned.verification_features: its margin and ranker score, whether
+    the rule answerer names the same figure, a few of its own features, how many answers
+    compete), fitted by eval/reader_train.py on out-of-fold outcomes; the answerer answers at
+    or above `threshold`, chosen there for at most 2% wrong answers. On the same out-of-fold
+    first choices it gave more right answers than a cut on the margin with the rules'
+    agreement, at the same share of wrong ones (fit_verifier in eval/reader_train.py)."""
+
+    def __init__(self, spec: dict):
+        self.features: list[str] = spec["features"]
+        self.mean = np.asarray(spec["mean"], dtype=np.float64)
+        self.scale = np.asarray(spec["scale"], dtype=np.float64)
+        self.coef = np.asarray(spec["coef"], dtype=np.float64)
+        self.intercept = float(spec["intercept"])
+        self.threshold = float(spec["threshold"])
+
+    def probability(self, x: dict[str, float]) -> float:
+        row = np.asarray([float(x.get(name, 0.0)) for name in self.features])
+        return sigmoid(float(np.dot(self.coef, (row - self.mean) / self.scale)) + self.intercept)
 
 
 def calibrated(calibration: tuple[float, float], margin: float) -> float:

@@ -1,0 +1,92 @@
+"""`/ask` latency in process: `python -m eval.ask_bench [--questions N]`.
+
+The served answerer (search/answer.served_answerer: the learned reader with the rule
+answerer as second opinion) over the labelled questions of eval/data/corpus_qa.jsonl, on an
+index of corpus/ built with the default encoder, in two ways side by side in one run: as
+served, and with the figures' window similarity switched off (the sentence similarity
+only, `LearnedAnswerer.window_similarity = False`; an ablation made here, not a setting
+users have). The two alternate per question, which goes first alternating too, each with
+its own answerer (so its own vector cache); a few questions warm both up first. Wall time
+of `ask()` per question; medians, p95 and their ratio. Writes
+eval/results/ask_latency.{json,md}. Part of `make bench`, never of `make test`.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WARMUP = 5
+
+
+def load_questions(n: int) -> list[str]:
+    rows = [json.loads(line) for line in (ROOT / "eval" / "data" / "corpus_qa.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [r["question"] for r in rows][:n]
+
+
+def _summary(ms: list[float]) -> dict:
+    ms = sorted(ms)
+    return {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1),
+            "n": len(ms)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.ask_bench")
+    parser.add_argument("--questions", type=int, default=120, help="labelled questions asked (the first N)")
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
+    args = parser.parse_args(argv)
+    from eval.datasets import ensure_index, load_corpus_set
+    from eval.retrieval import machine_info, versions
+    from indexer.embedding import Encoder
+    from search.answer import served_answerer
+    from search.engine import SearchEngine
+
+    encoder = Encoder()
+    engine = SearchEngine(ensure_index(load_corpus_set(), encoder=encoder, log=lambda m: None), encoder=encoder)
+    ways = {"as served (sentence + figure window similarity)": served_answerer(engine),
+            "figure window similarity off (ablation)": served_answerer(engine)}
+    list(ways.values())[1].window_similarity = False
+    questions = load_questions(args.questions + WARMUP)
+    load_start = os.getloadavg()[0]
+    for q in questions[:WARMUP]:
+        for answerer in ways.values():
+            answerer.ask(q)
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    answered: dict[str, int] = {name: 0 for name in ways}
+    for i, q in enumerate(questions[WARMUP:]):
+        order = list(ways) if i % 2 == 0 else list(ways)[::-1]
+        for name in order:
+            t0 = time.perf_counter()
+            response = ways[name].ask(q)
+            times[name].append(1000 * (time.perf_counter() - t0))
+            answered[name] += response.get("answer") is not None
+    rows = {name: {**_summary(ms), "answered": answered[name]} for name, ms in times.items()}
+    names = list(ways)
+    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
+              "versions": versions(), "encoder": f"{encoder.id} ({encoder.backend})", "questions": len(questions) - WARMUP,
+              "load_average": [round(load_start, 2), round(os.getloadavg()[0], 2)], "ways": rows,
+              "median_ratio": round(rows[names[0]]["median_ms"] / rows[names[1]]["median_ms"], 2)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ask_latency.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    lines = [f"## /ask latency in process — {report['date']}", "",
+             f"{report['machine'].get('cpu')}, {report['machine'].get('cores')} cores; encoder {report['encoder']}; "
+             f"{report['questions']} labelled questions of eval/data/corpus_qa.jsonl (real), each asked once per way, "
+             f"alternating; load average at start/end {report['load_average'][0]}/{report['load_average'][1]}. "
+             "Medians and the ratio from this one run (`python -m eval.ask_bench`).", "",
+             "| way | questions | median ms | p95 ms | answered |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {r['n']} | {r['median_ms']} | {r['p95_ms']} | {r['answered']} |" for name, r in rows.items()]
+    lines += ["", f"Median ratio (as served / ablation): {report['median_ratio']}×. The ablation answers with weights "
+              "trained on the window similarity, so its answers are not a quality measure (eval/results/*_qa.md is)."]
+    (args.out / "ask_latency.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
