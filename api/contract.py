@@ -154,7 +154,7 @@ class _Body(BaseModel):
     province: Optional[FilterText] = Field(None, description="e.g. 'Nghệ An' (accents optional)")
     district: Optional[FilterText] = Field(None, description="huyện / thị xã / thành phố, e.g. 'Bình Sơn'")
     doc_type: Optional[FilterText] = Field(None, description="báo cáo, kết luận, chỉ thị, nghị quyết, kế hoạch, "
-                                                             "quyết định, quy chế, tin bài")
+                                                             "quyết định, quy chế, luật, bộ luật, tin bài")
     year_from: Optional[Year] = Field(None, description="first year (inclusive): overlaps the reporting "
                                                         "period or date")
     year_to: Optional[Year] = Field(None, description=YEAR_TO_DESCRIPTION)

@@ -46,7 +46,7 @@ def _format_citation(title: str, section: str, paragraph: int, paragraph_end: in
 # where in it. A blank the source leaves blank ("Số: /BC-SNV", "ngày … tháng 7") stays "…".
 DOC_TYPE_LABELS = {"tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
                    "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
-                   "quy chế": "Quy chế", "luật": "Luật", "nghị định": "Nghị định", "thông tư": "Thông tư",
+                   "quy chế": "Quy chế", "luật": "Luật", "bộ luật": "Bộ luật", "nghị định": "Nghị định", "thông tư": "Thông tư",
                    "công văn": "Công văn", "thông báo": "Thông báo", "tờ trình": "Tờ trình"}
 
 

@@ -9,7 +9,7 @@ What is read, and from where
   everything from a related-links heading ("Tin cùng chuyên mục", "Tin liên
   quan", "Các tin khác", "Bài viết liên quan") on, since those lists name other
   provinces, districts and directives.
-* ``doc_type``: the formal heading line ("BÁO CÁO", "KẾ HOẠCH", ...) among the
+* ``doc_type``: the formal heading line ("BÁO CÁO", "KẾ HOẠCH", "LUẬT", ...) among the
   first lines; else, for a text that is not a web page, a title starting with a
   type word ("Kế hoạch số ..."); else "tin bài". A web article that reports a
   programme's results (the Nghệ An "5 năm thực hiện Kết luận 114" piece) is
@@ -104,7 +104,8 @@ FIELDS: tuple[str, ...] = (
     "number", "date", "period", "signer", "references",
 )
 DOC_TYPES: tuple[str, ...] = (
-    "báo cáo", "kết luận", "chỉ thị", "nghị quyết", "kế hoạch", "quyết định", "quy chế", "tin bài",
+    "báo cáo", "kết luận", "chỉ thị", "nghị quyết", "kế hoạch", "quyết định", "quy chế", "luật", "bộ luật",
+    "tin bài",
 )
 REFERENCE_KEYS: tuple[str, ...] = ("id", "type", "number", "issuer_code", "issuer", "date", "raw", "count")
 

@@ -202,6 +202,17 @@ def test_related_links_tail_is_ignored_synthetic():
     assert [r["id"] for r in metadata["references"]] == ["12-KH/HU"]
 
 
+def test_a_law_is_typed_as_a_law():
+    # the header of the vlc-laws-2 files: "LUẬT" / "BỘ LUẬT" on a line of its own (they were "tin bài")
+    law = ("QUỐC HỘI\n-------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập – Tự do – Hạnh phúc ---------------\n"
+           "Luật số: 02/2011/QH13\nHà Nội, ngày 11 tháng 11 năm 2011\nLUẬT\nKHIẾU NẠI\n"
+           "Quốc hội ban hành Luật khiếu nại.\nĐiều 1. Phạm vi điều chỉnh\nLuật này quy định về khiếu nại.\n")
+    metadata = extract_metadata("Luat-khieu-nai-2011.txt", "", law)
+    assert metadata["doc_type"] == "luật" and metadata["date"] == "2011-11-11"
+    code = law.replace("Luật số: 02/2011/QH13", "Luật số: 45/2019/QH14").replace("LUẬT\nKHIẾU NẠI", "BỘ LUẬT\nLAO ĐỘNG")
+    assert extract_metadata("Bo-luat-lao-dong-2019.txt", "", code)["doc_type"] == "bộ luật"
+
+
 def test_absent_fields_are_null_not_guessed():
     metadata = extract_metadata("x.txt", "", "Một đoạn văn không nêu tỉnh, ngày hay văn bản nào.")
     assert metadata == {**{field: None for field in FIELDS}, "doc_type": "tin bài", "references": []}
