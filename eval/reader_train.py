@@ -378,7 +378,7 @@ def most_right_within_budget(scores, right, budget: float) -> tuple[int, float]:
 def choose_thresholds(outcomes: list[dict]) -> dict[str, float]:
     """Per family, from out-of-fold scores of the training part: the margin above which the
     reader answers (names and spans; for figures the verifier decides, fit_verifier, and this
-    one only ranks the families against each other) — the one giving the most right answers
+    one is used only where no verifier could be fitted) — the one giving the most right answers
     while the wrong ones stay within WRONG_SHARE of the family's questions over corpus/ and the
     laws. Reading comprehension (viwiki, a gold context known to hold the answer) does not set
     them."""
