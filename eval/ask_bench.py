@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import time
 from pathlib import Path
 
@@ -30,17 +29,12 @@ def load_questions(n: int) -> list[str]:
     return [r["question"] for r in rows][:n]
 
 
-def _summary(ms: list[float]) -> dict:
-    ms = sorted(ms)
-    return {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1),
-            "n": len(ms)}
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.ask_bench")
     parser.add_argument("--questions", type=int, default=120, help="labelled questions asked (the first N)")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
+    from eval.bench import percentiles
     from eval.datasets import ensure_index, load_corpus_set
     from eval.retrieval import machine_info, versions
     from indexer.embedding import Encoder
@@ -66,7 +60,8 @@ def main(argv=None) -> int:
             response = ways[name].ask(q)
             times[name].append(1000 * (time.perf_counter() - t0))
             answered[name] += response.get("answer") is not None
-    rows = {name: {**_summary(ms), "answered": answered[name]} for name, ms in times.items()}
+    rows = {name: {"median_ms": round(p["p50"], 1), "p95_ms": round(p["p95"], 1), "n": p["n"], "answered": answered[name]}
+            for name, p in ((name, percentiles(ms)) for name, ms in times.items())}
     names = list(ways)
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
               "versions": versions(), "encoder": f"{encoder.id} ({encoder.backend})", "questions": len(questions) - WARMUP,
