@@ -104,8 +104,15 @@ def syllables(text: str) -> list[str]:
     return SYLLABLE.findall(folded(text))
 
 
+# English half-years said in months ("in the first six months of 2020")
+ENGLISH_HALVES = ((re.compile(r"\bfirst (?:six|6) months\b"), "first half"),
+                  (re.compile(r"\b(?:last|final|second) (?:six|6) months\b|\bsecond half\b"), "6 thang cuoi nam"))
+
+
 def sub_period_key(text_key: str) -> str | None:
     """'6 thang dau nam' → 'h1'; 'quy ii' → 'q2'; 'thang 5' → 'm5': one key per sub-period."""
+    for pattern, said in ENGLISH_HALVES:
+        text_key = pattern.sub(said, text_key)
     m = SUB_PERIOD.search(text_key)
     if not m:
         return None
@@ -205,7 +212,7 @@ def sentence_figures(sentence: str) -> list[Figure]:
     for index, q in enumerate(quantities):
         clause = next(((s, e) for s, e in spans if s <= q.start < e), (0, len(sentence)))
         floor = quantities[index - 1].end if index > 0 else 0
-        start = max(clause[0], floor) if clause[0] < q.start else floor
+        start = max(_subject_start(sentence, spans, clause), floor) if clause[0] < q.start else floor
         context = sentence[start:q.end]
         if q.kind == "percent" and q.start - start < 12 and index > 0 and out:
             # "144/170 đạt 84,7%": a rate right after its count shares the count's context
@@ -251,6 +258,18 @@ def sentence_figures(sentence: str) -> list[Figure]:
             parenthetical=depth_at[q.start] > 0, overall=bool(OVERALL.search(context_key)),
             breakdown=bool(BREAKDOWN.search(folded(sentence[:q.start])))))
     return out
+
+
+def _subject_start(sentence: str, spans: list[tuple[int, int]], clause: tuple[int, int]) -> int:
+    """Where a figure's own words start. A clause cut only by a space before "giảm"/"tăng"
+    ("…, cấp tỉnh giảm 13,37% so năm 2015") has its subject in the clause before: the
+    cut gives the change its own predicate, but the level and the thing counted are the
+    subject's ("cấp tỉnh")."""
+    cut = sentence[:clause[0]]
+    if not cut or not cut[-1].isspace() or cut.rstrip()[-1:] in ",;:()-":
+        return clause[0]
+    previous = [s for s, e in spans if e <= clause[0]]
+    return previous[-1] if previous else clause[0]
 
 
 def _rest_of_parenthesis(text: str, pos: int) -> str:

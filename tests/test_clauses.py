@@ -44,6 +44,9 @@ def test_header_value_rows_and_sub_periods():
     figures = by_raw("Số vụ việc đã giải quyết: 08 vụ; số vụ việc đang giải quyết: 04 vụ việc.")
     assert figures["08 vụ"].predicate == "resolve" and figures["04 vụ việc"].predicate == "remain"
     assert sub_period_key("6 thang dau nam 2020") == "h1" and sub_period_key("trong quy i nam 2024") == "q1"
+    # English questions say half-years in months
+    assert sub_period_key("in the first six months of 2020") == "h1" == sub_period_key("first 6 months")
+    assert sub_period_key("in the last six months of 2019") == "h2" == sub_period_key("the second half of 2019")
     assert levels_in("chu tich ubnd cap huyen") == {"huyen"}
     assert len(clauses("a; b, c (d) trong đó: e")) == 5
 
@@ -56,6 +59,15 @@ def test_a_figure_in_brackets_speaks_of_the_level_of_the_one_it_annotates():
     # a bracketed figure that names its own level keeps it
     figures = by_raw("Toàn tỉnh có 480 xã (cấp huyện 21 đơn vị).")
     assert figures["21 đơn vị"].levels == {"huyen"}
+
+
+def test_a_change_cut_from_its_subject_keeps_the_subject_s_level():
+    # corpus/ Nghệ An: "cấp tỉnh giảm 13,37%" answers the provincial question, not "cấp xã giảm 3,6%"
+    figures = by_raw("Tính đến nay, việc tinh giản biên chế đối với công chức cấp xã giảm 3,6%, cấp huyện giảm "
+                     "5,24%, cấp tỉnh giảm 13,37% so năm 2015.")
+    assert [figures[r].levels for r in ("3,6%", "5,24%", "13,37%")] == [{"xa"}, {"huyen"}, {"tinh"}]
+    assert all(figures[r].predicate == "reduce" for r in ("3,6%", "5,24%", "13,37%"))
+    assert "cap tinh" in figures["13,37%"].counted
 
 
 def test_list_markers_codes_and_formula_digits_are_never_figures():
