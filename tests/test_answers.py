@@ -106,6 +106,12 @@ def test_question_analysis():
     a = analyze_question("binh son tiep bao nhieu luot cong dan", {"binh son": "Bình Sơn"})
     assert a.district == "Bình Sơn" and a.counted == "luot cong dan"
     assert analyze_question("Khi nào UBND ban hành kế hoạch 31?").asks == "date"
+    # English says the half-year in months and the reform in its own words
+    a = analyze_question("How many petitions did Nghệ An's provincial agencies receive in the first six months "
+                         "of 2020?")
+    assert a.sub_period == "h1" and a.levels == ["tinh"]
+    a = analyze_question("By how many people did commune-level cadres in Nghệ An fall after the reorganisation?")
+    assert "cán bộ" in a.retrieval_query and "sắp xếp" in a.retrieval_query
 
 
 def test_names_are_typed_as_people_or_bodies():
