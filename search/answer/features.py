@@ -22,7 +22,8 @@ from search.answer.candidates import Candidate
 from search.answer.question import NAMED_UNIT, QuestionAnalysis
 
 # things reports count side by side: a figure of one does not answer about the other
-CONTRASTS = [("khieu nai", "to cao"), ("khieu nai", "kien nghi"), ("to cao", "kien nghi")]
+CONTRASTS = [("khieu nai", "to cao"), ("khieu nai", "kien nghi"), ("to cao", "kien nghi"),
+             ("khieu nai", "tranh chap dat dai"), ("to cao", "tranh chap dat dai"), ("kien nghi", "tranh chap dat dai")]
 WORD = re.compile(r"[^\W_]+")
 QUESTION_ASKS_CHANGE = re.compile(r"\b(so voi|compared|tang|giam|increase|decrease|reduce|fall|fell|rise|"
                                   r"cat giam|tinh gian)\b")
@@ -179,6 +180,7 @@ def figure_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         x["year_in_sentence_other"] = float(bool(years) and not x["year_in_sentence_match"])
     x.update(role_features(ctx, c))
     x.update(alignment_features(ctx, sentence, c.start - c.sentence[0], c.end - c.sentence[0]))
+    x.update(heading_features(ctx, c))
     return x
 
 
@@ -232,6 +234,7 @@ def entity_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
         "top_passage": float(c.rank == 1),
     }
     x.update(alignment_features(ctx, sentence, c.start - c.sentence[0], c.end - c.sentence[0]))
+    x.update(heading_features(ctx, c))
     return x
 
 
@@ -270,6 +273,53 @@ def span_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
     if asked_kind == "entity":
         x["type_entity_span"] = float(c.text[:1].isupper())
     x.update(alignment_features(ctx, c.sentence_text, c.start - c.sentence[0], c.end - c.sentence[0]))
+    x.update(heading_features(ctx, c))
+    return x
+
+
+# a list item's marker: "- ", "+ ", "a) ", "2. "
+LIST_MARK = re.compile(r"\s*(?:[-–•+*]|[a-zđ]\)|\d{1,2}[.)])\s")
+
+
+def item_lead(c: Candidate) -> str | None:
+    """The lead of the list item a candidate stands in, up to its first colon or sentence end:
+    "- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn/12 vụ … Số vụ việc đã giải quyết: 08 vụ"
+    — the lead says whose the item's later figures are."""
+    text = c.hit["text"]
+    start = text.rfind("\n", 0, c.start) + 1
+    end = text.find("\n", c.start)
+    line = text[start:end if end != -1 else len(text)]
+    if not LIST_MARK.match(line):
+        return None
+    cut = min((i for i in (line.find(":"), line.find(". ")) if i != -1), default=len(line))
+    return line[:min(cut, 160)]
+
+
+def heading_features(ctx: QuestionContext, c: Candidate) -> dict[str, float]:
+    """The headings the candidate's passage sits under ("Điều 9. Thời hiệu khiếu nại", a
+    report's "2. Công tác giải quyết khiếu nại, tố cáo") and the lead of its list item: their
+    share of the question's words (by rarity among the sentences read), and whether they name
+    the other side of a pair the question picks one of. Candidates of one sentence share them;
+    they tell passages apart."""
+    idf = ctx.idf or {t: 1.0 for t in ctx.terms}
+    total = sum(idf.get(t, 1.0) for t in ctx.terms)
+
+    def share(key: str) -> float:
+        found = set(WORD.findall(key))
+        return sum(idf.get(t, 1.0) for t in ctx.terms if t in found) / total if total else 0.0
+
+    x: dict[str, float] = {}
+    path = [h for h in (c.hit.get("heading_path") or []) if h]
+    if path:
+        whole = folded(" ".join(path))
+        x["heading_terms"] = share(folded(path[-1]))
+        x["heading_path_terms"] = share(whole)
+        x["heading_contrast"] = ctx.contrast_conflict(whole)
+    lead = item_lead(c)
+    if lead:
+        lead_key = folded(lead)
+        x["item_lead_terms"] = share(lead_key)
+        x["item_lead_contrast"] = ctx.contrast_conflict(lead_key)
     return x
 
 
@@ -404,7 +454,7 @@ def alignment_features(ctx: "QuestionContext", sentence: str, start: int, end: i
 
 
 ALIGNMENT_RELATIVE = ("align_3", "align_10", "align_before_3", "align_before_10", "align_unit", "bigrams_near",
-                      "terms_missing_in_sentence")
+                      "terms_missing_in_sentence", "heading_terms", "heading_path_terms")
 
 
 def add_rank(cands: list, name: str) -> None:
