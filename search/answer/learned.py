@@ -59,19 +59,24 @@ def verification_features(best: cand.Candidate, cands: list[cand.Candidate], que
                           second: dict | None) -> dict[str, float]:
     """What the verifier weighs once the reader's first choice `best` is made among `cands`:
     its margin and ranker score, whether the second opinion (`second`, the rule answerer's
-    response, None when not asked) answered and names the same figure, how many different
-    answers competed, the type asked, how the question is written (English; Vietnamese
-    without diacritics, whose similarities to accented text run lower) and a few of the
-    first choice's own features."""
+    response, None when not asked) answered, names the same figure and how sure it was, how
+    many different answers competed, the type asked, how the question is written (English;
+    Vietnamese without diacritics, whose similarities to accented text run lower), a few of
+    the first choice's own features, and whether it stands in a law's article."""
     agrees = bool(second and second.get("answer") is not None
                   and same_figure(LearnedAnswerer.answer_fields(best)["value"], second.get("value")))
     english = detect_language(question) == "en"
+    # the rule answerer's own confidence (its hand-set mix of unit, context and keyword match)
+    second_confidence = float((second or {}).get("confidence") or 0.0)
     x = {"margin": best.score, "raw": best.raw, "agrees": float(agrees), "agrees_margin": float(agrees) * best.score,
          "second_answered": float(bool(second and second.get("answer") is not None)),
+         "second_confidence": second_confidence, "agrees_confidence": float(agrees) * second_confidence,
          "answers_log": math.log(max(1, len({c.text for c in cands}))),
          "asks_percent": float(asks == "percent"), "asks_date": float(asks == "date"),
          "question_english": float(english),
-         "question_unaccented": float(not english and fold_diacritics(question) == question)}
+         "question_unaccented": float(not english and fold_diacritics(question) == question),
+         # a law's article states one rule in few words; a report's sentence lists many figures
+         "in_article": float(str(best.hit.get("section") or "").startswith("Điều"))}
     x.update({"first_" + name: best.features.get(name, 0.0) for name in VERIFIED_FEATURES})
     return x
 
