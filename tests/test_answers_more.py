@@ -126,6 +126,18 @@ def test_index_value_not_its_rank_change(answerer, question):
     assert response["answer"] in (None, "81,93%")
 
 
+def test_a_change_is_not_the_count_asked(answerer):
+    # corpus/ Bắc Giang: "… tiếp 698 lượt người đến KNTC và KNPA giải quyết 593 vụ việc (*giảm 159
+    # lượt người và giảm 253 vụ việc so với CKNT*)": the changes against last year are no candidates
+    # unless a change is asked
+    read = answerer.read("Năm 2019 các Sở, cơ quan thuộc UBND tỉnh Bắc Giang tiếp công dân với bao nhiêu vụ việc?")
+    figures = {c.text for c in read[2].get("figure", [])}
+    assert "593 vụ việc" in figures and not figures & {"253 vụ việc", "187 vụ việc", "159 lượt người"}
+    read = answerer.read("Năm 2019 số vụ việc các Sở, cơ quan thuộc UBND tỉnh Bắc Giang tiếp nhận giảm bao nhiêu so "
+                         "với cùng kỳ?")
+    assert "253 vụ việc" in {c.text for c in read[2].get("figure", [])}
+
+
 def test_signer_is_a_name(answerer):
     # issue 12: entity questions returned a sentence instead of the name
     response = answerer.ask("Ai ký báo cáo công tác dân vận chính quyền năm 2021 của huyện Bình Sơn?")

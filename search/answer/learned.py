@@ -320,7 +320,7 @@ class LearnedAnswerer:
             figures = []
             for hit in hits + self.lead_ins(hits):
                 for c in cand.figure_candidates(analysis, hit, hit["rank"]):
-                    if not self.allowed_figure(analysis, c):
+                    if not self.allowed_figure(analysis, c, ctx.asks_change):
                         continue
                     if c.start >= hit.get("lead_in_chars", len(hit["text"])):
                         continue  # the item's own figures are read from the item itself
@@ -355,9 +355,14 @@ class LearnedAnswerer:
             self.similarity_cache.popitem(last=False)
         return found
 
-    def allowed_figure(self, analysis: QuestionAnalysis, c: cand.Candidate) -> bool:
-        """The hard rules: never a figure of another level, sub-period or period than asked."""
+    def allowed_figure(self, analysis: QuestionAnalysis, c: cand.Candidate, asks_change: bool = False) -> bool:
+        """The hard rules: never a figure of another level, sub-period or period than asked,
+        nor a change against another period where none is asked."""
         f = c.figure
+        if f.comparison and not asks_change:
+            # "(*tăng 194 lượt người và tăng 187 vụ việc so với CKNT*)" is no count of this year's;
+            # over corpus/ and the laws no gold figure is one, 206 wrong candidates were
+            return False
         if analysis.levels and f.levels and not (set(analysis.levels) & f.levels):
             return False  # "Chủ tịch UBND tỉnh" asked: a figure of "cấp huyện" is another one
         if analysis.sub_period and f.sub_period and f.sub_period != analysis.sub_period:
