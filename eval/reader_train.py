@@ -166,6 +166,12 @@ def _value(c) -> dict:
 
 
 # --- features, computed once per labelled set --------------------------------------------------
+# part of the records' cache key beside the answer code and the items: bump it when what
+# question_records computes changes in this file (2: the rule answerer's confidence is kept;
+# passages retrieved are cached by the question's analysis, no longer by its text alone)
+RECORDS_VERSION = "2"
+
+
 def question_records(name: str, encoder=None, refresh: bool = False, log=print) -> list[dict]:
     """Per question: the item, the response skeleton, its candidates (features + label), its group."""
     items = load_items(name)
@@ -177,7 +183,7 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
     sources = [ROOT / "search" / "answer" / f for f in ("learned.py", "candidates.py", "features.py", "question.py",
                                                       "answerer.py")]
     sources += [ROOT / "indexer" / f for f in ("clauses.py", "numbers.py", "analysis.py", "gazetteer.py")]
-    code = hashlib.sha256(b"".join(p.read_bytes() for p in sources)
+    code = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + RECORDS_VERSION.encode()
                           + json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
     cache = _cache_dir() / f"reader-features-{name}-{code}.pkl"
     if cache.exists() and not refresh:
@@ -194,7 +200,10 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
     search = answerer.passages_to_read
 
     def cached_search(analysis, allowed, filters, doc_id, k):
-        key = (analysis.question, tuple(sorted(allowed)) if allowed is not None else None, doc_id, k)
+        # keyed by the whole analysis, not the question's text: a change to the question analysis
+        # (the English glossary, say) changes the query, and the passages read must follow
+        key = (json.dumps(analysis.to_dict(), sort_keys=True, default=str),
+               tuple(sorted(allowed)) if allowed is not None else None, doc_id, k)
         if key not in retrieved:
             retrieved[key] = search(analysis, allowed, filters, doc_id, k)
         return retrieved[key]
