@@ -325,6 +325,10 @@ class LearnedAnswerer:
                     if c.start >= hit.get("lead_in_chars", len(hit["text"])):
                         continue  # the item's own figures are read from the item itself
                     c.features = figure_features(ctx, c)
+                    if c.features["contrast_conflict"]:
+                        # a rate of tố cáo does not answer about khiếu nại (over corpus/ and the laws no
+                        # gold figure names the other side of the pair asked; 99 wrong candidates did)
+                        continue
                     figures.append(c)
             add_relative(figures, ("counted_in_unit", "keywords_in_context", "keywords_in_clause",
                                    "predicate_near") + ALIGNMENT_RELATIVE)
@@ -419,6 +423,14 @@ class LearnedAnswerer:
             top = max(cands, key=lambda c: (c.score, -c.rank, -(c.end - c.start)))
             if best is None or top.probability > best.probability:
                 best_family, best = family, top
+        names = found.get("entity") or []
+        if best_family == "span" and names:
+            # a name of the kind asked ("Ai ký …?": a person) beats a span, whatever their
+            # calibrations say: a sentence is no name. Grouped 5-fold over the entity questions:
+            # first choice right 4 → 4 (corpus/), 10 → 11 (laws); viwiki span F1 0.238 → 0.234
+            top = max(names, key=lambda c: (c.score, -c.rank, -(c.end - c.start)))
+            if top.features.get("entity_kind_match"):
+                return "entity", top
         return best_family, best
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, doc_id: str | None = None) -> dict:
