@@ -168,8 +168,9 @@ def _value(c) -> dict:
 # --- features, computed once per labelled set --------------------------------------------------
 # part of the records' cache key beside the answer code and the items: bump it when what
 # question_records computes changes in this file (2: the rule answerer's confidence is kept;
-# passages retrieved are cached by the question's analysis, no longer by its text alone)
-RECORDS_VERSION = "2"
+# passages retrieved are cached by the question's analysis, no longer by its text alone; 3: a
+# question about a document itself has its metadata answer as the family "metadata")
+RECORDS_VERSION = "3"
 
 
 def question_records(name: str, encoder=None, refresh: bool = False, log=print) -> list[dict]:
@@ -469,29 +470,24 @@ def cross_validate(records: list[dict], folds: int = FOLDS, inner_folds: int = 3
 def outcome(record: dict, chooser, reader) -> dict:
     """What /ask would answer for this question with this reader, judged."""
     from eval.qa import judge_corpus, token_f1
-    from search.answer.learned import verification_features
     from search.answer.reader import set_scores
 
-    found = {f: cs for f, cs in record["found"].items() if f in reader.models and cs}
+    found = {f: cs for f, cs in record["found"].items() if (f in reader.models or f == "metadata") and cs}
     for f, cs in found.items():  # from the record's matrix: the same numbers as Reader.score
+        if f == "metadata":
+            continue  # a document's own metadata, not scored (LearnedAnswerer.document_answer)
         model = reader.models[f]
         set_scores(cs, model.raw(matrix(record, f, model.features)), model.calibration)
     family, best = chooser.choose(found, scored=True) if found else (None, None)
     item = record["item"]
-    # as LearnedAnswerer.ask: figures by the verifier (the rule answerer's response, asked once
-    # per question in question_records, is its second reading), names and spans by the margin
-    verify, agrees, confidence = None, False, 0.0
-    if best is not None and family == "figure":
-        second = record.get("second_opinion") or None
-        verify = verification_features(best, found[family], item["question"], record["answer_type"], second)
-        agrees = bool(verify["agrees"])
-    verifier = reader.verifier(family) if best is not None else None
-    if verifier is not None:
-        confidence = verifier.probability(verify)
-        answered = confidence >= verifier.threshold
-    else:
-        confidence = best.probability if best is not None else 0.0
-        answered = best is not None and best.score >= reader.threshold(family)
+    # as LearnedAnswerer.ask, by its decide: figures by the verifier (the rule answerer's response,
+    # asked once per question in question_records, is its second reading), names and spans by the margin
+    verify, agrees, confidence, answered = None, False, 0.0, False
+    if best is not None:
+        confidence, answered, verify = chooser.decide(family, best, found[family], item["question"],
+                                                      record["answer_type"],
+                                                      lambda: record.get("second_opinion") or None)
+        agrees = bool(verify and verify["agrees"])
     answer = None
     response = {"answer": None, "value": None}
     if answered:

@@ -89,6 +89,24 @@ ASKS_AFTER = re.compile(r"\b(con lai|xuong con|con|sau khi|sau|after|remain|rema
 FROM_MARK = re.compile(r"\btu\s*$")
 TO_MARK = re.compile(r"\b(xuong con|con lai|con|xuong|len|thanh|to)\s*$")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+# the two ends of one change in a sentence: "từ 480 ĐVHC còn lại 460 ĐVHC", "giảm từ 67.936 người
+# xuống còn 60.059 người" (folded text; the end's mark is followed by its figure)
+CHANGE_END_AFTER = re.compile(r"\b(?:xuong con|con lai|con|xuong|len|thanh)\s+\d")
+CHANGE_START_BEFORE = re.compile(r"\btu\s+\d")
+
+
+def change_role(c: Candidate) -> str | None:
+    """'start' for the A of "từ A … còn lại/còn/xuống B" (a change's two ends in one sentence),
+    'end' for its B, None for a figure that is no end of such a change."""
+    sentence = c.sentence_text
+    start, end = c.start - c.sentence[0], c.end - c.sentence[0]
+    left = folded(sentence[max(0, start - 30):start])
+    if FROM_MARK.search(left) and CHANGE_END_AFTER.search(folded(sentence[end:end + 100])):
+        return "start"
+    if re.search(r"\b(?:xuong con|con lai|con|xuong|len|thanh)\s*$", left) and \
+            CHANGE_START_BEFORE.search(folded(sentence[max(0, start - 120):start])):
+        return "end"
+    return None
 
 
 def focus_predicate(question: str) -> str | None:

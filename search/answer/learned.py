@@ -31,7 +31,8 @@ from indexer.numbers import find_quantities
 from indexer.textnorm import fold_diacritics, search_key
 from search.answer import candidates as cand
 from search.answer.features import (ALIGNMENT_RELATIVE, QuestionContext, add_rank, add_relative,
-                                    add_similarity, entity_features, figure_features, set_idf, span_features)
+                                    add_similarity, change_role, entity_features, figure_features, set_idf,
+                                    span_features)
 from search.answer.question import QuestionAnalysis, analyze_question, detect_language, out_of_scope_reason
 from search.answer.reader import Reader
 from search.engine import MAX_K, QueryError
@@ -43,6 +44,12 @@ FAMILIES_FOR = {"number": ("figure",), "percent": ("figure",), "date": ("figure"
                 "entity": ("entity", "span"), "passage": ("span",)}
 YEAR_MENTION = re.compile(r"(?:năm|trong)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 COMPARISON_YEAR = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})", re.IGNORECASE)
+# a document's own signer, issuer or date, asked about that document: read by the indexer from its
+# header and signature block (indexer/metadata.py) and quoted where the text states it
+METADATA_CONFIDENCE = 0.95
+# the documents a question's noun names (question.DOCUMENT_NOUN), by metadata doc_type; None: any
+DOCUMENT_KINDS = {"bao cao": {"báo cáo"}, "report": {"báo cáo"}, "bai viet": {"tin bài"}, "bai bao": {"tin bài"},
+                  "tin bai": {"tin bài"}, "article": {"tin bài"}, "van ban": None, "document": None}
 ANY_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 LIST_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-–•+]\s)")  # "a) …", "- …": an item of a list
 LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU NẠI", "Bộ luật: LAO ĐỘNG"
@@ -110,6 +117,7 @@ class LearnedAnswerer:
         self._districts: dict[str, str] = {}
         self._texts: OrderedDict[str, dict] = OrderedDict()
         self._years_spoken: dict[str, set[int]] = {}
+        self._naming: dict[str, set[str]] = {}  # folded place → documents whose text names it
         self.similarity_cache: OrderedDict = OrderedDict()
         # figures compared with the question by their own window too (features.add_similarity)
         self.window_similarity = True
@@ -129,6 +137,7 @@ class LearnedAnswerer:
                 self._law_names.setdefault(" ".join(m.group(1).split()), set()).add(doc_id)
         self._texts.clear()
         self._years_spoken.clear()
+        self._naming = {}
         self._version = version
 
     @property
@@ -174,19 +183,40 @@ class LearnedAnswerer:
         place = analysis.district or analysis.province
         if not place and not analysis.years and (filters is None or filters.is_empty()) and named is None:
             return None, None
+        allowed, about_place = self._in_scope(analysis, filters, named, naming=None)
+        if place and not about_place:
+            # no document is about the place, but a passage may name it ("Huyện Tân Yên cho thôi
+            # việc ông …" in the Bắc Giang report): those documents are read, and an answer must
+            # stand in a sentence naming the place (about_place_asked). The refusal "không có tài
+            # liệu nào về X" is kept for a place the corpus's text never names.
+            naming = self.documents_naming(place)
+            if naming:
+                allowed, about_place = self._in_scope(analysis, filters, named, naming=naming)
+                analysis.place_named_only = True
+        if allowed:
+            return allowed, None
+        return set(), out_of_scope_reason(place, about_place, analysis.years)
+
+    def _in_scope(self, analysis: QuestionAnalysis, filters: Filters | None, named: set[str] | None,
+                  naming: set[str] | None) -> tuple[set[str], int]:
+        """(documents in scope, how many are about the place asked whatever their period). With
+        `naming`, the documents whose text names the place stand in for those about it."""
         allowed, about_place = set(), 0
         counts = analysis.asks in ("number", "percent")
         for doc_id, doc in self._documents.items():
             metadata = doc.get("metadata") or {}
             if filters is not None and not filters.accepts(metadata):
                 continue
-            if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
+            if naming is not None:
+                if doc_id not in naming:
+                    continue
+            elif analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
                 # a report of the district's province may speak of it ("huyện Tân Yên cho thôi việc …"):
                 # read, but a figure must then name the district (allowed_figure)
                 if metadata.get("district") or not analysis.province or \
                         search_key(metadata.get("province") or "") != search_key(analysis.province):
                     continue
-            if analysis.province and not analysis.district and (
+            elif analysis.province and not analysis.district and (
                     search_key(metadata.get("province") or "") != search_key(analysis.province)
                     or (counts and metadata.get("district"))):
                 continue  # a district's figures are not its whole province's
@@ -197,9 +227,32 @@ class LearnedAnswerer:
             if analysis.years and years and (years[1] < analysis.years[0] or years[0] > analysis.years[1]):
                 continue
             allowed.add(doc_id)
-        if allowed:
-            return allowed, None
-        return set(), out_of_scope_reason(place, about_place, analysis.years)
+        return allowed, about_place
+
+    def documents_naming(self, place: str) -> set[str]:
+        """Documents whose text names `place` (a district, a commune, a province), found through
+        the engine's lexical search (the index's own terms, not the corpus files) and confirmed
+        in the passages' text; kept per index version."""
+        key = search_key(place)
+        if key not in self._naming:
+            pattern = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
+            hits = self.engine.search(place, k=50, mode="bm25", facets=False)["results"]
+            # a passage's footnotes are indexed with it ("UBND huyện Yên Thế ban hành …" in a footnote)
+            self._naming[key] = {h["doc_id"] for h in hits if pattern.search(search_key(
+                " ".join([h["text"]] + [f.get("text") or "" for f in h.get("footnotes") or []])))}
+        return self._naming[key]
+
+    def about_place_asked(self, analysis: QuestionAnalysis, c: cand.Candidate) -> bool:
+        """An answer from a document about another place, read because it names the place asked
+        (a province's report for one of its districts; any document naming a place no document is
+        about), must stand in a sentence that names the place asked."""
+        place = analysis.district or analysis.province
+        if analysis.place_named_only and place:
+            return search_key(place) in search_key(c.sentence_text)
+        metadata = c.hit.get("metadata") or {}
+        if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
+            return search_key(analysis.district) in search_key(c.sentence_text)
+        return True
 
     def adopted_year(self, doc_id: str) -> int | None:
         """The year a law was adopted: its date ("Hà Nội, ngày 11 tháng 11 năm 2011"), else the
@@ -257,7 +310,9 @@ class LearnedAnswerer:
                 h["rank"] = rank
             return hits[:PASSAGES_READ], hits[:k]
         search_filters = Filters(**(filters.to_dict() if filters else {}))
-        if analysis.district and not search_filters.district:
+        if analysis.place_named_only:
+            pass  # the documents read are about other places (scope: those naming the place asked)
+        elif analysis.district and not search_filters.district:
             search_filters.district = analysis.district
         elif analysis.province and not search_filters.province:
             search_filters.province = analysis.province
@@ -320,7 +375,7 @@ class LearnedAnswerer:
             figures = []
             for hit in hits + self.lead_ins(hits):
                 for c in cand.figure_candidates(analysis, hit, hit["rank"]):
-                    if not self.allowed_figure(analysis, c, ctx.asks_change):
+                    if not self.allowed_figure(analysis, c, ctx.asks_change, ctx):
                         continue
                     if c.start >= hit.get("lead_in_chars", len(hit["text"])):
                         continue  # the item's own figures are read from the item itself
@@ -338,6 +393,8 @@ class LearnedAnswerer:
             entities = []
             for hit in hits + self.signature_passages(hits):
                 for c in cand.entity_candidates(analysis, hit, hit["rank"]):
+                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
+                        continue
                     c.features = entity_features(ctx, c)
                     entities.append(c)
             add_relative(entities, ("keywords_near", "keywords_in_sentence") + ALIGNMENT_RELATIVE)
@@ -347,33 +404,79 @@ class LearnedAnswerer:
             spans = []
             for hit in hits[:3]:
                 for c in cand.span_candidates(analysis, hit, hit["rank"]):
+                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
+                        continue
                     c.features = span_features(ctx, c)
                     spans.append(c)
             add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context")
                          + ALIGNMENT_RELATIVE)
             add_rank(spans, "align_10")
             found["span"] = spans
+        if analysis.document_field:
+            found["metadata"] = self.document_answer(analysis, hits)
         every = [c for family in found.values() for c in family]
         add_similarity(ctx, every, self.encoder, self.similarity_cache, windows=self.window_similarity)
         while len(self.similarity_cache) > 50000 and self.similarity_cache is not None:
             self.similarity_cache.popitem(last=False)
         return found
 
-    def allowed_figure(self, analysis: QuestionAnalysis, c: cand.Candidate, asks_change: bool = False) -> bool:
+    def document_answer(self, analysis: QuestionAnalysis, hits: list[dict]) -> list[cand.Candidate]:
+        """The answer a question about a document itself ("Ai ký báo cáo của huyện Bình Sơn năm
+        2021?") has in that document's metadata — its signer, issuer or date — quoted where the
+        document states it (the signature block, the header). The document is the one the
+        passages read come from, of the kind named (a report, an article); none when the passages
+        read come from two such documents that disagree, or when the text never states the value."""
+        field, noun = analysis.document_field, analysis.document_noun or ""
+        kinds = DOCUMENT_KINDS.get(noun)
+        fitting: list[str] = []
+        for hit in hits:
+            metadata = hit.get("metadata") or {}
+            if hit["doc_id"] not in fitting and metadata.get(field) and \
+                    (kinds is None or metadata.get("doc_type") in kinds):
+                fitting.append(hit["doc_id"])
+        values = {search_key(str((self._documents.get(d) or {}).get("metadata", {}).get(field))) for d in fitting}
+        if len(values) != 1:
+            return []  # no such document read, or two that disagree: the reader decides as for any question
+        doc_id = fitting[0]
+        metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
+        value = metadata[field]
+        passages = [dict(p, metadata=metadata, rank=1) for p in self._document(doc_id)["passages"]]
+        if field == "signer":
+            passages.reverse()  # the signature block closes the document
+        for hit in passages:
+            if field == "date":
+                found = [c for c in cand.figure_candidates(analysis, hit, 1) if c.figure.quantity.date == value]
+            elif value in hit["text"]:
+                found = [c for c in cand.entity_candidates(analysis, hit, 1) if c.text == value]
+            else:
+                continue
+            if found:
+                best = found[-1] if field == "signer" else found[0]
+                best.entity_type = field if best.kind == "entity" else None
+                best.features = {"from_metadata_" + field: 1.0}
+                best.score = best.probability = METADATA_CONFIDENCE
+                return [best]
+        return []
+
+    def allowed_figure(self, analysis: QuestionAnalysis, c: cand.Candidate, asks_change: bool = False,
+                       ctx: QuestionContext | None = None) -> bool:
         """The hard rules: never a figure of another level, sub-period or period than asked,
-        nor a change against another period where none is asked."""
+        nor a change against another period where none is asked, nor the other end of a change
+        than the state asked ("sau sắp xếp" of "từ 480 ĐVHC còn lại 460": never 480)."""
         f = c.figure
         if f.comparison and not asks_change:
             # "(*tăng 194 lượt người và tăng 187 vụ việc so với CKNT*)" is no count of this year's;
             # over corpus/ and the laws no gold figure is one, 206 wrong candidates were
             return False
+        if ctx is not None and ctx.asks_before != ctx.asks_after:
+            role = change_role(c)
+            if (role == "start" and ctx.asks_after) or (role == "end" and ctx.asks_before):
+                return False  # the state after the change asked: not where it started, and the reverse
         if analysis.levels and f.levels and not (set(analysis.levels) & f.levels):
             return False  # "Chủ tịch UBND tỉnh" asked: a figure of "cấp huyện" is another one
         if analysis.sub_period and f.sub_period and f.sub_period != analysis.sub_period:
             return False  # quý I asked: a figure of 6 tháng đầu năm is another period's
-        metadata = c.hit.get("metadata") or {}
-        if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district) and \
-                search_key(analysis.district) not in search_key(c.sentence_text):
+        if not self.about_place_asked(analysis, c):
             return False  # a province report's figure answers for a district only where it names it
         doc_sub = sub_period_key(search_key(c.hit.get("title") or ""))
         if analysis.sub_period and doc_sub and doc_sub != analysis.sub_period and not f.sub_period:
@@ -414,9 +517,12 @@ class LearnedAnswerer:
         corpus/ and the laws (grouped 5-fold): the first choice was right for 8 of 32 this way,
         2 by the margin over each family's threshold (spans, with hundreds of candidates and a low
         threshold, won where a name was right)."""
+        if found.get("metadata"):
+            # a question about the document itself is answered from its metadata (document_answer)
+            return "metadata", found["metadata"][0]
         best_family, best = None, None
         for family, cands in found.items():
-            if not cands:
+            if not cands or family == "metadata":
                 continue
             if not scored:
                 self.reader.score(family, cands)
@@ -442,22 +548,14 @@ class LearnedAnswerer:
             response["reason"] = ("Các đoạn tìm được không nêu con số/ngày cần hỏi "
                                   "(the passages found do not state what is asked).")
             return response
-        verifier = self.reader.verifier(family)
-        if verifier is not None:
-            # figures: the verifier's probability that the first choice is right, with the rule
-            # answerer's reading of the question as one of its signs (reader.Verifier)
-            second = self.second_reading(family, question, k, filters, doc_id)
-            confidence = verifier.probability(verification_features(best, found[family], question, analysis.asks,
-                                                                              second))
-            given = confidence >= verifier.threshold
-        else:
-            # names and spans: the margin over the family's threshold, calibrated
-            confidence, given = best.probability, best.score >= self.reader.threshold(family)
+        confidence, given, _ = self.decide(family, best, found[family], question, analysis.asks,
+                                           lambda: self.second_reading(family, question, k, filters, doc_id))
         # clients such as the page cut on this probability
         response["confidence"] = round(confidence, 3)
         if not given:
             response["reason"] = ("Không đủ căn cứ: không câu nào nêu rõ điều được hỏi "
                                   "(no sentence clearly states what is asked).")
+            # still a help: the sentence the reader would have answered from, cited, clearly not an answer
             response["best_guess_evidence"] = [self.evidence(best, family)]
             return response
         response.update(self.answer_fields(best))
@@ -468,6 +566,24 @@ class LearnedAnswerer:
         response["evidence"] = [self.evidence(best, family)]
         response["reason"] = None
         return response
+
+    def decide(self, family: str, best: cand.Candidate, cands: list[cand.Candidate], question: str, asks: str,
+               second) -> tuple[float, bool, dict | None]:
+        """(confidence, whether the first choice `best` of `family` is given, the verifier's
+        features): the one place an answer is given or withheld, for /ask and for the grouped
+        cross-validation alike (eval/reader_train.outcome). `second`: a function returning the
+        second opinion's response (asked only where the verifier weighs it)."""
+        if family == "metadata":
+            return METADATA_CONFIDENCE, True, None
+        verifier = self.reader.verifier(family)
+        if verifier is not None:
+            # figures: the verifier's probability that the first choice is right, with the rule
+            # answerer's reading of the question as one of its signs (reader.Verifier)
+            verify = verification_features(best, cands, question, asks, second())
+            confidence = verifier.probability(verify)
+            return confidence, confidence >= verifier.threshold, verify
+        # names and spans: the margin over the family's threshold, calibrated
+        return best.probability, best.score >= self.reader.threshold(family), None
 
     def second_reading(self, family: str, question: str, k: int, filters, doc_id) -> dict | None:
         """The second opinion's answer to the same question (the rule answerer, reading it its
@@ -517,5 +633,5 @@ class LearnedAnswerer:
                 "citation": hit["citation"],
                 "scores": {"reader": round(best.score, 3), "probability": round(best.probability, 3),
                            "family": family, "passage_rank": best.rank,
-                           "features": self.reader.explain(family, best)}}
+                           "features": best.features if family == "metadata" else self.reader.explain(family, best)}}
 

@@ -155,6 +155,13 @@ class QuestionAnalysis:
     entity_kind: str | None = None                       # person | organisation | place | directive | None
     names_unit: bool = False                             # names a sub-unit (Sở, Thanh tra, cấp …), not the whole
     compare: bool = False                                # asks to compare places or years: a table answers
+    # no document is about the place asked, but some name it in their text: those are read, and an
+    # answer must stand in a sentence naming the place (set by the answerer's scope)
+    place_named_only: bool = False
+    # the question asks about a document itself — who signed it, which body issued it, when —
+    # which its metadata answers: "signer" | "issuer" | "date" | None (document_field_asked)
+    document_field: str | None = None
+    document_noun: str | None = None                     # the document named: "bao cao", "bai viet", "report" …
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -311,11 +318,58 @@ def analyze_question(question: str, known_districts: dict[str, str] | None = Non
     if asks == "entity":
         entity_kind = next((kind for pattern, kind in ENTITY_KINDS if re.search(pattern, folded)), "organisation")
     names_unit = bool(NAMED_UNIT.search(question_key))
+    document_field, document_noun = document_field_asked(folded, asks)
     return QuestionAnalysis(question=question, language=language, asks=asks, province=province,
                             district=district, years=years, law_year=law_year, counted=counted, keywords=keywords,
                             retrieval_query=retrieval_query, predicates=predicates,
                             levels=sorted(levels_in(question_key)), sub_period=sub_period_key(question_key),
-                            entity_kind=entity_kind, names_unit=names_unit, compare=bool(COMPARE.search(folded)))
+                            entity_kind=entity_kind, names_unit=names_unit, compare=bool(COMPARE.search(folded)),
+                            document_field=document_field, document_noun=document_noun)
+
+
+# the document a question is about, as the object of its verb ("ký báo cáo", "tác giả bài viết",
+# "signed the report"): a plan or a directive named instead ("Ai ký Kế hoạch số 31/KH-UBND?") is
+# another document, whose metadata the index does not hold
+DOCUMENT_NOUN = r"(bao cao|bai viet|bai bao|tin bai|van ban|report|article|document)"
+OTHER_DOCUMENT = (r"(?:ke hoach|chi thi|quyet dinh|nghi quyet|ket luan|cong van|quy che|quy dinh|huong dan|thong bao|"
+                  r"luat|plan|directive|decision|resolution|conclusion|regulation|law|decree|nghi dinh)\b")
+# up to three words between the verb and its document ("signed the Bình Sơn report"), none naming another document
+GAP = rf"(?:\s+(?!{OTHER_DOCUMENT})[a-z0-9]+){{0,3}}?\s+"
+# from the document's noun to the verb asked about, nothing naming another document between
+# ("Theo báo cáo …, Chỉ thị số 26/CT-TTg … được ban hành ngày nào?" asks about the directive)
+SPAN = rf"(?:(?!{OTHER_DOCUMENT})[^?])*?"
+NOT_SOURCE = r"(?<!theo )(?<!according to the )(?<!according to )"
+DOCUMENT_FIELDS = [
+    ("signer", re.compile(rf"\b(?:ky|signed|tac gia(?: cua)?|author of|wrote|viet){GAP}{DOCUMENT_NOUN}\b")),
+    ("signer", re.compile(rf"{NOT_SOURCE}\b{DOCUMENT_NOUN}\b{SPAN}\b(?:do ai ky|ai ky|duoc ky boi|nguoi ky|signed by|"
+                          rf"do ai viet|tac gia la ai|written by)\b")),
+    ("issuer", re.compile(rf"\b(?:co quan nao|don vi nao|which (?:agency|body|office|department|organi[sz]ation)|"
+                          rf"what (?:agency|body|office))\s+(?:da\s+)?(?:ban hanh|issued|lap|made|wrote|viet){GAP}"
+                          rf"{DOCUMENT_NOUN}\b")),
+    ("issuer", re.compile(rf"{NOT_SOURCE}\b{DOCUMENT_NOUN}\b{SPAN}\b(?:do co quan nao|do don vi nao|co quan nao ban hanh|"
+                          rf"issued by which|by which (?:agency|body))\b")),
+    ("date", re.compile(rf"{NOT_SOURCE}\b{DOCUMENT_NOUN}\b{SPAN}\b(?:duoc |da )?(?:ban hanh|ky|issued|signed|dated|viet|"
+                        rf"written)\s+(?:vao\s+|on\s+)?(?:khi nao|ngay nao|thang nao|luc nao|when)\b")),
+    ("date", re.compile(rf"\b(?:when|what date|which date|khi nao|ngay nao|thang nao)\b{SPAN}\b(?:was|were|did)\b{SPAN}"
+                        rf"\b{DOCUMENT_NOUN}\b{SPAN}\b(?:issued|signed|dated|written)\b")),
+]
+
+
+def document_field_asked(folded: str, asks: str) -> tuple[str | None, str | None]:
+    """(which field of a document's own metadata answers the question, the document's noun):
+    "Ai ký báo cáo của huyện Bình Sơn năm 2021?" → ("signer", "bao cao"); "Which agency issued
+    the Bắc Giang report …?" → ("issuer", "report"); "Báo cáo … được ban hành khi nào?" → ("date", …)."""
+    if asks not in ("entity", "date"):
+        return None, None
+    for field, pattern in DOCUMENT_FIELDS:
+        if (field == "date") != (asks == "date"):
+            continue
+        if field == "signer" and not re.search(r"\b(ai|who|whom)\b", folded):
+            continue  # "What position does the author … hold?" asks something else of the signer
+        m = pattern.search(folded)
+        if m:
+            return field, m.group(1)
+    return None, None
 
 
 NAMES_A_LAW = re.compile(r"(?<!ky )(?<!phap )\b(luat|phap lenh|law|code)\b")
