@@ -166,6 +166,12 @@ class AnswerResponse(BaseModel):
     reason: Optional[str] = Field(None, description="why there is no answer, when there is none")
     analysis: dict
     evidence: list[Evidence]
+    best_guess_evidence: list[Evidence] = Field(
+        [], description="when the answer is withheld (answer null, the reader not sure enough): the sentence "
+                        "its first choice stands in, cited like `evidence` (`span` and `answer_in_passage` mark "
+                        "the withheld figure or name) — a sentence that may be related, to show quoted under the "
+                        "refusal, never as the answer; [] when an answer is given, when no document may answer "
+                        "(another place or period) or when no passage read holds a candidate")
     passages: list[SearchHit]
 
 

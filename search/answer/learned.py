@@ -500,7 +500,7 @@ class LearnedAnswerer:
         allowed, reason = (None, None) if doc_id is not None else self.scope(analysis, filters)
         response = {"question": question, "answer": None, "value": None, "answer_type": analysis.asks,
                     "confidence": 0.0, "reason": reason, "analysis": analysis.to_dict(), "evidence": [],
-                    "passages": []}
+                    "best_guess_evidence": [], "passages": []}
         if allowed is not None and not allowed:
             # nothing in scope: show what the corpus has on the topic, clearly not an answer
             response["passages"] = self.engine.search(analysis.retrieval_query, k=k, mode=self.mode)["results"]
