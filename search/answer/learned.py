@@ -5,16 +5,23 @@ says why. Measured with cross-validation grouped by document by `python -m eval.
 
 1. The question is analysed (question.py): answer type, place, level, period, predicate,
    counted thing.
-2. Scope: only documents about the place asked whose period overlaps the years asked.
-   No such document → abstain. A figure from another place, level or period is never
-   given (those rules are hard, not learned); a sub-period asked (quý I, 6 tháng đầu
-   năm) narrows the choice but does not block it.
+2. Scope: only documents about the place asked whose period overlaps the years asked; where
+   no document is about the place but a passage names it (a district in its province's
+   report), the documents naming it, an answer then standing in a sentence that names it.
+   A place the text never names → abstain ("không có tài liệu nào về X"). A figure from
+   another place, level or period is never given (those rules are hard, not learned), nor
+   the other end of a change than the state asked ("sau sắp xếp" of "từ 480 … còn lại 460");
+   a sub-period asked (quý I, 6 tháng đầu năm) narrows the choice but does not block it.
 3. Retrieval through the engine's public search (hybrid), inside the scope.
 4. Candidates at clause level in the passages read (candidates.py), their features
    (features.py), the learned reader's score (reader.py). A figure answers when the
    verifier's probability that it is right clears its threshold (reader.Verifier; one of
    its signs is whether the second opinion, the rule answerer of answerer.py, names the same
-   figure); a name or a span when its margin clears its family's threshold.
+   figure); a name or a span when its margin clears its family's threshold (`decide`). A
+   question about a document itself (who signed it, which body issued it, when) is answered
+   from that document's metadata, quoted where its text states it (`document_answer`).
+5. Withheld, the response still carries the first choice's sentence, cited
+   (`best_guess_evidence`), to be shown as possibly related, never as the answer.
 
 The engine is used through its public methods only: search(), document(),
 documents_list(), health() and encoder.
