@@ -96,7 +96,7 @@ def test_tan_yen_reads_the_sentence_that_names_it(answerer):
     response = answerer.ask("Huyện Tân Yên cho thôi việc ai?")
     quoted = (response["evidence"] or response["best_guess_evidence"])[0]
     assert quoted["doc_id"] == BAC_GIANG and "Huyện Tân Yên cho thôi việc ông Trần Văn Đoàn" in quoted["sentence"]
-    assert response["answer"] in (None, "Trần Văn Đoàn", "ông Trần Văn Đoàn", "Việt Lập")
+    assert response["answer"] in (None, "Trần Văn Đoàn", "ông Trần Văn Đoàn"), response
 
 
 @pytest.mark.parametrize("question", ["Huyện Hoằng Hóa cho thôi việc ai?", "Thanh Hóa đã tiếp nhận bao nhiêu đơn khiếu nại?"])
