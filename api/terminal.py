@@ -155,6 +155,10 @@ def format_hits(response: dict, style: Style) -> str:
 def format_answer(response: dict, style: Style) -> str:
     if response["answer"] is None:
         lines = [f"Không có câu trả lời / no answer: {response['reason']}"]
+        for ev in response.get("best_guess_evidence") or []:
+            # the sentence the reader would have answered from: quoted, clearly not an answer
+            lines.append(f"Câu có thể liên quan / possibly related (not an answer):\n"
+                         f"  {style(ev['citation'], DIM)}\n      “{plain(ev['sentence'])}”")
     else:
         lines = [f"{style(plain(response['answer']), ANSWER)}   "
                  f"({response['answer_type']}, confidence {response['confidence']:.2f})"]

@@ -184,3 +184,15 @@ def test_best_guess_evidence_over_http(server):
     schema = httpx.get(server + "/openapi.json", timeout=60).json()["components"]["schemas"]["AnswerResponse"]
     assert "best_guess_evidence" in schema["properties"]
     assert "never as the answer" in schema["properties"]["best_guess_evidence"]["description"]
+
+
+def test_the_terminal_quotes_the_best_guess(answerer):
+    from api.terminal import Style, format_answer
+
+    response = answerer.ask("Huyện Tân Yên cho thôi việc ai?")
+    text = format_answer(response, Style(color=False))
+    if response["answer"] is None:
+        guess = response["best_guess_evidence"][0]
+        assert "Câu có thể liên quan" in text and guess["citation"] in text and "Trần Văn Đoàn" in text
+    answered = format_answer(answerer.ask("Ai ký báo cáo của huyện Bình Sơn năm 2021?"), Style(color=False))
+    assert answered.startswith("Phạm Quang Sự") and "Câu có thể liên quan" not in answered
