@@ -250,12 +250,17 @@ class LearnedAnswerer:
         return self._naming[key]
 
     def about_place_asked(self, analysis: QuestionAnalysis, c: cand.Candidate) -> bool:
-        """An answer from a document about another place, read because it names the place asked
-        (a province's report for one of its districts; any document naming a place no document is
-        about), must stand in a sentence that names the place asked."""
+        """An answer from a document about another place, read because it names the place asked,
+        must stand where the place is named: a province's report answering for one of its
+        districts, in a sentence naming the district; a document read only because it names a
+        place no document is about, in the answer's own clause."""
         place = analysis.district or analysis.province
         if analysis.place_named_only and place:
-            return search_key(place) in search_key(c.sentence_text)
+            # in the answer's own clause ("Huyện Tân Yên cho thôi việc ông Trần Văn Đoàn"), or for a
+            # figure the words it belongs to: a sentence listing the place beside others ("04 đơn vị
+            # cấp huyện đạt chuẩn nông thôn mới (Thành phố Vinh, Thái Hòa, …)") states nothing of it
+            own = c.clause_text + " " + (c.figure.context if c.figure is not None else "")
+            return search_key(place) in search_key(own)
         metadata = c.hit.get("metadata") or {}
         if analysis.district and search_key(metadata.get("district") or "") != search_key(analysis.district):
             return search_key(analysis.district) in search_key(c.sentence_text)
