@@ -126,7 +126,7 @@ def test_before_the_change_is_never_where_it_ended(answerer):
 
 def test_change_role():
     from search.answer.candidates import figure_candidates
-    from search.answer.features import change_role
+    from search.answer.features import change_role, state_asked
 
     text = ("Sau khi sắp xếp tỉnh Nghệ An từ 480 đơn vị hành chính (ĐVHC) còn lại 460 ĐVHC cấp xã; "
             "giảm được 20 ĐVHC cấp xã. Biên chế giảm từ 67.936 người xuống còn 60.059 người.")
@@ -135,6 +135,13 @@ def test_change_role():
     assert roles["480 đơn vị hành chính"] == roles["67.936 người"] == "start"
     assert roles["460 ĐVHC cấp xã"] == roles["60.059 người"] == "end"
     assert roles["20 ĐVHC cấp xã"] is None
+    # "hơn con nuôi từ 20 tuổi trở lên": "con" is a child here, not "còn"; no change in the sentence
+    law = "Người nhận con nuôi phải hơn con nuôi từ 20 tuổi trở lên. Con nuôi 2 người."
+    assert {change_role(c) for c in figure_candidates(analysis, {"text": law}, 1)} == {None}
+    assert state_asked("Sau sắp xếp, Nghệ An còn bao nhiêu đơn vị hành chính cấp xã?") == "after"
+    assert state_asked("Nghệ An có bao nhiêu đơn vị hành chính cấp xã sau sắp xếp?") == "after"
+    assert state_asked("Trước khi sắp xếp, Nghệ An có bao nhiêu ĐVHC cấp xã?") == "before"
+    assert state_asked("nhan tre em tu du bao nhieu tuoi lam con nuoi thi phai duoc tre em do dong y") is None
 
 
 # --- issue 22's other examples: never a wrong answer, and the reader's choice is right ------------

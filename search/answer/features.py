@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.facts import TOPICS
 from indexer.clauses import WEAK_PREDICATES, folded, predicates_in, sub_period_key
-from indexer.textnorm import search_key
+from indexer.textnorm import normalize_text, search_key
 from search.answer.candidates import Candidate
 from search.answer.question import NAMED_UNIT, QuestionAnalysis
 
@@ -66,6 +66,7 @@ class QuestionContext:
         question_key = folded(analysis.question)
         self.asks_before = bool(ASKS_BEFORE.search(question_key))
         self.asks_after = bool(ASKS_AFTER.search(question_key))
+        self.state_asked = state_asked(analysis.question)  # the hard rule's reading (learned.allowed_figure)
 
     def contrast_conflict(self, text_key: str) -> float:
         """The candidate's words name the other side of a pair the question picks one of."""
@@ -90,23 +91,39 @@ FROM_MARK = re.compile(r"\btu\s*$")
 TO_MARK = re.compile(r"\b(xuong con|con lai|con|xuong|len|thanh|to)\s*$")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # the two ends of one change in a sentence: "từ 480 ĐVHC còn lại 460 ĐVHC", "giảm từ 67.936 người
-# xuống còn 60.059 người" (folded text; the end's mark is followed by its figure)
-CHANGE_END_AFTER = re.compile(r"\b(?:xuong con|con lai|con|xuong|len|thanh)\s+\d")
-CHANGE_START_BEFORE = re.compile(r"\btu\s+\d")
+# xuống còn 60.059 người" — read with diacritics (lower-cased), since folded "con" is also "con"
+# (a child: "con nuôi"), and the end's mark is followed by its figure
+CHANGE_FROM = re.compile(r"(?<!\w)từ\s*$")
+CHANGE_TO = r"(?:xuống còn|còn lại|còn|xuống|lên|thành)"
+CHANGE_END_AFTER = re.compile(rf"(?<!\w){CHANGE_TO}\s+\d")
+CHANGE_END_MARK = re.compile(rf"(?<!\w){CHANGE_TO}\s*$")
+CHANGE_START_BEFORE = re.compile(r"(?<!\w)từ\s+\d")
+# what a question asks of a change: the state after it or before it (folded; "còn" only with its
+# diacritics or as "con lai" / "con bao nhieu", "con" alone being a child too)
+STATE_AFTER = re.compile(r"\b(sau khi|sau|con lai|con bao nhieu|xuong con|after|remain|remaining|left)\b")
+STATE_BEFORE = re.compile(r"\b(truoc khi|truoc|ban dau|before|originally|at first)\b")
 
 
 def change_role(c: Candidate) -> str | None:
     """'start' for the A of "từ A … còn lại/còn/xuống B" (a change's two ends in one sentence),
     'end' for its B, None for a figure that is no end of such a change."""
-    sentence = c.sentence_text
+    sentence = normalize_text(c.sentence_text).lower()  # length-preserving on the indexed (NFC) text
     start, end = c.start - c.sentence[0], c.end - c.sentence[0]
-    left = folded(sentence[max(0, start - 30):start])
-    if FROM_MARK.search(left) and CHANGE_END_AFTER.search(folded(sentence[end:end + 100])):
+    left = sentence[max(0, start - 30):start]
+    if CHANGE_FROM.search(left) and CHANGE_END_AFTER.search(sentence[end:end + 100]):
         return "start"
-    if re.search(r"\b(?:xuong con|con lai|con|xuong|len|thanh)\s*$", left) and \
-            CHANGE_START_BEFORE.search(folded(sentence[max(0, start - 120):start])):
+    if CHANGE_END_MARK.search(left) and CHANGE_START_BEFORE.search(sentence[max(0, start - 120):start]):
         return "end"
     return None
+
+
+def state_asked(question: str) -> str | None:
+    """'after' when a question asks the state after a change ("sau sắp xếp", "còn bao nhiêu"),
+    'before' when the state before it ("trước khi sắp xếp"), None when neither or both."""
+    key = folded(question)
+    after = bool(STATE_AFTER.search(key) or re.search(r"(?<!\w)còn(?!\w)", normalize_text(question).lower()))
+    before = bool(STATE_BEFORE.search(key))
+    return "after" if after and not before else "before" if before and not after else None
 
 
 def focus_predicate(question: str) -> str | None:

@@ -480,9 +480,9 @@ class LearnedAnswerer:
             # "(*tăng 194 lượt người và tăng 187 vụ việc so với CKNT*)" is no count of this year's;
             # over corpus/ and the laws no gold figure is one, 206 wrong candidates were
             return False
-        if ctx is not None and ctx.asks_before != ctx.asks_after:
+        if ctx is not None and ctx.state_asked:
             role = change_role(c)
-            if (role == "start" and ctx.asks_after) or (role == "end" and ctx.asks_before):
+            if (role, ctx.state_asked) in (("start", "after"), ("end", "before")):
                 return False  # the state after the change asked: not where it started, and the reverse
         if analysis.levels and f.levels and not (set(analysis.levels) & f.levels):
             return False  # "Chủ tịch UBND tỉnh" asked: a figure of "cấp huyện" is another one
