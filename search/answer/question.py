@@ -156,7 +156,7 @@ class QuestionAnalysis:
     names_unit: bool = False                             # names a sub-unit (Sở, Thanh tra, cấp …), not the whole
     compare: bool = False                                # asks to compare places or years: a table answers
     # no document is about the place asked, but some name it in their text: those are read, and an
-    # answer must stand in a sentence naming the place (set by the answerer's scope)
+    # answer must stand where the place is named, in its own clause (set by the answerer's scope)
     place_named_only: bool = False
     # the question asks about a document itself — who signed it, which body issued it, when —
     # which its metadata answers: "signer" | "issuer" | "date" | None (document_field_asked)
