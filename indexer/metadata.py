@@ -52,9 +52,12 @@ removed ("Kết luận số 114 - KL/TW", "Kết luận 114 –KL/TW" → "114-K
 "Kế hoạch 209 KH/TU" → "209-KH/TU"), codes in their usual spelling (QĐ, QĐi,
 CTr, TTg, HĐND, BCSĐ), leading zeros kept ("07-QC/TU"). Party style
 ("13-CT/UBND", number-TYPE/ISSUER) and state style ("13/CT-UBND",
-number/TYPE-ISSUER) are kept apart even when the text gives the same date and
-issuer: both spellings must stay findable by ``normalize_reference`` of either,
-and a search index cannot know which one a user will type.
+number/TYPE-ISSUER) written in one text for the same type, number, issuer code
+and year, with no two different dates, are one directive (the Nghệ An report
+writes Chỉ thị 13 of its UBND both ways, with the same date): one id, the
+spelling written most often (ties: the first), and the reference lists every
+spelling in ``spellings``, which the directive page and the `references` filter
+accept, so either stays findable whichever one a user types.
 
 Incomplete citations are resolved inside the same text only: a bare "Kết luận
 số 114" / "KL 114", a code with no issuer ("Chỉ thị 17/CT") or a truncated
