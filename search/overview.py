@@ -149,7 +149,7 @@ class ArchiveOverview:
         import os
 
         try:  # background work: it yields the CPU to the requests being served (Linux: per thread)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         except (AttributeError, OSError):
             pass
         examples = self._examples_of(engine)

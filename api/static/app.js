@@ -16,7 +16,7 @@
   const PER_DOCUMENT = 3;        // passages shown under a document
   // An answer is shown only above this confidence (the reader's calibrated probability that
   // it is right). The server already answers only above cuts chosen for at most 2% wrong
-  // answers (README, Results); figures it gives come at ≥ its verifier's threshold (0.82 in
+  // answers (docs/results.md, Results); figures it gives come at ≥ its verifier's threshold (0.82 in
   // the shipped weights). Names, whose calibration is weaker, mostly fall below this cut: a
   // wrong figure or name is worse than none, so below it the page says it is not sure and
   // shows the passages.
