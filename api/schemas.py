@@ -2,7 +2,7 @@
 with their validation, are in api/contract.py."""
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional
 
 from pydantic import BaseModel, Field
 
@@ -341,11 +341,6 @@ class PrecedentsResponse(BaseModel):
 
 
 # --- the home page (issue 25) -----------------------------------------------------------------
-class FacetCount(BaseModel):
-    value: Optional[Union[str, int]] = None
-    count: int
-
-
 class NewDocument(BaseModel):
     doc_id: str
     title: str
