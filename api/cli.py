@@ -289,11 +289,6 @@ def cmd_serve(args) -> int:
     if not auth.enabled and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"tracuu: warning: serving openly on {args.host}, reachable from other machines", file=sys.stderr)
     print(f"tracuu: {updates_line(auth, app.state.allow_updates)}", file=sys.stderr)
-    # the home page's overview (its example questions ask the answerer) is computed while the
-    # server starts, not when the first visitor waits for it
-    import threading
-
-    threading.Thread(target=app.state.overview.get, kwargs={"wait": True}, name="overview", daemon=True).start()
     origins = cors_origins()
     print(f"tracuu: CORS origins: {', '.join(origins) if origins else 'none (set TRACUU_CORS_ORIGINS)'}",
           file=sys.stderr, flush=True)

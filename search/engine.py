@@ -520,10 +520,12 @@ class SearchEngine:
         engine = self.pinned()
         view = engine.view
         wanted = normalize_reference(directive_id) or directive_id
-        # another spelling of a cited id ("13-CT/UBND" for 13/CT-UBND) names the same directive
-        spelt = {s: r["id"] for summary in view.catalog.values() for r in summary.metadata.get("references") or []
-                 for s in r.get("spellings") or []}
-        wanted = spelt.get(wanted, spelt.get(directive_id.strip(), wanted))
+        # another spelling of a cited id ("13-CT/UBND" for 13/CT-UBND) names the same directive,
+        # unless some document cites a directive with that very id
+        refs_cited = [r for summary in view.catalog.values() for r in summary.metadata.get("references") or []]
+        if wanted not in {r["id"] for r in refs_cited}:
+            spelt = {s: r["id"] for r in refs_cited for s in r.get("spellings") or []}
+            wanted = spelt.get(wanted, spelt.get(directive_id.strip(), wanted))
         documents, first_ref, spellings = [], None, [wanted]
         for doc_id, summary in view.catalog.items():
             refs = [r for r in summary.metadata.get("references") or [] if r["id"] == wanted]

@@ -92,8 +92,8 @@ def question_from_fact(fact: dict) -> str | None:
         asked = f"{' '.join(left_words)} bao nhiêu {thing}"
     if place and place.lower() in asked.lower():
         place = ""
-    elif place:
-        asked = asked[0].lower() + asked[1:]  # "Bắc Giang tổ chức …", not "Bắc Giang Tổ chức …"
+    elif place and asked[1:2].islower():  # "Bắc Giang tổ chức …", not "Bắc Giang Tổ chức …" (but "UBND …")
+        asked = asked[0].lower() + asked[1:]
     text = " ".join(x for x in (place, asked, when) if x)
     return text[0].upper() + text[1:] + "?"
 

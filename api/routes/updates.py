@@ -50,12 +50,9 @@ def updates_mode(request: Request) -> str:
 
 
 def updates_allowed(request: Request) -> None:
-    config = getattr(request.app.state, "auth", None)
-    if config is not None and getattr(config, "enabled", False):
-        return  # the key middleware / require_scope("admin") already checked the key's scope
-    if getattr(request.app.state, "allow_updates", False) or os.environ.get(ALLOW_UPDATES_ENV) == "1":
-        return
-    raise HTTPException(403, DISABLED)
+    # "admin": the key middleware / require_scope("admin") already checked the key's scope
+    if updates_mode(request) == "off":
+        raise HTTPException(403, DISABLED)
 
 
 # order matters: the key's scope, then whether updates are on, then the cross-site check

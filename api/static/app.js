@@ -128,7 +128,7 @@
       const label = (FILTERS.find(f => f.name === name) || {}).label || name;
       chips.append(el("button", { type: "button", class: "filter-chip", title: "Bỏ lọc " + label,
         onclick: () => { const rest = Object.assign({}, state().filters); delete rest[name]; go({ filters: rest }); } },
-        `${label}: ${value}`, el("span", { "aria-hidden": "true", text: " ×" })));
+        `${label}: ${name === "doc_type" ? T.typeLabel(value) : value}`, el("span", { "aria-hidden": "true", text: " ×" })));
     }
     const badge = $("#filter-count");
     badge.hidden = !entries.length;
@@ -146,7 +146,12 @@
     const list = document.getElementById("f-" + name + "-list");
     if (!list) return;
     const have = new Set([...list.options].map(o => o.value));
-    for (const v of values) if (v && !have.has(v)) { list.append(el("option", { value: v })); have.add(v); }
+    for (const v of values) {
+      if (!v || have.has(v)) continue;
+      // a type is filtered by its stored value ("tin bài") and shown with its label ("Bài viết")
+      list.append(el("option", { value: v, label: name === "doc_type" ? T.typeLabel(v) : null }));
+      have.add(v);
+    }
   }
 
   async function loadFilterValues() {
