@@ -8,6 +8,8 @@ MODEL_DIR ?= models/multilingual-e5-small
 INDEX_DIR ?= index
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# ALLOW_UPDATES=1: documents can be added and withdrawn from the page without API keys
+ALLOW_UPDATES ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -42,7 +44,7 @@ index: model
 	$(VENV)/bin/tracuu index corpus --index-dir $(INDEX_DIR)
 
 run: index
-	$(VENV)/bin/tracuu serve --host $(HOST) --port $(PORT) --index-dir $(INDEX_DIR)
+	$(VENV)/bin/tracuu serve --host $(HOST) --port $(PORT) --index-dir $(INDEX_DIR) $(if $(filter 1,$(ALLOW_UPDATES)),--allow-updates)
 
 # Debian's headless Chromium and its driver for tests/test_browser.py, installed only when
 # missing (TRACUU_SKIP_BROWSER=1 skips both the install and those tests).

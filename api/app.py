@@ -50,6 +50,9 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
         engine.encoder  # load the model at start-up, not on the first query
 
     app.state.answerer = served_answerer(engine)
+    from search.overview import ArchiveOverview
+
+    app.state.overview = ArchiveOverview(engine, app.state.answerer)  # GET /overview, the home page
     install_problem_handlers(app)
 
     @app.exception_handler(QueryError)
@@ -84,6 +87,9 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     app.include_router(facts.router, dependencies=strict)
     app.include_router(research.router, dependencies=strict)  # /compare, /directives, GET /documents
     app.include_router(documents.router, dependencies=strict)
+    from api.routes import overview
+
+    app.include_router(overview.router, dependencies=strict)
     from api.routes import updates  # POST/DELETE /documents (issue 6), admin-only
 
     app.state.allow_updates = False  # `tracuu serve --allow-updates` sets it

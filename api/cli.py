@@ -252,6 +252,21 @@ def cmd_directives(args) -> int:
     return EXIT_OK
 
 
+def updates_line(auth, allow_updates: bool) -> str:
+    """Whether documents can be added and withdrawn (page, POST/DELETE /documents), and how to allow it."""
+    import os
+
+    from api.routes.updates import ALLOW_UPDATES_ENV
+
+    if auth.enabled:
+        return ("updates: on for admin keys (add/withdraw documents on the page with an admin key; "
+                "`tracuu keys add NAME --scope admin`)")
+    if allow_updates or os.environ.get(ALLOW_UPDATES_ENV) == "1":
+        return "updates: ON — anyone who can open this page can add and withdraw documents"
+    return (f"updates: off — to add documents from the page, restart with `tracuu serve --allow-updates` "
+            f"(or {ALLOW_UPDATES_ENV}=1, or `make run ALLOW_UPDATES=1`), or use `tracuu add FILE...`")
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -273,6 +288,7 @@ def cmd_serve(args) -> int:
         print(f"tracuu: WARNING: {warning}", file=sys.stderr)
     if not auth.enabled and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"tracuu: warning: serving openly on {args.host}, reachable from other machines", file=sys.stderr)
+    print(f"tracuu: {updates_line(auth, app.state.allow_updates)}", file=sys.stderr)
     origins = cors_origins()
     print(f"tracuu: CORS origins: {', '.join(origins) if origins else 'none (set TRACUU_CORS_ORIGINS)'}",
           file=sys.stderr, flush=True)

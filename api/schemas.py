@@ -76,6 +76,8 @@ class Health(BaseModel):
     store: Optional[str] = Field(None, description="where the index lives (no password)")
     warnings: list[str] = Field([], description="e.g. the current index version is damaged and an older "
                                                 "intact one is served (status 'degraded')")
+    updates: str = Field("off", description="who may add documents: 'open' (--allow-updates without keys), "
+                                            "'admin' (an admin API key), 'off'")
 
 
 class Paragraph(BaseModel):
@@ -201,6 +203,8 @@ class DirectiveSummary(BaseModel):
     mentions: int
     date: Optional[str] = None
     issuer: Optional[str] = None
+    spellings: list[str] = Field([], description="every way the documents write this id "
+                                 "(\"13/CT-UBND\", \"13-CT/UBND\"), the id first")
 
 
 class DirectiveDocument(BaseModel):
@@ -216,6 +220,8 @@ class DirectiveView(BaseModel):
     type: Optional[str] = None
     date: Optional[str] = None
     issuer: Optional[str] = None
+    spellings: list[str] = Field([], description="every way the documents write this id "
+                                 "(\"13/CT-UBND\", \"13-CT/UBND\"), the id first")
     documents: list[DirectiveDocument]
 
 
@@ -231,7 +237,13 @@ class DocumentSummary(BaseModel):
 class Rejection(BaseModel):
     file: str
     reason: str
+    reason_vi: str = Field("", description="the reason in Vietnamese, as the page shows it")
     skipped: bool = Field(..., description="true: not a document (empty, unsupported); false: a broken file")
+
+
+class AddedFile(BaseModel):
+    file: str
+    doc_ids: list[str] = Field(..., description="the documents read from it (GET /documents/{doc_id}, /view/{doc_id})")
 
 
 class UploadResult(BaseModel):
@@ -241,6 +253,7 @@ class UploadResult(BaseModel):
     documents: int
     passages: int
     passages_embedded: int
+    files: list[AddedFile] = []
 
 
 class RemoveResult(BaseModel):
@@ -331,3 +344,31 @@ class PrecedentsResponse(BaseModel):
     doc_id: str
     province: Optional[str] = Field(None, description="the passage's province; results come from the others")
     results: list[SearchHit]
+
+
+# --- the home page (issue 25) -----------------------------------------------------------------
+class NewDocument(BaseModel):
+    doc_id: str
+    title: str
+    metadata: dict = {}
+
+
+class ExampleQuestion(BaseModel):
+    question: str
+    kind: str = Field(..., description="'question': /ask answers it; 'search': a search on a document's title")
+    answer: Optional[str] = Field(None, description="the answer /ask gave when the overview was computed")
+    doc_id: str
+
+
+class ArchiveOverviewResponse(BaseModel):
+    index_version: str
+    documents: int
+    passages: int
+    facets: dict[str, list[FacetCount]] = Field(..., description="documents per province, doc_type and year "
+                                                                 "(a document counts for each year of its period)")
+    newest: list[NewDocument] = Field(..., description="the newest documents by date (else by period)")
+    examples: list[ExampleQuestion]
+    examples_pending: bool = Field(False, description="the examples are still being computed for this index "
+                                                      "version: ask again in a few seconds")
+    updates: str = Field(..., description="who may add documents: 'open' (--allow-updates without keys), "
+                                          "'admin' (an admin API key), 'off'")

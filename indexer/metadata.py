@@ -52,9 +52,12 @@ removed ("Kết luận số 114 - KL/TW", "Kết luận 114 –KL/TW" → "114-K
 "Kế hoạch 209 KH/TU" → "209-KH/TU"), codes in their usual spelling (QĐ, QĐi,
 CTr, TTg, HĐND, BCSĐ), leading zeros kept ("07-QC/TU"). Party style
 ("13-CT/UBND", number-TYPE/ISSUER) and state style ("13/CT-UBND",
-number/TYPE-ISSUER) are kept apart even when the text gives the same date and
-issuer: both spellings must stay findable by ``normalize_reference`` of either,
-and a search index cannot know which one a user will type.
+number/TYPE-ISSUER) written in one text for the same type, number, issuer code
+and year, with no two different dates, are one directive (the Nghệ An report
+writes Chỉ thị 13 of its UBND both ways, with the same date): one id, the
+spelling written most often (ties: the first), and the reference lists every
+spelling in ``spellings``, which the directive page and the `references` filter
+accept, so either stays findable whichever one a user types.
 
 Incomplete citations are resolved inside the same text only: a bare "Kết luận
 số 114" / "KL 114", a code with no issuer ("Chỉ thị 17/CT") or a truncated
@@ -107,7 +110,9 @@ DOC_TYPES: tuple[str, ...] = (
     "báo cáo", "kết luận", "chỉ thị", "nghị quyết", "kế hoạch", "quyết định", "quy chế", "luật", "bộ luật",
     "tin bài",
 )
-REFERENCE_KEYS: tuple[str, ...] = ("id", "type", "number", "issuer_code", "issuer", "date", "raw", "count")
+# `spellings`: every way the text writes the id ("13/CT-UBND", "13-CT/UBND"), the id's own first
+REFERENCE_KEYS: tuple[str, ...] = ("id", "type", "number", "issuer_code", "issuer", "date", "raw", "count",
+                                   "spellings")
 
 # ----------------------------------------------------------------------------
 # Web chrome and document header
@@ -284,6 +289,7 @@ class _Mention:
     id: str | None          # None for a bare mention ("KL số 114") until resolved
     date: str | None
     issuer: str | None
+    spelling: str | None = None  # the id as this mention writes it, when unified with another spelling
 
     @property
     def is_complete(self) -> bool:
@@ -436,8 +442,42 @@ def _resolve_incomplete(mentions: list[_Mention], use_well_known: bool) -> list[
     return resolved
 
 
+_ID_YEAR_RE = re.compile(r"/((?:19|20)\d{2})/")
+
+
+def _unify_spellings(mentions: list[_Mention]) -> list[_Mention]:
+    """One directive written two ways in one text ("Chỉ thị số 13/CT-UBND ngày 01 tháng 9 năm
+    2016" and "Chỉ thị 13-CT/UBND ngày 01/9/2016": the party style's separators on a state
+    body's code) is one id: same type, number, issuer code and year, and no two different
+    dates. The id is the spelling written most often (ties: the first); each mention keeps
+    its own in `spelling`. Different dates keep them apart (two directives numbered alike)."""
+    groups: dict[tuple, list[_Mention]] = {}
+    for mention in mentions:
+        if mention.id is None or not mention.is_complete:
+            continue
+        year = _ID_YEAR_RE.search(mention.id)
+        key = (int(mention.number), mention.type, mention.issuer_code.replace(" ", "").upper(),
+               year.group(1) if year else None)
+        groups.setdefault(key, []).append(mention)
+    for group in groups.values():
+        ids = list(dict.fromkeys(m.id for m in group))
+        if len(ids) < 2:
+            continue
+        dates = {m.date for m in group if m.date}
+        if len(dates) > 1:
+            continue
+        written = [m.id for m in group]
+        canonical = max(ids, key=lambda i: (written.count(i), -ids.index(i)))
+        rename = set(ids)
+        for mention in mentions:  # resolved bare mentions follow their full citation
+            if mention.id in rename:
+                mention.spelling = mention.id
+                mention.id = canonical
+    return mentions
+
+
 def _find_mentions(text: str, lenient: bool, use_well_known: bool) -> list[_Mention]:
-    return _resolve_incomplete(_parse_mentions(text, lenient), use_well_known)
+    return _resolve_incomplete(_unify_spellings(_parse_mentions(text, lenient)), use_well_known)
 
 
 def find_references(text: str, *, lenient: bool = False, use_well_known: bool = False) -> list[dict[str, Any]]:
@@ -484,8 +524,11 @@ def _aggregate_references(text: str) -> list[dict[str, Any]]:
     mentions = _find_mentions(text, lenient=False, use_well_known=False)
     entries: dict[str, dict[str, Any]] = {}
     for mention in mentions:
-        entry = entries.setdefault(mention.id, {key: None for key in REFERENCE_KEYS} | {"id": mention.id, "count": 0})
+        entry = entries.setdefault(mention.id, {key: None for key in REFERENCE_KEYS}
+                                   | {"id": mention.id, "count": 0, "spellings": [mention.id]})
         entry["count"] += 1
+        if mention.spelling and mention.spelling not in entry["spellings"]:
+            entry["spellings"].append(mention.spelling)
         if mention.is_complete and entry["raw"] is None:
             entry.update(type=mention.type, number=mention.number,
                          issuer_code=mention.issuer_code or None, raw=mention.raw)

@@ -507,8 +507,9 @@ class SearchEngine:
             for ref in summary.metadata.get("references") or []:
                 entry = found.setdefault(ref["id"], {"id": ref["id"], "type": ref.get("type"), "documents": 0,
                                                      "mentions": 0, "date": ref.get("date"),
-                                                     "issuer": ref.get("issuer")})
+                                                     "issuer": ref.get("issuer"), "spellings": [ref["id"]]})
                 entry["documents"] += 1
+                entry["spellings"] += [s for s in ref.get("spellings") or [] if s not in entry["spellings"]]
                 entry["mentions"] += ref.get("count", 1)
                 entry["date"] = entry["date"] or ref.get("date")
                 entry["issuer"] = entry["issuer"] or ref.get("issuer")
@@ -519,9 +520,16 @@ class SearchEngine:
         engine = self.pinned()
         view = engine.view
         wanted = normalize_reference(directive_id) or directive_id
-        documents, first_ref = [], None
+        # another spelling of a cited id ("13-CT/UBND" for 13/CT-UBND) names the same directive,
+        # unless some document cites a directive with that very id
+        refs_cited = [r for summary in view.catalog.values() for r in summary.metadata.get("references") or []]
+        if wanted not in {r["id"] for r in refs_cited}:
+            spelt = {s: r["id"] for r in refs_cited for s in r.get("spellings") or []}
+            wanted = spelt.get(wanted, spelt.get(directive_id.strip(), wanted))
+        documents, first_ref, spellings = [], None, [wanted]
         for doc_id, summary in view.catalog.items():
             refs = [r for r in summary.metadata.get("references") or [] if r["id"] == wanted]
+            spellings += [s for r in refs for s in r.get("spellings") or [] if s not in spellings]
             if not refs:
                 continue
             first_ref = first_ref or refs[0]
@@ -535,7 +543,7 @@ class SearchEngine:
         if not documents:
             return None
         return {"id": wanted, "type": first_ref.get("type"), "date": first_ref.get("date"),
-                "issuer": first_ref.get("issuer"), "documents": documents}
+                "issuer": first_ref.get("issuer"), "spellings": spellings, "documents": documents}
 
     def documents_list(self, filters: Filters | None = None) -> list[dict]:
         engine = self.pinned()

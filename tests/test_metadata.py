@@ -99,8 +99,23 @@ def test_nghe_an_114_article():
     ct17 = reference(NGHE_AN_114, "17-CT/TU")
     assert ct17["count"] == 2 and ct17["date"] == "2013-12-03"
     assert "17/CT" not in ids
-    # party and state spellings stay apart (documented rule)
-    assert {"13/CT-UBND", "13-CT/UBND", "25-NQ/TW", "25/NQ-TW"} <= set(ids)
+    # one directive written in party and state style (same number, issuer code, date): one id,
+    # the other spelling kept (issue 25)
+    assert {"13/CT-UBND", "25-NQ/TW"} <= set(ids) and not {"13-CT/UBND", "25/NQ-TW"} & set(ids)
+    ct13 = reference(NGHE_AN_114, "13/CT-UBND")
+    assert ct13["spellings"] == ["13/CT-UBND", "13-CT/UBND"] and ct13["count"] == 3
+    assert ct13["date"] == "2016-09-01"
+    assert reference(NGHE_AN_114, "25-NQ/TW")["spellings"] == ["25-NQ/TW", "25/NQ-TW"]
+
+
+def test_two_directives_numbered_alike_with_different_dates_stay_apart():
+    from indexer.metadata import find_references
+
+    text = ("Chỉ thị số 13/CT-UBND ngày 01/9/2016 của UBND tỉnh. "
+            "Chỉ thị số 13-CT/UBND ngày 05/3/2019 của UBND huyện.")
+    assert [r["id"] for r in find_references(text)] == ["13/CT-UBND", "13-CT/UBND"]
+    same = "Chỉ thị số 13/CT-UBND ngày 01/9/2016 của UBND tỉnh. Chỉ thị 13-CT/UBND ngày 01/9/2016."
+    assert [r["id"] for r in find_references(same)] == ["13/CT-UBND", "13/CT-UBND"]
 
 
 def test_bac_giang_department_report():

@@ -7,4 +7,6 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=Health)
 def health(request: Request):
-    return request.app.state.engine.health()
+    from api.routes.updates import updates_mode
+
+    return request.app.state.engine.health() | {"updates": updates_mode(request)}

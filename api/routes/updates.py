@@ -38,13 +38,21 @@ router = APIRouter(tags=["documents"])
 _update_lock = threading.Lock()
 
 
-def updates_allowed(request: Request) -> None:
+def updates_mode(request: Request) -> str:
+    """Who may change the index: "admin" (keys configured: an admin key), "open" (updates on,
+    no keys), "off"."""
     config = getattr(request.app.state, "auth", None)
     if config is not None and getattr(config, "enabled", False):
-        return  # the key middleware / require_scope("admin") already checked the key's scope
+        return "admin"
     if getattr(request.app.state, "allow_updates", False) or os.environ.get(ALLOW_UPDATES_ENV) == "1":
-        return
-    raise HTTPException(403, DISABLED)
+        return "open"
+    return "off"
+
+
+def updates_allowed(request: Request) -> None:
+    # "admin": the key middleware / require_scope("admin") already checked the key's scope
+    if updates_mode(request) == "off":
+        raise HTTPException(403, DISABLED)
 
 
 # order matters: the key's scope, then whether updates are on, then the cross-site check
@@ -57,7 +65,10 @@ MALFORMED = {400: problem_content("the multipart/form-data body cannot be parsed
 
 
 def _rejections(errors) -> list[dict]:
-    return [{"file": Path(e.path).name, "reason": e.reason, "skipped": e.skipped} for e in errors]
+    from api.reasons import vietnamese_reason
+
+    return [{"file": Path(e.path).name, "reason": e.reason, "reason_vi": vietnamese_reason(e.reason),
+             "skipped": e.skipped} for e in errors]
 
 
 @router.post("/documents", status_code=201, dependencies=_dependencies, response_model=UploadResult,
@@ -96,6 +107,10 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...),
             "rejected": _rejections(report.rejected),
             "index_version": engine.view.version, "documents": report.documents,
             "passages": report.passages, "passages_embedded": report.passages_embedded}
+    # each added file's documents, so a client can link to them (/view/{doc_id})
+    sources = engine.view.manifest.get("sources", {})
+    body["files"] = [{"file": name, "doc_ids": list(sources.get(name, {}).get("doc_ids", []))}
+                     for name in body["added"]]
     if not body["added"]:
         reasons = "; ".join(f"«{r['file']}»: {r['reason']}" for r in body["rejected"])
         raise ProblemError(422, f"Không lập chỉ mục được tệp nào (lý do từng tệp trong `rejected`): {reasons}",

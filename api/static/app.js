@@ -8,14 +8,15 @@
   const form = $("#search-form"), input = $("#q"), statusBox = $("#status"), resultsBox = $("#results"),
         answerBox = $("#answer"), filtersBox = $("#filters"), keyBox = $("#key-box"), notes = $("#results-note"),
         panel = $("#filter-panel"), toggle = $("#filter-toggle"), tabs = $("#tabs"), moreButton = $("#more"),
-        views = { results: $("#view-results"), compare: $("#view-compare"), directives: $("#view-directives") },
-        factsBox = $("#facts");
+        views = { results: $("#view-results"), compare: $("#view-compare"), directives: $("#view-directives"),
+                  documents: $("#view-documents") },
+        factsBox = $("#facts"), homeBox = $("#home");
   const FACET_BOXES = [$("#facets"), $("#facets-inline")];
   const PAGE = 10;               // documents per page
   const PER_DOCUMENT = 3;        // passages shown under a document
   // An answer is shown only above this confidence (the reader's calibrated probability that
   // it is right). The server already answers only above cuts chosen for at most 2% wrong
-  // answers (README, Results); figures it gives come at ≥ its verifier's threshold (0.82 in
+  // answers (docs/results.md, Results); figures it gives come at ≥ its verifier's threshold (0.82 in
   // the shipped weights). Names, whose calibration is weaker, mostly fall below this cut: a
   // wrong figure or name is worse than none, so below it the page says it is not sure and
   // shows the passages.
@@ -83,6 +84,7 @@
       if (s.mode && s.mode !== "hybrid") p.set("mode", s.mode);
       for (const [k, v] of Object.entries(s.filters || {})) if (v !== "" && v !== null && v !== undefined) p.set(k, v);
       if (s.view === "compare") { p.set("view", "compare"); p.set("by", s.by); }
+      if (s.view === "documents" && !s.q) p.set("view", "documents");
     }
     const url = "/" + (p.toString() ? "?" + p.toString() : "");
     if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
@@ -126,7 +128,7 @@
       const label = (FILTERS.find(f => f.name === name) || {}).label || name;
       chips.append(el("button", { type: "button", class: "filter-chip", title: "Bỏ lọc " + label,
         onclick: () => { const rest = Object.assign({}, state().filters); delete rest[name]; go({ filters: rest }); } },
-        `${label}: ${value}`, el("span", { "aria-hidden": "true", text: " ×" })));
+        `${label}: ${name === "doc_type" ? T.typeLabel(value) : value}`, el("span", { "aria-hidden": "true", text: " ×" })));
     }
     const badge = $("#filter-count");
     badge.hidden = !entries.length;
@@ -144,7 +146,12 @@
     const list = document.getElementById("f-" + name + "-list");
     if (!list) return;
     const have = new Set([...list.options].map(o => o.value));
-    for (const v of values) if (v && !have.has(v)) { list.append(el("option", { value: v })); have.add(v); }
+    for (const v of values) {
+      if (!v || have.has(v)) continue;
+      // a type is filtered by its stored value ("tin bài") and shown with its label ("Bài viết")
+      list.append(el("option", { value: v, label: name === "doc_type" ? T.typeLabel(v) : null }));
+      have.add(v);
+    }
   }
 
   async function loadFilterValues() {
@@ -185,7 +192,7 @@
         const list = el("ul");
         for (const { value, count: n } of entries) {
           const unknown = value === null || value === undefined || value === "";
-          const label = unknown ? UNKNOWN : String(value);
+          const label = unknown ? UNKNOWN : name === "doc_type" ? T.typeLabel(value) : String(value);
           const filterName = name === "year" ? "year_from" : name;
           const clickable = !unknown && activeFilters.some(f => f.name === filterName);
           const body = [el("span", { class: "facet-value", text: label }), el("span", { class: "count", text: String(n) })];
@@ -224,13 +231,6 @@
     return [p, more];
   }
 
-  function scoreDetails(hit) {
-    const parts = [`điểm ${Number(hit.score).toFixed(4)}`];
-    const names = { bm25: "BM25", dense: "ngữ nghĩa" };
-    for (const [k, v] of Object.entries(hit.scores || {})) if (v !== null && v !== undefined) parts.push(`${names[k] || k} ${Number(v).toFixed(3)}`);
-    return el("details", { class: "score" }, el("summary", { text: "Điểm" }), el("span", { text: parts.join(" · ") }));
-  }
-
   function renderPassage(hit, query, options = {}) {
     const href = viewUrl(hit.doc_id, hit.paragraph, { passage: hit.passage_id, q: query });
     const [text, more] = snippet(hit);
@@ -259,7 +259,6 @@
     } else {
       item.append(actions);
     }
-    if (options.score !== false) actions.append(scoreDetails(hit));
     return item;
   }
 
@@ -294,7 +293,7 @@
       box.replaceChildren(el("h4", { text: body.results.length
         ? `Đoạn văn tương tự ${where}` : `Không tìm thấy đoạn văn tương tự ${where}.` }));
       const list = el("ul", { class: "passages" });
-      for (const p of body.results) list.append(renderPassage(p, "", { withDocument: true, precedents: false, score: true }));
+      for (const p of body.results) list.append(renderPassage(p, "", { withDocument: true, precedents: false }));
       box.append(list);
     } catch (err) {
       box.replaceChildren(el("p", { class: "error", text: describeError(err) }));
@@ -323,6 +322,7 @@
       const reason = body.answer ? "Chưa đủ căn cứ để trả lời chắc chắn; hãy đọc các đoạn văn dưới đây."
                                  : T.vietnameseOnly(body.reason) || "Không tìm thấy câu trả lời có căn cứ.";
       answerBox.append(el("p", { class: "refusal-text" }, el("strong", { text: "Không có câu trả lời. " }), reason));
+      renderBestGuess(body);
       const place = placeAsked(body);
       if (!body.answer && place && /không có tài liệu/i.test(body.reason || "")) {
         notes.hidden = false;
@@ -346,6 +346,22 @@
     });
     answerBox.append(line, list,
       el("p", { class: "confidence", text: `Độ tin cậy ${Math.round(Number(body.confidence) * 100)}% · trích nguyên văn từ văn bản nguồn` }));
+  }
+
+  /* Under a refusal, the sentence the answerer came closest with — quoted with its citation,
+     plainly not an answer (the response's `best_guess_evidence`: one evidence object, or a list). */
+  function renderBestGuess(body) {
+    const guess = Array.isArray(body.best_guess_evidence) ? body.best_guess_evidence[0] : body.best_guess_evidence;
+    if (!guess || !(guess.sentence || guess.text)) return;
+    const sentence = guess.sentence || guess.text;
+    const href = guess.doc_id ? viewUrl(guess.doc_id, guess.paragraph, { passage: guess.passage_id }) : null;
+    const quote = el("blockquote", { class: "evidence-quote" });
+    T.appendRich(quote, sentence, [], 0, sentence.length);
+    const cite = el("cite", { text: guess.citation || guess.title || "" });
+    answerBox.append(el("div", { class: "best-guess" },
+      el("p", { class: "best-guess-label", text: "Câu có thể liên quan:" }), quote,
+      href ? el("a", { class: "evidence-link", href }, cite) : cite,
+      el("p", { class: "muted", text: "Đây không phải câu trả lời: hãy tự đọc và kiểm tra." })));
   }
 
   async function ask(s, mySeq) {
@@ -436,7 +452,7 @@
     const grid = el("div", { class: "compare-grid" });
     for (const group of response.groups) {
       const unknown = group.key === null || group.key === undefined;
-      const label = unknown ? UNKNOWN : String(group.key);
+      const label = unknown ? UNKNOWN : s.by === "doc_type" ? T.typeLabel(group.key) : String(group.key);
       const head = el("h3", { class: "group-key" },
         unknown || s.by === "doc_type" ? label
           : el("a", { href: "#", text: label, title: "Chỉ xem kết quả của " + label,
@@ -466,8 +482,10 @@
       el("thead", {}, el("tr", {}, ...["Văn bản", "Loại", "Ngày", "Số văn bản dẫn chiếu", "Lần nhắc"].map(t => el("th", { text: t })))));
     const tbody = el("tbody");
     for (const d of listing) {
-      tbody.append(el("tr", {}, el("td", {}, el("a", { href: T.directiveUrl(d.id), text: d.id })),
-        el("td", { text: d.type || "" }), el("td", { text: d.date ? T.dateVi(d.date) : "" }),
+      const others = (d.spellings || []).filter(x => x !== d.id);
+      tbody.append(el("tr", { "data-directive": d.id }, el("td", {}, el("a", { href: T.directiveUrl(d.id), text: d.id }),
+          others.length ? el("div", { class: "spellings muted", text: "cũng viết: " + others.join(", ") }) : null),
+        el("td", { text: T.typeLabel(d.type) }), el("td", { text: d.date ? T.dateVi(d.date) : "" }),
         el("td", { class: "num", text: String(d.documents) }), el("td", { class: "num", text: String(d.mentions) })));
     }
     table.append(tbody);
@@ -478,10 +496,12 @@
   async function directiveView(id) {
     const box = views.directives;
     const found = await api("/directives/" + encodeURIComponent(id));
-    const kind = found.type ? found.type.charAt(0).toUpperCase() + found.type.slice(1) : "Văn bản";
+    const kind = T.typeLabel(found.type) || "Văn bản";
+    const others = (found.spellings || []).filter(x => x !== found.id);
     box.replaceChildren(el("p", {}, el("a", { href: "/?view=directives", text: "← Tất cả văn bản chỉ đạo" })),
       el("h2", { class: "directive-title", text: `${kind} ${found.id}` }),
-      el("p", { class: "doc-sub", text: [found.issuer, found.date ? "ngày " + T.dateVi(found.date) : ""].filter(Boolean).join(" · ") }),
+      el("p", { class: "doc-sub", text: [found.issuer, found.date ? "ngày " + T.dateVi(found.date) : "",
+                                        others.length ? "cũng viết: " + others.join(", ") : ""].filter(Boolean).join(" · ") }),
       el("p", { text: `${count(found.documents.length, "văn bản")} thực hiện hoặc dẫn chiếu ${found.id}:` }));
     const list = el("ol", { class: "results" });
     for (const doc of found.documents) {
@@ -489,7 +509,7 @@
         el("h3", { class: "doc-title" }, el("a", { href: viewUrl(doc.doc_id, null), text: T.plainText(doc.title) })),
         el("div", { class: "doc-sub", text: [T.docSubtitle(doc.metadata), count(doc.mentions, "lần nhắc đến")].filter(Boolean).join(" · ") }));
       const passages = el("ul", { class: "passages" });
-      doc.passages.forEach((hit, i) => { const item = renderPassage(hit, found.id, { score: false }); if (i >= 3) item.classList.add("extra"); passages.append(item); });
+      doc.passages.forEach((hit, i) => { const item = renderPassage(hit, found.id); if (i >= 3) item.classList.add("extra"); passages.append(item); });
       card.append(passages);
       if (doc.passages.length > 3) {
         card.append(el("button", { type: "button", class: "link-button", text: `Xem cả ${doc.passages.length} đoạn`,
@@ -499,6 +519,204 @@
     }
     box.append(list);
     setStatus(`${found.id}: ${count(found.documents.length, "văn bản")} thực hiện`);
+  }
+
+  // --- the home page: what the archive holds, example questions, adding documents ------------------
+  const HOME_FACETS = [["province", "Tỉnh/thành phố"], ["doc_type", "Loại văn bản"], ["year", "Năm"]];
+
+  function listFilter(name, value) {
+    if (name === "year") return { year_from: Number(value), year_to: Number(value) };
+    return { [name]: value };
+  }
+
+  async function showHome(mySeq, attempt = 0) {
+    document.title = "Tra cứu văn bản";
+    homeBox.hidden = false;
+    let overview;
+    try {
+      overview = await api("/overview");
+    } catch (err) {
+      if (mySeq !== seq) return;
+      $("#archive").replaceChildren(el("p", { class: "error", text: describeError(err) }));
+      return;
+    }
+    if (mySeq !== seq) return;
+    renderArchive(overview);
+    renderNewest(overview.newest || []);
+    renderExamples(overview);
+    renderUploadBox(overview.updates);
+    // the example questions are computed once per index version, a few seconds after start-up
+    if (overview.examples_pending && attempt < 40) setTimeout(() => { if (mySeq === seq) refreshExamples(mySeq, attempt + 1); }, 1500);
+  }
+
+  async function refreshExamples(mySeq, attempt) {
+    try {
+      const overview = await api("/overview");
+      if (mySeq !== seq) return;
+      renderExamples(overview);
+      if (overview.examples_pending && attempt < 40) setTimeout(() => { if (mySeq === seq) refreshExamples(mySeq, attempt + 1); }, 1500);
+    } catch (err) { /* the examples are optional */ }
+  }
+
+  function renderArchive(o) {
+    const box = $("#archive");
+    const head = el("p", { class: "archive-counts" },
+      "Kho có ", el("a", { href: "/?view=documents", class: "count-link", "data-count": "documents",
+                           onclick: ev => { ev.preventDefault(); go({ q: "", view: "documents", filters: {} }); } },
+                    el("strong", { text: String(o.documents) }), " văn bản"),
+      " · ", el("span", { "data-count": "passages" }, el("strong", { text: String(o.passages) }), " đoạn văn"));
+    const groups = el("div", { class: "archive-facets" });
+    for (const [name, label] of HOME_FACETS) {
+      const values = (o.facets || {})[name] || [];
+      if (!values.length) continue;
+      const list = el("ul");
+      for (const { value, count: n } of values) {
+        const unknown = value === null || value === undefined || value === "";
+        const text = unknown ? UNKNOWN : name === "doc_type" ? T.typeLabel(value) : String(value);
+        const body = [el("span", { class: "facet-value", text }), el("span", { class: "count", text: String(n) })];
+        list.append(el("li", {}, unknown
+          ? el("span", { class: "facet-link static", "data-facet": name, "data-value": text }, ...body)
+          : el("button", { type: "button", class: "facet-link", "data-facet": name, "data-value": text,
+                           title: `Xem ${n} văn bản: ${text}`,
+                           onclick: () => go({ q: "", view: "documents", filters: listFilter(name, value) }) }, ...body)));
+      }
+      groups.append(el("section", { class: "facet" }, el("h3", { text: label }), list));
+    }
+    box.replaceChildren(head, groups);
+  }
+
+  function renderExamples(o) {
+    const list = $("#example-list");
+    list.replaceChildren();
+    for (const ex of o.examples || []) {
+      list.append(el("li", {}, el("button", { type: "button", class: "example", "data-kind": ex.kind,
+        onclick: () => go({ q: ex.question, view: "results", directive: null, filters: {} }), text: ex.question })));
+    }
+    $("#examples").hidden = !(o.examples || []).length && !o.examples_pending;
+    if (o.examples_pending && !(o.examples || []).length) {
+      list.append(el("li", { class: "muted", text: "Đang chọn câu hỏi mẫu từ kho văn bản…" }));
+    }
+    $("#examples").dataset.ready = o.examples_pending ? "" : "1";
+  }
+
+  function renderNewest(docs) {
+    const list = $("#newest-list");
+    list.replaceChildren(...docs.map(d => el("li", { "data-doc-id": d.doc_id },
+      el("a", { href: viewUrl(d.doc_id, null), text: T.plainText(d.title) }),
+      el("div", { class: "doc-sub", text: T.docSubtitle(d.metadata) }))));
+    $("#newest").hidden = !docs.length;
+  }
+
+  // --- a filtered listing of documents (a count clicked on the home page) ----------------------------
+  async function documentsView(s) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(s.filters)) params.set(k, String(v));
+    const docs = await api("/documents" + (params.toString() ? "?" + params.toString() : ""));
+    const box = views.documents;
+    const list = el("ol", { class: "results" });
+    for (const d of docs) {
+      list.append(el("li", { class: "doc", "data-doc-id": d.doc_id },
+        el("h3", { class: "doc-title" }, el("a", { href: viewUrl(d.doc_id, null), text: T.plainText(d.title) })),
+        el("div", { class: "doc-sub", text: [T.docSubtitle(d.metadata), count(d.passages, "đoạn văn")].filter(Boolean).join(" · ") })));
+    }
+    box.replaceChildren(el("p", { class: "muted", text: "Nhập câu hỏi hoặc từ khóa ở trên để tìm trong các văn bản này." }), list);
+    setStatus(`${count(docs.length, "văn bản")} trong kho`);
+    statusBox.dataset.total = String(docs.length);
+  }
+
+  // --- adding documents: one request per file, a progress line each ---------------------------------
+  const STEPS = [["upload", "Tải lên"], ["read", "Đọc (OCR nếu là bản quét)"], ["embed", "Nhúng"], ["searchable", "Tìm được"]];
+  let uploadBound = false;
+
+  function renderUploadBox(mode) {
+    const box = $("#upload"), off = $("#upload-off");
+    const allowed = mode === "open" || (mode === "admin" && T.getKey());
+    box.hidden = !allowed;
+    off.hidden = allowed;
+    off.textContent = mode === "admin"
+      ? "Muốn thêm văn bản: nhập khóa API quyền admin ở mục “Khóa API”."
+      : "Máy chủ này không nhận văn bản từ trang web. Người quản trị có thể chạy “tracuu serve --allow-updates” "
+        + "(hoặc make run ALLOW_UPDATES=1), cấp khóa API quyền admin, hoặc thêm bằng lệnh “tracuu add TỆP…”.";
+    if (!allowed || uploadBound) return;
+    uploadBound = true;
+    const zone = $("#drop-zone"), picker = $("#file-input");
+    picker.addEventListener("change", () => { addFiles([...picker.files]); picker.value = ""; });
+    zone.addEventListener("keydown", ev => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); picker.click(); } });
+    for (const name of ["dragenter", "dragover"]) zone.addEventListener(name, ev => { ev.preventDefault(); zone.classList.add("over"); });
+    for (const name of ["dragleave", "drop"]) zone.addEventListener(name, () => zone.classList.remove("over"));
+    zone.addEventListener("drop", ev => { ev.preventDefault(); addFiles([...(ev.dataTransfer.files || [])]); });
+  }
+
+  let uploadQueue = Promise.resolve();
+  function addFiles(files) {
+    for (const file of files) {
+      const row = uploadRow(file);
+      $("#upload-list").append(row.item);
+      uploadQueue = uploadQueue.then(() => uploadOne(file, row));  // one at a time: the server indexes in turn
+    }
+    uploadQueue = uploadQueue.then(() => { if (!state().q && state().view !== "documents") refreshArchive(); });
+  }
+
+  async function refreshArchive() {
+    try { const o = await api("/overview"); renderArchive(o); renderNewest(o.newest || []); } catch (e) { /* counts stay */ }
+  }
+
+  function uploadRow(file) {
+    const steps = {};
+    const line = el("ol", { class: "steps" });
+    for (const [key, label] of STEPS) { steps[key] = el("li", { "data-step": key, text: label }); line.append(steps[key]); }
+    const message = el("div", { class: "upload-message" });
+    const item = el("li", { class: "upload-item", "data-file": file.name, "data-state": "waiting" },
+                    el("span", { class: "file-name", text: file.name }), line, message);
+    const set = (key, state, text) => { steps[key].dataset.state = state; if (text) steps[key].textContent = text; };
+    return { item, message, set };
+  }
+
+  function uploadOne(file, row) {
+    return new Promise(resolve => {
+      const form = new FormData();
+      form.append("files", file, file.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/documents");
+      for (const [k, v] of Object.entries(T.writeHeaders())) xhr.setRequestHeader(k, v);
+      row.item.dataset.state = "working";
+      row.set("upload", "active");
+      xhr.upload.onprogress = ev => { if (ev.lengthComputable) row.set("upload", "active", `Tải lên ${Math.round(100 * ev.loaded / ev.total)}%`); };
+      xhr.upload.onload = () => { row.set("upload", "done", "Đã tải lên"); row.set("read", "active"); row.set("embed", "active"); };
+      xhr.onerror = () => { finish("refused", "Không kết nối được máy chủ."); };
+      xhr.onload = async () => {
+        let body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status === 201) {
+          row.set("upload", "done", "Đã tải lên");
+          row.set("read", "done", "Đã đọc");
+          row.set("embed", "done", `Đã nhúng ${body.passages_embedded} đoạn`);
+          const docIds = ((body.files || [])[0] || {}).doc_ids || [];
+          try {
+            for (const id of docIds) await api("/documents/" + T.docPath(id));  // served by the new index version
+            row.set("searchable", "done", "Tìm được");
+            row.message.replaceChildren(...docIds.map(id => el("a", { class: "new-doc", href: viewUrl(id, null), text: "Xem văn bản: " + id })));
+            finish("added");
+          } catch (err) { finish("refused", describeError(err)); }
+          return;
+        }
+        const rejected = (body.rejected || [])[0];
+        const reason = rejected ? (rejected.reason_vi || rejected.reason)
+          : xhr.status === 403 ? "Không được phép thêm văn bản: " + T.vietnameseOnly((body.detail || "")) 
+          : xhr.status === 413 ? "Tệp quá lớn so với giới hạn của máy chủ."
+          : (body.detail || body.title || ("Lỗi máy chủ (" + xhr.status + ")"));
+        finish("refused", reason);
+      };
+      function finish(state, reason) {
+        row.item.dataset.state = state;
+        if (state === "refused") {
+          for (const [key] of STEPS) if (row.item.querySelector(`[data-step=${key}]`).dataset.state !== "done") row.set(key, "skipped");
+          row.message.replaceChildren(el("span", { class: "refusal-reason", text: "Không nhận: " + reason }));
+        }
+        resolve();
+      }
+      xhr.send(form);
+    });
   }
 
   function clearResults() {
@@ -513,6 +731,7 @@
   async function run() {
     const s = state();
     const mySeq = ++seq;
+    homeBox.hidden = true;
     input.value = s.q;
     const radio = form.querySelector(`input[name=mode][value="${CSS.escape(s.mode)}"]`);
     if (radio) radio.checked = true;
@@ -530,7 +749,14 @@
         await (s.directive ? directiveView(s.directive) : directivesView());
         return;
       }
-      if (!s.q) { clearResults(); tabs.hidden = true; showView("results"); setStatus(""); return; }
+      if (!s.q && s.view === "documents") {
+        clearResults(); tabs.hidden = true; showView("documents");
+        document.title = "Văn bản trong kho — Tra cứu văn bản";
+        busy(true);
+        await documentsView(s);
+        return;
+      }
+      if (!s.q) { clearResults(); tabs.hidden = true; showView("results"); setStatus(""); await showHome(mySeq); return; }
       document.title = s.q + " — Tra cứu văn bản";
       tabs.hidden = !feats.compare;
       busy(true);

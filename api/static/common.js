@@ -123,13 +123,13 @@ const Tracuu = (() => {
     doc_type: "Loại văn bản", province: "Tỉnh/thành", district: "Huyện/thị", references: "Văn bản dẫn chiếu",
   };
   // how a document and a passage are named in one line: api/static/text.js, shared with the widget
-  const { DOC_TYPES, dateVi, periodVi, docSubtitle, passageWhere } = TracuuText;
+  const { DOC_TYPES, typeLabel, dateVi, periodVi, docSubtitle, passageWhere } = TracuuText;
 
   function metaValue(value, name) {
     if (value === null || value === undefined || value === "") return "";
     if (name === "date") return dateVi(value);
     if (name === "period") return periodVi(value);
-    if (name === "doc_type") return DOC_TYPES[String(value).toLowerCase()] || String(value);
+    if (name === "doc_type") return typeLabel(value);
     if (name === "number" && String(value).startsWith("/")) return "…" + value;  // "Số: /BC-SNV": left blank
     if (Array.isArray(value)) return value.map(v => (v && typeof v === "object") ? (v.id || v.name || "") : String(v)).join(", ");
     if (typeof value === "object") return value.name || value.id || periodVi(value);
@@ -149,6 +149,22 @@ const Tracuu = (() => {
     return out.replace(/([^.!?…])$/, "$1.");
   }
 
+  /* A request that changes the index (upload, withdrawal): the key if any, and the header that
+     tells the server it comes from its own page (api/security.py). */
+  const WRITE_HEADER = { "X-Requested-With": "tracuu-page" };
+  function writeHeaders() {
+    const headers = Object.assign({ "Accept": "application/json" }, WRITE_HEADER);
+    const key = getKey();
+    if (key) headers["Authorization"] = "Bearer " + key;
+    return headers;
+  }
+
+  /* Who may add documents here ("open", "admin", "off"), from /health (public). */
+  function updatesMode() {
+    return fetch("/health", { headers: { "Accept": "application/json" } }).then(r => r.ok ? r.json() : {})
+      .then(h => h.updates || "off").catch(() => "off");
+  }
+
   async function copyText(text) {
     try {
       if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
@@ -166,5 +182,5 @@ const Tracuu = (() => {
   const { normalizeSpans, appendRich, plainText, bestWindow } = TracuuText;  // api/static/text.js
   return { api, ApiError, describeError, features, getKey, setKey, normalizeSpans, appendRich, plainText,
            bestWindow, el, docPath, viewUrl, directiveUrl, META_LABELS, metaValue, docSubtitle, passageWhere,
-           vietnameseOnly, copyText, dateVi, periodVi };
+           vietnameseOnly, copyText, dateVi, periodVi, typeLabel, writeHeaders, updatesMode };
 })();

@@ -102,9 +102,18 @@ window.TracuuText = window.TracuuText || (() => {
 
   /* How a document and a passage are named in one line, on the page, the document view and the
      widget alike. */
+  // one label per document type everywhere (facets, cards, the document view, directives)
   const DOC_TYPES = { "tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
                       "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
-                      "quy chế": "Quy chế", "luật": "Luật" };
+                      "quy chế": "Quy chế", "luật": "Luật", "bộ luật": "Bộ luật", "quy định": "Quy định",
+                      "chương trình": "Chương trình", "hướng dẫn": "Hướng dẫn", "công văn": "Công văn",
+                      "thông báo": "Thông báo", "thông tư": "Thông tư", "nghị định": "Nghị định" };
+
+  function typeLabel(type) {  // "tin bài" → "Bài viết"; an unknown type capitalised
+    if (!type) return "";
+    const t = String(type);
+    return DOC_TYPES[t.toLowerCase()] || t.charAt(0).toUpperCase() + t.slice(1);
+  }
 
   function dateVi(date) {  // "2020-07-14" → "14/07/2020", "2020-07" → "07/2020"
     return date ? String(date).split("-").reverse().join("/") : "";
@@ -119,7 +128,7 @@ window.TracuuText = window.TracuuText || (() => {
   /* "Báo cáo · Sở Nội vụ · Bắc Giang · 07/2020": what and whose a document is. */
   function docSubtitle(meta) {
     meta = meta || {};
-    const type = meta.doc_type ? DOC_TYPES[String(meta.doc_type).toLowerCase()] || String(meta.doc_type) : "";
+    const type = typeLabel(meta.doc_type);
     const place = [meta.district, meta.province].filter(Boolean).join(", ");
     const when = meta.date ? dateVi(meta.date) : periodVi(meta.period);
     return [type, meta.issuer, place, when].filter(Boolean).join(" · ");
@@ -136,6 +145,6 @@ window.TracuuText = window.TracuuText || (() => {
     return where.join(", ");
   }
 
-  return { normalizeSpans, emphasis, plainText, appendRich, bestWindow, DOC_TYPES, dateVi, periodVi, docSubtitle,
-           passageWhere };
+  return { normalizeSpans, emphasis, plainText, appendRich, bestWindow, DOC_TYPES, typeLabel, dateVi, periodVi,
+           docSubtitle, passageWhere };
 })();

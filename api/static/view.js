@@ -102,8 +102,36 @@
     if (node) node.classList.add("target");
   });
 
+  /* Withdrawal, for those allowed: the file leaves the corpus folder (kept under the index's
+     removed/ folder) and the index is rebuilt without it. Asked to confirm first. */
+  function offerWithdrawal(doc) {
+    T.updatesMode().then(mode => {
+      if (!(mode === "open" || (mode === "admin" && T.getKey()))) return;
+      const box = $("#withdraw-box"), button = $("#withdraw"), status = $("#withdraw-status");
+      box.hidden = false;
+      button.addEventListener("click", async () => {
+        const title = T.plainText(doc.title);
+        if (!window.confirm(`Rút văn bản “${title}” khỏi kho?\nVăn bản sẽ không còn được tìm thấy; tệp gốc được giữ lại trong thư mục removed/ của chỉ mục.`)) return;
+        button.disabled = true;
+        status.textContent = "Đang rút văn bản và cập nhật chỉ mục…";
+        try {
+          const response = await fetch("/documents/" + docPath(docId), { method: "DELETE", headers: T.writeHeaders() });
+          let body = {};
+          try { body = await response.json(); } catch (e) { /* not JSON */ }
+          if (!response.ok) throw new T.ApiError(response.status, body.detail || body.title || "");
+          box.dataset.state = "withdrawn";
+          status.replaceChildren("Đã rút văn bản khỏi kho. ", el("a", { href: "/", text: "Về trang chủ" }));
+          $("#document").classList.add("withdrawn");
+        } catch (err) {
+          button.disabled = false;
+          status.textContent = describeError(err);
+        }
+      });
+    });
+  }
+
   if (!docId) { statusBox.textContent = "Thiếu mã văn bản."; return; }
-  api("/documents/" + docPath(docId)).then(render).catch(err => {
+  api("/documents/" + docPath(docId)).then(doc => { render(doc); offerWithdrawal(doc); }).catch(err => {
     statusBox.textContent = describeError(err);
     statusBox.className = "status error";
     if (err instanceof T.ApiError && err.status === 401) { $("#key-box").hidden = false; $("#key-box").open = true; }

@@ -40,6 +40,16 @@ def reference_ids(metadata: dict) -> list[str]:
     return [r["id"] if isinstance(r, dict) else r for r in metadata.get("references") or []]
 
 
+def reference_spellings(metadata: dict) -> list[str]:
+    """The cited ids and every other way the document writes them ("13-CT/UBND" for 13/CT-UBND):
+    what a `references` filter matches, so either spelling finds the directive."""
+    found = reference_ids(metadata)
+    for ref in metadata.get("references") or []:
+        if isinstance(ref, dict):
+            found += [s for s in ref.get("spellings") or [] if s not in found]
+    return found
+
+
 def _same(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and search_key(a) == search_key(b)
 
@@ -97,6 +107,6 @@ class Filters:
             low, high = self.year_from or -10**6, self.year_to or 10**6
             if years[1] < low or years[0] > high:  # the periods must overlap
                 return False
-        if self.references and self.references not in reference_ids(metadata):
+        if self.references and self.references not in reference_spellings(metadata):
             return False
         return True

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from indexer.store.base import DocumentSummary, Hit, Store, StoreError
-from indexer.store.filters import Filters, doc_years, reference_ids
+from indexer.store.filters import Filters, doc_years, reference_spellings
 from indexer.store.postgres import schema
 from indexer.textnorm import search_key
 
@@ -64,7 +64,7 @@ def filter_keys(metadata: dict) -> dict:
     return {"province": _key(metadata.get("province")), "district": _key(metadata.get("district")),
             "doc_type": _key(metadata.get("doc_type")),
             "year_lo": years[0] if years else None, "year_hi": years[1] if years else None,
-            "refs": reference_ids(metadata)}
+            "refs": reference_spellings(metadata)}
 
 
 def _key(value) -> str | None:
