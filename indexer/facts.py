@@ -41,7 +41,8 @@ GENERIC = {"don", "thu", "vu", "viec", "so", "cac", "nhung", "cua", "da", "duoc"
            "xa", "cap", "nay", "do", "cong", "dan", "ve", "de", "chi", "khi", "the", "of", "and", "petitions",
            "cases", "number", "lan", "dau", "dong", "dinh", "ky", "dot", "xuat", "thuong", "xuyen", "chu", "tich",
            "ubnd", "uy", "ban", "nhan", "tap", "trung", "mot", "hai", "ba", "bon", "sau", "muoi", "tu", "den",
-           "den", "phai", "con", "lai", "hien", "moi"}
+           "phai", "con", "lai", "hien", "moi", "binh", "giai", "doan", "uoc", "nhu", "cu", "the", "nhieu", "hon",
+           "khoang", "tren", "gom", "trong", "do", "hang", "tai", "qua", "ngay", "sau", "truoc", "len"}
 # what reports count side by side: a figure's topic when its own words are generic ("08 vụ" under
 # "Tổng số đơn khiếu nại …"); folded form → the reports' own spelling
 TOPIC_LABELS = {
@@ -87,10 +88,16 @@ UNIT_CLASSES = (("luot", "visits"), ("lan", "visits"), ("nguoi", "people"), ("do
                 ("mo hinh", "models"), ("cuoc", "events"), ("xa", "communes"), ("don vi", "units"))
 UNIT_NOUNS = {"visits": "lượt", "people": "người", "cases": "đơn, vụ việc", "files": "hồ sơ",
               "procedures": "thủ tục", "models": "mô hình", "events": "cuộc", "communes": "xã", "units": "đơn vị"}
+# "UBND các huyện, thành phố tiếp 2.571 lượt", "UBND các xã, phường, thị trấn tiếp 3.814 lượt": the
+# districts' or communes' total in a provincial report
+AGENCY_LEVEL = re.compile(r"\b(?:ubnd|uy ban nhan dan) cac (huyen|xa)\b")
+LEVEL_KEYS = {"huyen": "huyen", "xa": "xa"}
 CONTAINERS = {"", "don", "don thu", "vu", "vu viec", "viec", "truong hop"}
 LEVEL_NAMES = {"tinh": "tỉnh", "huyen": "huyện", "xa": "xã"}
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|đến(?: năm)?)\s*((?:19|20)\d{2})\b")
+YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|đến(?: năm)?)\s*((?:19|20)\d{2})\b|"
+                       r"\b[Tt]ừ (?:năm |tháng |ngày )?(?:[\d/]+/)?((?:19|20)\d{2}) đến (?:hết )?(?:năm |tháng |ngày )?"
+                       r"(?:[\d/]+/)?((?:19|20)\d{2})\b")
 DATE_YEAR = re.compile(r"\d{1,2}/\d{1,2}/((?:19|20)\d{2})|tháng \d{1,2}(?:/| năm )((?:19|20)\d{2})")
 COMPARED = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
                       re.IGNORECASE)
@@ -172,8 +179,10 @@ def _years(text: str) -> tuple[int, int] | None:
     """The one year (or span of years) a text speaks for: years named, less those compared
     against ('so với năm 2021') and those of dates ('ngày 23/3/2022' dates an act)."""
     span = YEAR_SPAN.search(text)
-    if span and int(span.group(1)) < int(span.group(2)):
-        return int(span.group(1)), int(span.group(2))
+    if span:
+        low, high = [int(y) for y in span.groups() if y]
+        if low < high:
+            return low, high
     compared = {int(y) for pair in COMPARED.findall(text) for y in pair if y}
     years = {int(y) for y in YEAR.findall(text)} - compared
     if len(years) == 1:
@@ -206,7 +215,13 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
     """The year(s) a figure speaks for, from the nearest text that names one: its sentence,
     its paragraph, its section heading, else the document."""
     low, high, source = document_period
+    # a paragraph or heading naming one year speaks for it in a one-year report; in a report
+    # over several years a year named nearby is as often another sentence's ("năm 2019 triển
+    # khai …" beside the five-year totals), so there the document's period stands
+    several = low is not None and high is not None and high > low
     for text, where in ((sentence, "sentence"), (paragraph, "paragraph"), (section, "section")):
+        if several and where != "sentence":
+            break
         years = _years(text) if text else None
         if years is None:
             continue
@@ -214,7 +229,8 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
         if inside or where == "sentence":
             low, high, source = years[0], years[1], where
             break
-    return {"from": low, "to": high, "sub": figure.sub_period, "source": source,
+    sub = None if source == "sentence" and high != low else figure.sub_period
+    return {"from": low, "to": high, "sub": sub, "source": source,
             "inferred": source != "sentence"}
 
 
@@ -269,7 +285,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
             if whole is not None and text[at:at + len(sentence)] == sentence:
                 paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
-            previous_end = 0
+            previous_end = previous_start = 0
             lead = body[max(line_start, s_start - 300):s_start]
             cut = lead.rstrip()[:-1].rfind(". ")
             lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
@@ -281,7 +297,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
                 own_text = sentence[max(figure.clause[0], previous_end):q.start]
-                previous_end = q.end
+                previous_start, previous_end = previous_end, q.end
                 context_key = folded(figure.context) + " " + folded(own_text)
                 if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
                     after = re.split(r"[;.]|\bso v", sentence[q.end:q.end + 80])[0]
@@ -298,7 +314,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
                 source_key = context_key
-                if not own_topics and predicate != "meet":
+                own_words = counted_words(own_text) + (counted_words(q.unit or "") if q.kind != "percent" else [])
+                if not own_topics and predicate != "meet" and not own_words:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
                 topics = own_topics or topic_words(source_key)
@@ -314,11 +331,13 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     words = [w for t in topics for w in t.split()]
                     thing = ", ".join(_accented(sentence + " " + lead, t) or TOPIC_LABELS[t] for t in topics)
                 else:
-                    words = words[:4]
-                    thing = _thing(figure.context, q, words)
-                province, district, level = _place(metadata, figure.context, figure.levels, figure.overall)
-                a = passage["start"] + s_start + q.start
-                exact = text[a:a + len(q.raw)] == q.raw
+                    words = list(dict.fromkeys(own_words))[-6:] if own_words else words[:4]
+                    thing = _thing(own_text, q, words)
+                segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
+                levels = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
+                province, district, level = _place(metadata, figure.context, levels, figure.overall)
+                a = _locate(text, passage, body, s_start + q.start, q.raw)
+                exact = a is not None
                 facts.append({
                     "indicator": indicator_key(predicate, words, q.kind, qualifiers, unit),
                     "label": indicator_label(predicate, thing, q.kind, qualifiers, unit),
@@ -331,10 +350,29 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "comparison": figure.comparison, "breakdown": figure.breakdown,
                     "doc_id": record["doc_id"], "passage_id": passage["passage_id"],
                     "paragraph": passage["paragraph"],
-                    "span": [a, a + len(q.raw)] if exact else [passage["start"], passage["end"]],
+                    "span": [a, a + len(q.raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
                     "sentence": sentence,
                 })
     return facts
+
+
+def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | None:
+    """Where a figure stands in the document text. A passage's text is the document's slice
+    unless the chunker joined a paragraph broken by a page or footnote: then the figure is
+    found by the words just before it."""
+    a = passage["start"] + at
+    if text[a:a + len(raw)] == raw:
+        return a
+    before = body[max(0, at - 24):at]
+    window_end = passage["end"] + 200
+    i = text.find(raw, passage["start"], window_end)
+    best = None
+    while i != -1:
+        if text[max(0, i - len(before)):i] == before:
+            return i
+        best = i if best is None else best
+        i = text.find(raw, i + 1, window_end)
+    return None
 
 
 def _thing(context: str, q, words: list[str]) -> str:
@@ -343,8 +381,7 @@ def _thing(context: str, q, words: list[str]) -> str:
     unit = (q.unit or "").strip()
     if unit and unit != "%":
         return unit.lower()
-    own = context[:len(context) - len(q.raw)]
-    spelled = [w for w in re.findall(r"[^\W\d_]+", own) if folded(w) in words]
+    spelled = [w for w in re.findall(r"[^\W\d_]+", context) if folded(w) in words]
     return " ".join(dict.fromkeys(w.lower() for w in spelled))
 
 
@@ -372,12 +409,16 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     """'đơn khiếu nại đã giải quyết' → ('resolve', {'khieu', 'nai'}, False, None);
     'lượt tiếp công dân' → ('meet', set(), False, 'visits')."""
     key = folded(phrase)
-    groups = [g for _, _, g in predicates_in(key) if g not in WEAK_PREDICATES]
-    if groups and groups[-1] == "resolve" and REQUEST.search(key + " 1"):
+    found = [(a, b, g) for a, b, g in predicates_in(key) if g not in WEAK_PREDICATES]
+    groups = [g for _, _, g in found]
+    if groups and groups[-1] == "resolve" and REQUEST.search(key):
         groups[-1] = "request"
     rate = True if re.search(r"\b(ty le|ti le|phan tram|rate|percentage|share)\b", key) else None
-    words = {w for w in counted_words(phrase) if not any(w in f.split() for f in PREDICATES.get(groups[-1], ()))} \
-        if groups else set(counted_words(phrase))
+    bare = key
+    for a, b, _ in reversed(found):  # the predicates' own words are no counted thing
+        bare = bare[:a] + " " + bare[b:]
+    bare = re.sub(r"\b(de nghi|yeu cau|so voi cung ky|so voi)\b", " ", bare)
+    words = set(counted_words(bare))
     if groups and groups[-1] == "meet":
         words = set()
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
