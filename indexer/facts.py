@@ -336,6 +336,11 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 levels = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
                 province, district, level = _place(metadata, figure.context, levels, figure.overall)
+                named = _province_named(segment)
+                if named and named != province and not district:
+                    # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
+                    # the figure is the province its own words name, not the document's
+                    province = named
                 a = _locate(text, passage, body, s_start + q.start, q.raw)
                 exact = a is not None
                 facts.append({
@@ -373,6 +378,14 @@ def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | Non
         best = i if best is None else best
         i = text.find(raw, i + 1, window_end)
     return None
+
+
+def _province_named(segment: str) -> str | None:
+    """The province named last in a figure's part of its sentence, if any."""
+    from indexer.gazetteer import find_provinces
+
+    found = find_provinces(segment)
+    return max(found, key=lambda p: p[1])[0] if found else None
 
 
 def _thing(context: str, q, words: list[str]) -> str:
