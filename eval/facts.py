@@ -33,7 +33,8 @@ import platform
 import time
 from pathlib import Path
 
-from indexer.facts import document_facts, fact_matches, parse_indicator, parse_qualifiers
+from indexer.clauses import folded
+from indexer.facts import document_facts, fact_matches, parse_indicator, parse_qualifiers, topic_words
 from search.answer.facts import _period_label, place_row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +88,8 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
     for g in gold:
         sentences.setdefault(g["doc_id"], []).append((g["start"], g["start"] + len(g["sentence"])))
     by_offset = {(g["doc_id"], g["offset"]): g for g in rows}
-    judged, right, fields = [], 0, {"value": 0, "indicator": 0, "level": 0, "place": 0, "period": 0}
+    judged, right, core_right = [], 0, 0
+    fields = {"value": 0, "indicator": 0, "indicator_core": 0, "level": 0, "place": 0, "period": 0}
     matched_rows = set()
     errors = []
     for doc_id, doc_facts in facts.items():
@@ -111,6 +113,14 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
                 "place": place_row(f)["row"].split(" — ")[0] == g["place"],
                 "period": _period_label(f["period"]) == g["period"],
             }
+            # the indicator's core: predicate group, the topics named (khiếu nại, tố cáo …), rate or
+            # count, qualifiers; free words of the row ("do sắp xếp", "tại Trung tâm") left aside
+            topics = {w for t in topic_words(folded(g["indicator"])) if t != "tiep cong dan" for w in t.split()}
+            core = ((not predicate or f["predicate"] == predicate) and (f["kind"] == "percent") == bool(rate)
+                    and sorted(f.get("qualifiers") or []) == sorted(parse_qualifiers(g["indicator"]))
+                    and topics <= set(f.get("words") or []))
+            core_right += core and all(ok for k, ok in checks.items() if k != "indicator")
+            fields["indicator_core"] += core
             for k, ok in checks.items():
                 fields[k] += ok
             if all(checks.values()):
@@ -128,6 +138,9 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
     return {"labelled": len(rows), "extracted_in_labelled_sentences": n_judged, "right": right,
             "precision": round(right / n_judged, 3) if n_judged else None,
             "recall": round(right / len(rows), 3) if rows else None,
+            "right_core": core_right,
+            "precision_core": round(core_right / n_judged, 3) if n_judged else None,
+            "recall_core": round(core_right / len(rows), 3) if rows else None,
             "figures_found": len(rows) - len(missed),
             "field_agreement": {k: round(v / located, 3) if located else None for k, v in fields.items()},
             "not_extracted": [{"id": g["id"], "raw": g["raw"]} for g in missed][:40],
@@ -151,8 +164,8 @@ def table_cells(index_dir: Path) -> dict:
         shown += len(cells)
         right += len(ok)
         expected += len(gold)
-        detail[query] = {"expected": {f"{r} | {c}": v for (r, c), v in gold.items()},
-                         "shown": {f"{r} | {c}": v for (r, c), v in cells.items()}, "right": len(ok),
+        detail[query] = {"expected": {f"{r} · {c}": v for (r, c), v in gold.items()},
+                         "shown": {f"{r} · {c}": v for (r, c), v in cells.items()}, "right": len(ok),
                          "labels": table["labels"]}
     return {"precision": round(right / shown, 3) if shown else None,
             "recall": round(right / expected, 3) if expected else None,
@@ -218,12 +231,19 @@ def _markdown(r: dict) -> str:
             continue
         lines.append(f"| {name} | {s['labelled']} | {s['extracted_in_labelled_sentences']} | {s['right']} | "
                      f"{s['precision']} | {s['recall']} | {s['figures_found']} |")
+    lines += ["", "Judged on the indicator's core only (predicate group, topics named, rate or count, qualifiers; "
+              "the row's other words left aside), value, place, level and period unchanged:", "",
+              "| set | right | precision | recall |", "|---|---|---|---|"]
+    for name, s in r["sets"].items():
+        if "skipped" not in s:
+            lines.append(f"| {name} | {s['right_core']} | {s['precision_core']} | {s['recall_core']} |")
     lines += ["", "Agreement per field, over the extracted facts that stand on a labelled figure:", "",
-              "| set | value | indicator | level | place | period |", "|---|---|---|---|---|---|"]
+              "| set | value | indicator | indicator core | level | place | period |", "|---|---|---|---|---|---|---|"]
     for name, s in r["sets"].items():
         if "skipped" not in s:
             a = s["field_agreement"]
-            lines.append(f"| {name} | {a['value']} | {a['indicator']} | {a['level']} | {a['place']} | {a['period']} |")
+            lines.append(f"| {name} | {a['value']} | {a['indicator']} | {a['indicator_core']} | {a['level']} | "
+                         f"{a['place']} | {a['period']} |")
     if "tables" in r:
         t = r["tables"]
         lines += ["", "## Table cells: 5 indicators × Bắc Giang, Nghệ An, Quảng Ngãi", "",

@@ -114,6 +114,15 @@ def counted_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_]+", folded(text)) if w not in GENERIC]
 
 
+def content_words(text: str) -> list[str]:
+    """Counted words less the predicates' own ('đề nghị giải quyết 5.552 vụ việc' counts nothing
+    named: its words are all predicate)."""
+    key = folded(text)
+    for a, b, _ in reversed(predicates_in(key)):
+        key = key[:a] + " " + key[b:]
+    return counted_words(re.sub(r"\b(de nghi|yeu cau|so voi cung ky|so voi)\b", " ", key))
+
+
 def qualifiers_in(text_key: str) -> list[str]:
     return [key for pattern, key, _ in QUALIFIERS if re.search(pattern, text_key)]
 
@@ -314,7 +323,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
                 source_key = context_key
-                own_words = counted_words(own_text) + (counted_words(q.unit or "") if q.kind != "percent" else [])
+                own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
                 if not own_topics and predicate != "meet" and not own_words:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
@@ -427,11 +436,7 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     if groups and groups[-1] == "resolve" and REQUEST.search(key):
         groups[-1] = "request"
     rate = True if re.search(r"\b(ty le|ti le|phan tram|rate|percentage|share)\b", key) else None
-    bare = key
-    for a, b, _ in reversed(found):  # the predicates' own words are no counted thing
-        bare = bare[:a] + " " + bare[b:]
-    bare = re.sub(r"\b(de nghi|yeu cau|so voi cung ky|so voi)\b", " ", bare)
-    words = set(counted_words(bare))
+    words = set(content_words(phrase))
     if groups and groups[-1] == "meet":
         words = set()
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
