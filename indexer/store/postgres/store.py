@@ -277,25 +277,25 @@ class PostgresStore(Store):
                                    alias="f")
         clauses = []
         if query.predicate:
-            clauses.append("predicate = %(q_pred)s")
+            clauses.append("f.predicate = %(q_pred)s")
             params["q_pred"] = query.predicate
         if query.words:
-            clauses.append("words @> %(q_words)s::text[]")
+            clauses.append("f.words @> %(q_words)s::text[]")
             params["q_words"] = list(query.words)
         if query.qualifiers is not None:
-            clauses.append("qualifiers = %(q_quals)s")
+            clauses.append("f.qualifiers = %(q_quals)s")
             params["q_quals"] = "+".join(sorted(query.qualifiers))
         if query.rate is not None:
-            clauses.append("rate = %(q_rate)s")
+            clauses.append("f.rate = %(q_rate)s")
             params["q_rate"] = query.rate
         if query.unit_class:
-            clauses.append("unit_class = %(q_unit)s")
+            clauses.append("f.unit_class = %(q_unit)s")
             params["q_unit"] = query.unit_class
         if query.year_from is not None or query.year_to is not None:
-            clauses.append("year_hi >= %(q_low)s AND year_lo <= %(q_high)s")
+            clauses.append("f.year_hi >= %(q_low)s AND f.year_lo <= %(q_high)s")
             params["q_low"], params["q_high"] = query.year_from or -10**6, query.year_to or 10**6
         extra = "".join(" AND " + c for c in clauses)
-        rows = self._query(f"SELECT data FROM tracuu_facts f JOIN tracuu_documents d USING (doc_id) "
+        rows = self._query(f"SELECT f.data FROM tracuu_facts f JOIN tracuu_documents d ON d.doc_id = f.doc_id "
                            f"WHERE {live('f')} AND {live('d')}{extra}{where} "
                            f"ORDER BY d.ord, f.ord", self._p(**params))
         return iter([r[0] for r in rows])
