@@ -262,7 +262,7 @@ def _wording(sentence: str, figure) -> str:
     return " ".join(words + ([unit] if unit and unit != "%" else [])).strip()
 
 
-def _place(metadata: dict, context: str, levels: set[str], overall: bool) -> tuple[str | None, str | None, str | None]:
+def _place(metadata: dict, context: str, levels: set[str]) -> tuple[str | None, str | None, str | None]:
     """(province, district, level) of a figure."""
     province, district = metadata.get("province"), metadata.get("district")
     named = DISTRICT_NAMED.search(context)
@@ -347,7 +347,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     thing = _thing(own_text, q, words)
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 levels = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
-                province, district, level = _place(metadata, figure.context, levels, figure.overall)
+                province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
                 if named and named != province and not district:
                     # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
@@ -383,11 +383,9 @@ def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | Non
     before = body[max(0, at - 24):at]
     window_end = passage["end"] + 200
     i = text.find(raw, passage["start"], window_end)
-    best = None
     while i != -1:
         if text[max(0, i - len(before)):i] == before:
             return i
-        best = i if best is None else best
         i = text.find(raw, i + 1, window_end)
     return None
 

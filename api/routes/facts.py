@@ -13,7 +13,8 @@ router = APIRouter(tags=["research"])
 BY_PATTERN = r"^(province|year|district|doc_type)(,(province|year|district|doc_type))?$"
 EXPORTS = {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}},
-           "description": "format=csv|xlsx|docx: the table as a file, a numbered source note under it"}
+           "description": "the table (JSON); with format=csv|xlsx|docx the table as a file, a numbered source "
+                          "note under it"}
 
 
 # parameter types from the API contract (api/contract.py): validated text, bounded years
