@@ -76,6 +76,8 @@ class Health(BaseModel):
     store: Optional[str] = Field(None, description="where the index lives (no password)")
     warnings: list[str] = Field([], description="e.g. the current index version is damaged and an older "
                                                 "intact one is served (status 'degraded')")
+    scan_warnings: list[str] = Field([], description="scanned pages OCR could not read or read with low "
+                                                     "confidence: 'qn-04.pdf: trang 3: chất lượng quét thấp …'")
 
 
 class Paragraph(BaseModel):
@@ -103,6 +105,8 @@ class Passage(BaseModel):
     parts: int
     citation: str
     citation_vi: Optional[str] = None
+    ocr: Optional[bool] = Field(None, description="the passage's page was read by OCR (a scan)")
+    ocr_confidence: Optional[float] = Field(None, description="mean OCR word confidence of its page, 0-100")
 
 
 class DocumentView(BaseModel):
@@ -115,6 +119,8 @@ class DocumentView(BaseModel):
     paragraphs: list[Paragraph]
     footnotes: list[Footnote]
     passages: list[Passage]
+    page_problems: list[str] = Field([], description="pages OCR could not read or read with low confidence "
+                                                     "('trang 3: chất lượng quét thấp …')")
 
 
 class ParagraphView(BaseModel):
