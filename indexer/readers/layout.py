@@ -44,7 +44,8 @@ DOC_TYPE_WORDS = ("CHỈ THỊ", "QUYẾT ĐỊNH", "THÔNG BÁO", "TỜ TRÌNH"
                   "BIÊN BẢN", "GIẤY MỜI", "THÔNG TƯ", "NGHỊ ĐỊNH", "LUẬT")
 LIST_START = re.compile(r"^(?:[-–+•]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s|[a-zđ]\)\s|[IVX]{1,5}\.\s|Điều\s+\d+)")
 SENTENCE_END = re.compile(r"[.:;!?…]['\"”)]*$|\./\.$")
-DISTRIBUTION = re.compile(r"^(?:nơi nhận|bản điện tử)\s*:?", re.IGNORECASE)
+# "Nơi nhận:" folded; OCR reads its italic N as V at times (".Vơi nhận:")
+DISTRIBUTION_FOLDED = re.compile(r"^\W{0,2}[nv]oi\s*nhan\b|^ban dien tu\b")
 RECIPIENT = re.compile(r"^kính\s+gửi\b", re.IGNORECASE)
 MARGIN_FRACTION = 0.08
 GAP_FACTOR = 1.45
@@ -229,7 +230,7 @@ def _header_lines(zone: list[Segment], middle: float) -> list[str]:
         if folded.startswith("so") and re.match(r"^so\s*[:.]", folded):
             out += [" ".join(body)] if body else []
             body = []
-            out.append(re.sub(r"\s*/\s*", "/", text))
+            out.append(text)
         elif vv or re.match(r"^v\s*/\s*v\b", folded):
             vv.append(text)
         elif out:  # after "Số:": a second line of the number, or a stray mark
@@ -259,14 +260,18 @@ def _split_header(segments: list[Segment], page: PageLayout, pitch: float
         return [], segments
     if type_index is not None:
         zone = segments[:type_index]
-        lines = _header_lines(zone, middle) + [" ".join(segments[type_index].text.split())]
+        type_segment = segments[type_index]
+        lines = _header_lines(zone, middle) + [" ".join(type_segment.text.split())]
         rest = segments[type_index + 1:]
+        # a centred type line has a centred trích yếu under it (Nghị định 30); a document set
+        # flush left has its subject as the paragraph after the type line
+        centred_layout = abs(type_segment.centre - middle) < 0.12 * page.width
         subject: list[Segment] = []
         used = 0
         for i, s in enumerate(rest):
             if RECIPIENT.match(s.text) or (subject and s.top - subject[-1].top > GAP_FACTOR * pitch):
                 break
-            centred = abs(s.centre - middle) < 0.12 * page.width
+            centred = abs(s.centre - middle) < 0.12 * page.width or not centred_layout
             if not centred and (s.x1 - s.x0 > 0.6 * page.width or subject and s.top > subject[-1].bottom + 2):
                 break  # the body starts
             if centred:
@@ -289,7 +294,8 @@ def _split_header(segments: list[Segment], page: PageLayout, pitch: float
 
 def _split_closing(segments: list[Segment], page: PageLayout) -> tuple[list[Segment], list[str]]:
     """(body segments, closing lines) for the page that holds "Nơi nhận:"."""
-    start = next((i for i, s in enumerate(segments) if DISTRIBUTION.match(s.text) and s.centre < page.width / 2), None)
+    start = next((i for i, s in enumerate(segments)
+                  if DISTRIBUTION_FOLDED.match(_fold(s.text)) and s.centre < page.width / 2), None)
     if start is None:
         return segments, []
     anchor = segments[start]
@@ -300,10 +306,15 @@ def _split_closing(segments: list[Segment], page: PageLayout) -> tuple[list[Segm
     # the signature column may start a little above the distribution list
     left = [s for s in closing if s.centre < middle and s.top >= anchor.top - tolerance]
     right = [s for s in closing if s.centre >= middle]
+    if not right:  # one column: the closing reads as printed
+        return segments, []
     body += [s for s in closing if s.centre < middle and s.top < anchor.top - tolerance]
     items: list[str] = []
     for text in _column_text(left):
-        if not items or DISTRIBUTION.match(text) or re.match(r"^[-–+•]", text):
+        if not items:  # the heading as printed, whatever OCR made of its first letter
+            items.append(re.sub(r"^\W{0,2}\w+\s*nh\w+\s*:?", "Nơi nhận:", text, count=1)
+                         if not _fold(text).startswith("ban dien tu") else text)
+        elif re.match(r"^[-–+•]", text):
             items.append(re.sub(r"^[–•]\s*", "- ", text))
         else:
             items[-1] += " " + text
@@ -392,6 +403,7 @@ def body_paragraphs(lines: list[Segment], pitch: float, page: PageLayout) -> lis
         text = line.text
         indented = line.x0 > margin + INDENT_PT
         full = line.x1 >= right - 0.06 * (right - margin)
+        short = line.x1 < right - 0.25 * (right - margin)
         new = previous is None
         if previous is not None:
             gap = line.top - previous.top
@@ -400,7 +412,7 @@ def body_paragraphs(lines: list[Segment], pitch: float, page: PageLayout) -> lis
                    or (indented and abs(line.x0 - previous.x0) > 3 and (ended or not paragraphs[-1]["full"]))
                    or (LIST_START.match(text) is not None and ended)
                    or RECIPIENT.match(text) is not None
-                   or (ended and not paragraphs[-1]["full"]))
+                   or (ended and paragraphs[-1]["short"]))
         if new:
             paragraphs.append({"top": line.top, "text": text, "indented": indented})
         else:
@@ -409,7 +421,7 @@ def body_paragraphs(lines: list[Segment], pitch: float, page: PageLayout) -> lis
                 paragraphs[-1]["text"] = joined[:-1] + text   # a word hyphenated at the line's end
             else:
                 paragraphs[-1]["text"] = joined + " " + text
-        paragraphs[-1]["full"] = full
+        paragraphs[-1]["full"], paragraphs[-1]["short"] = full, short
         previous = line
     return paragraphs
 
@@ -455,9 +467,8 @@ def lay_out(pages: list[PageLayout]) -> tuple[str, list[list[int]], list[str]]:
         first = blocks[0] if blocks else None
         if (first is not None and previous is not None and previous.get("full") and not previous.get("table")
                 and not first.get("table") and not first.get("indented") and len(text) == page_text_start
-                and not LIST_START.match(first["text"])
-                and not SENTENCE_END.search(previous["text"].rstrip())):
-            # the last line of the previous page ran to the margin mid-sentence: the paragraph goes on
+                and not LIST_START.match(first["text"])):
+            # the last line of the previous page ran to the margin: the paragraph goes on
             text = text.rstrip("\n") + " "
             offsets.append([len(text), page.number])
             text += normalize_source(first["text"]) + "\n\n"

@@ -6,7 +6,10 @@ A reader's step, not a stage: `indexer/readers/pdf.py` renders the pages of a sc
 (pypdfium2) and `read_image` reads .png/.jpg/.tif files; both give the words to the same
 layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
 
-- Pages are rendered at `OCR_DPI` (300: measured in eval/results/ocr.md) in grayscale.
+- Pages are rendered at `OCR_DPI` (300: measured in eval/results/ocr.md) in colour and OCR'd
+  in their red channel (`ink_channel`): the red seal stamped over the signer's name and
+  the red received-mail stamps vanish, black print and blue handwriting stay dark
+  (qn-01.pdf: the signer "Trần Hoàng Tuấn" under the seal is read only so).
 - Pages are OCR'd in parallel, one single-threaded tesseract process per page, as many at
   once as `ocr_workers()` (TRACUU_OCR_WORKERS, `--ocr-workers`; default: the cores).
 - Tesseract's page segmentation 3 (automatic) reads the two-column header block as
@@ -83,6 +86,14 @@ class OcrPage:
         if self.low_quality:
             return f"trang {self.number}: chất lượng quét thấp (độ tin cậy OCR {self.confidence:.0f}%)"
         return None
+
+
+def ink_channel(image):
+    """The grayscale image to OCR: a colour page's red channel (red seals and stamps turn
+    white, black and blue ink stay dark), a grayscale page as it is."""
+    if image.mode in ("RGB", "RGBA", "P", "CMYK"):
+        return image.convert("RGB").getchannel("R")
+    return image.convert("L")
 
 
 def tesseract_command() -> str:
@@ -204,7 +215,7 @@ def read_image(path, doc_id: str):
         with Image.open(path) as image:
             dpi = image.info.get("dpi", (OCR_DPI, OCR_DPI))[0] or OCR_DPI
             dpi = int(round(float(dpi))) if 100 <= float(dpi) <= 1200 else OCR_DPI
-            frames = [(n, frame.convert("L")) for n, frame in enumerate(ImageSequence.Iterator(image), start=1)]
+            frames = [(n, ink_channel(frame)) for n, frame in enumerate(ImageSequence.Iterator(image), start=1)]
     except Exception as err:
         raise IngestError(str(path), f"cannot read image ({type(err).__name__}: {str(err)[:120]})") from None
     pages = ocr_images(frames, dpi=dpi)

@@ -91,11 +91,14 @@ def _needs_ocr(layout) -> bool:
 
 
 def _render(pdf_path: Path, numbers: list[int], dpi: int) -> list:
+    """(page number, image to OCR) of the pages `numbers`, rendered at `dpi`."""
     import pypdfium2
+
+    from indexer.readers.ocr import ink_channel
 
     pdf = pypdfium2.PdfDocument(str(pdf_path))
     try:
-        return [(n, pdf[n - 1].render(scale=dpi / 72, grayscale=True).to_pil()) for n in numbers]
+        return [(n, ink_channel(pdf[n - 1].render(scale=dpi / 72).to_pil())) for n in numbers]
     finally:
         pdf.close()
 
