@@ -44,6 +44,7 @@ _RECIPIENT = re.compile(r"^kính\s+gửi\s*:?\s*(.*)$", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"^(?P<place>[^\W\d][^,\n]{1,40}?)\s*,\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?"
                          r"\s*năm\s*(?P<y>(?:19|20)\d{2})", re.IGNORECASE)
 _CAPACITY = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*\S")
+_SIGNING_TITLE = re.compile(r"chu tich|giam doc|truong|bi thu|van phong|thu ky")
 _MOTTO = ("cong hoa xa hoi", "doc lap", "dang cong san viet nam")
 # codes of a number that say a type when the type line is missing ("507/UBND-KGVX" is a công văn)
 _CODE_TYPES = {"CT": "chỉ thị", "QĐ": "quyết định", "TB": "thông báo", "TTr": "tờ trình", "BC": "báo cáo",
@@ -123,6 +124,10 @@ def read_header_block(text: str) -> HeaderBlock:
     if type_index is not None and type_index + 1 < len(lines):
         subject = lines[type_index + 1]
         if not _RECIPIENT.match(subject) and not _NUMBER.match(subject):
+            # a stamp's fragment read into the line before "Về …" ("HỌC ÃI| Về việc …")
+            prefix = re.match(r"^((?:\S+\s+){1,3}?)(Về\s)", subject)
+            if prefix and not any(c.islower() for c in prefix.group(1)):
+                subject = subject[prefix.start(2):]
             block.subject = subject
     if block.doc_type is None and block.number:
         code = re.search(r"/\s*([A-Za-zĐđ]+)\s*-", block.number)
@@ -151,9 +156,14 @@ def _read_signature(lines: list[str], block: HeaderBlock) -> None:
             above.insert(0, line)
         else:
             break
-    if not above or not any(_CAPACITY.match(line) or re.search(r"CHỦ TỊCH|GIÁM ĐỐC|TRƯỞNG|BÍ THƯ|VĂN PHÒNG", line)
-                            for line in above):
+    # folded: OCR drops a diacritic now and then ("CHU TỊCH")
+    titled = any(_CAPACITY.match(line) or _SIGNING_TITLE.search(fold(line)) for line in above)
+    # a name closing the page after the distribution list is the signer even when the seal
+    # hides the capacity lines above it (qn-04.pdf)
+    after_list = (len(tail) >= 2 and tail[-2].startswith("-") and (not above or titled)
+                  and any(fold(line).startswith("noi nhan") for line in lines[-30:]))
+    if not (above and titled) and not after_list:
         return
     block.signer = tail[-1]
     block.capacity = above
-    block.signer_title = re.sub(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*", "", above[-1]).strip() or None
+    block.signer_title = (re.sub(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*", "", above[-1]).strip() or None) if above else None

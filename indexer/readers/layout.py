@@ -46,11 +46,14 @@ LIST_START = re.compile(r"^(?:[-–+•]\s|\d{1,2}(?:\.\d{1,2})*[.)]\s|[a-zđ]\)
 SENTENCE_END = re.compile(r"[.:;!?…]['\"”)]*$|\./\.$")
 # "Nơi nhận:" folded; OCR reads its italic N as V at times (".Vơi nhận:")
 DISTRIBUTION_FOLDED = re.compile(r"^\W{0,2}[nv]oi\s*nhan\b|^ban dien tu\b")
+# what is left of it when the seal or a smudge ate letters ("\ơi"): taken only above a "- …" item
+DISTRIBUTION_DAMAGED = re.compile(r"^\W{0,2}[nv\\]?oi(\s*nha\w*)?\s*:?$")
 RECIPIENT = re.compile(r"^kính\s+gửi\b", re.IGNORECASE)
 MARGIN_FRACTION = 0.08
 GAP_FACTOR = 1.45
 INDENT_PT = 9.0
-COLUMN_GAP_PT = 24.0   # a wider gap between two words of one printed line separates columns
+COLUMN_GAP_PT = 24.0
+LIST_COLUMN_PT = 60.0  # a closing line starting further right of "Nơi nhận:" is in the signature column   # a wider gap between two words of one printed line separates columns
 
 
 def _fold(text: str) -> str:
@@ -294,8 +297,13 @@ def _split_header(segments: list[Segment], page: PageLayout, pitch: float
 
 def _split_closing(segments: list[Segment], page: PageLayout) -> tuple[list[Segment], list[str]]:
     """(body segments, closing lines) for the page that holds "Nơi nhận:"."""
-    start = next((i for i, s in enumerate(segments)
-                  if DISTRIBUTION_FOLDED.match(_fold(s.text)) and s.centre < page.width / 2), None)
+    def list_below(i: int) -> bool:
+        return any(t.text.startswith(("-", "–")) and abs(t.x0 - segments[i].x0) < 15
+                   for t in segments[i + 1:i + 4])
+
+    start = next((i for i, s in enumerate(segments) if s.centre < page.width / 2 and (
+        DISTRIBUTION_FOLDED.match(_fold(s.text)) or (DISTRIBUTION_DAMAGED.match(_fold(s.text)) and list_below(i)))),
+        None)
     if start is None:
         return segments, []
     anchor = segments[start]
@@ -303,17 +311,23 @@ def _split_closing(segments: list[Segment], page: PageLayout) -> tuple[list[Segm
     middle = page.width / 2
     closing = [s for s in segments if s.top >= anchor.top - 2 * tolerance]
     body = [s for s in segments if s.top < anchor.top - 2 * tolerance]
+
+    def in_list(s: Segment) -> bool:  # list items (and their wrapped lines) start under "Nơi nhận:"
+        return s.x0 < anchor.x0 + LIST_COLUMN_PT and s.centre < middle
+
     # the signature column may start a little above the distribution list
-    left = [s for s in closing if s.centre < middle and s.top >= anchor.top - tolerance]
-    right = [s for s in closing if s.centre >= middle]
+    left = [s for s in closing if in_list(s) and s.top >= anchor.top - tolerance]
+    right = [s for s in closing if not in_list(s)]
     if not right:  # one column: the closing reads as printed
         return segments, []
-    body += [s for s in closing if s.centre < middle and s.top < anchor.top - tolerance]
+    body += [s for s in closing if in_list(s) and s.top < anchor.top - tolerance]
     items: list[str] = []
     for text in _column_text(left):
-        if not items:  # the heading as printed, whatever OCR made of its first letter
-            items.append(re.sub(r"^\W{0,2}\w+\s*nh\w+\s*:?", "Nơi nhận:", text, count=1)
-                         if not _fold(text).startswith("ban dien tu") else text)
+        if not items:  # the heading as printed, whatever OCR made of it
+            heading = DISTRIBUTION_FOLDED.match(_fold(text)) or DISTRIBUTION_DAMAGED.match(_fold(text))
+            if heading and not _fold(text).startswith("ban dien tu"):
+                text = ("Nơi nhận: " + text[heading.end():].lstrip(" :")).strip()
+            items.append(text)
         elif re.match(r"^[-–+•]", text):
             items.append(re.sub(r"^[–•]\s*", "- ", text))
         else:
