@@ -180,9 +180,8 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     previous_docs = {d.doc_id for d in store.documents()} if previous else set()
 
     scanned = scan_corpus(corpus)
-    if progress is not None:  # scanned pages OCR'd while a file is read
-        from indexer.readers.ocr import add_page_listener
-        add_page_listener(progress.ocr_pages)
+    from indexer.readers.ocr import set_page_listener
+    set_page_listener(progress.ocr_pages if progress is not None else None)  # scanned pages OCR'd
     sidecars = {} if corpus.is_file() else {
         p.relative_to(corpus).as_posix(): file_sha256(p) for p in iter_corpus_files(corpus) if is_sidecar(p)}
     sidecars_same = sidecars == previous.get("sidecars", {})
@@ -321,9 +320,8 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     })
     version = writer.commit()
     checkpoints.discard()
+    set_page_listener(None)
     if progress is not None:
-        from indexer.readers.ocr import remove_page_listener
-        remove_page_listener(progress.ocr_pages)
         progress.finish(passages=n_passages, embedded=embedded)
     timings["write_s"] = time.perf_counter() - t_embed
     timings["total_s"] = time.perf_counter() - t0

@@ -167,18 +167,14 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
     return page
 
 
-# who wants to hear about pages done (indexer.progress.BuildProgress.pages during a build)
-_page_listeners: list = []
+# who hears about pages done: the running build's progress display (one build at a time)
+_page_listener = None
 
 
-def add_page_listener(listener) -> None:
-    """`listener(done, total, pages_per_minute)` is called after each OCR'd page."""
-    _page_listeners.append(listener)
-
-
-def remove_page_listener(listener) -> None:
-    if listener in _page_listeners:
-        _page_listeners.remove(listener)
+def set_page_listener(listener) -> None:
+    """`listener(done, total, pages_per_minute)` is called after each OCR'd page (None: nobody)."""
+    global _page_listener
+    _page_listener = listener
 
 
 def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
@@ -199,7 +195,8 @@ def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
             results.append(page)
             done += 1
             minutes = (time.perf_counter() - started) / 60
-            for listener in list(_page_listeners):
+            listener = _page_listener
+            if listener is not None:
                 listener(done, len(images), done / minutes if minutes > 0 else None)
     return results
 
