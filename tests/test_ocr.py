@@ -226,21 +226,24 @@ def scanned_index(tmp_path_factory, encoder):
 def _second_paragraph_phrase(record: dict, others: list[str]) -> tuple[int, str]:
     """(paragraph, eight words) of the document's second body paragraph (after the header
     block and the addressee), as near its middle as a phrase no other document has (accents
-    and case aside). qn-01 and qn-05 are two tờ trình whose second paragraphs cite the same
+    and case aside, punctuation too). qn-01 and qn-05 are two tờ trình whose second paragraphs cite the same
     decrees word for word: there the next paragraph with a phrase of its own is taken."""
     from indexer.textnorm import search_key
+
+    def key(text: str) -> str:  # what the search sees: words, accents, case and "16/ 12" spacing aside
+        return " ".join(re.findall(r"\w+", search_key(text)))
 
     header = {record["metadata"].get("subject")}
     body = [p["text"] for p in record["paragraphs"] if len(p["text"]) > 120 and p["text"] not in header
             and not p["text"].isupper() and not p["text"].startswith("Kính gửi")]
-    others = [search_key(text) for text in others]
+    others = [key(text) for text in others]
     for index in range(1, len(body)):
         words = body[index].split()
-        middle = len(words) // 2
-        for offset in sorted(range(-middle, len(words) - middle), key=abs):
-            start = max(0, middle + offset - 4)
+        for start in sorted(range(0, max(1, len(words) - 7)), key=lambda s: abs(s + 4 - len(words) // 2)):
             phrase = " ".join(words[start:start + 8])
-            if not any(search_key(phrase) in text for text in others):
+            # its own: no four words of it in a row are in another document (OCR noise aside)
+            shingles = [key(" ".join(words[i:i + 4])) for i in range(start, start + 5)]
+            if not any(shingle in text for shingle in shingles for text in others):
                 return index + 1, phrase
     raise AssertionError(f"no phrase of {record['doc_id']} is its own")
 
