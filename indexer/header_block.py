@@ -41,8 +41,9 @@ TYPE_LABELS = {"chỉ thị": "Chỉ thị", "quyết định": "Quyết định
 _NUMBER = re.compile(r"^s[ốôo]\s*[:.]\s*[⁄/]?\s*(.*)$", re.IGNORECASE)  # OCR reads "Số:" as "Sô:" too
 _VV = re.compile(r"^v\s*/\s*v\s*[:.]?\s*(.*)$", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^kính\s+gửi\s*:?\s*(.*)$", re.IGNORECASE)
-_PLACE_DATE = re.compile(r"^(?P<place>[^\W\d][^,\n]{1,40}?)\s*,\s*ngày\s*(?P<d>\d{1,2})?\s*tháng\s*(?P<m>\d{1,2})?"
-                         r"\s*năm\s*(?P<y>(?:19|20)\d{2})", re.IGNORECASE)
+# "ngày" and the handwritten day may be lost to OCR ("Quảng Ngãi, tháng 5 năm 2021", "ngày Ø3 tháng")
+_PLACE_DATE = re.compile(r"^(?P<place>[^\W\d][^,\n]{1,40}?)\s*,\s*(?:ngày\s*(?:(?P<d>\d{1,2})|\S{1,3})?\s*)?"
+                         r"tháng\s*(?P<m>\d{1,2})?\s*năm\s*(?P<y>(?:19|20)\d{2})", re.IGNORECASE)
 _CAPACITY = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*\S")
 _SIGNING_TITLE = re.compile(r"chu tich|giam doc|truong|bi thu|van phong|thu ky")
 _MOTTO = ("cong hoa xa hoi", "doc lap", "dang cong san viet nam")

@@ -722,7 +722,7 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
     district, district_type = _extract_district(issuer, header.agency_lines, headline, body.text)
     province = _extract_province(header, "\n".join(headlines), body.text, district)
 
-    date = header.date if formal or header.date else _extract_article_date(body.text)
+    date = (header.date or block.date) if formal or header.date else _extract_article_date(body.text)
     document_year = int(date[:4]) if date else None
     period = _extract_period(headlines, references, document_year)
 
