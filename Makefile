@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model index run test bench eval reader clean browser fonts
+.PHONY: setup model index run test bench eval reader clean browser fonts ocr
 
 # torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -60,16 +60,24 @@ fonts:
 	  echo "installing fonts-dejavu-core (apt-get) for the PDF ingestion tests"; \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y fonts-dejavu-core; fi
 
-test: model browser fonts
+# Tesseract 5 and its Vietnamese model for scanned PDFs and page images (indexer/readers/ocr.py),
+# only when missing.
+ocr:
+	@if command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie; then :; else \
+	  echo "installing tesseract-ocr + tesseract-ocr-vie (apt-get) for OCR"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y tesseract-ocr tesseract-ocr-vie; fi
+
+test: model browser fonts ocr
 	$(PY) -m pytest -q -rs
 
-bench: model
+bench: model ocr
 	$(PY) -m eval.encoder_bench
 	$(PY) -m eval.corpus_bench
 	$(PY) -m eval.bench
 	$(PY) -m eval.cli_bench
 	$(PY) -m eval.load_bench
 	$(PY) -m eval.ask_bench
+	$(PY) -m eval.ocr_bench
 	$(PY) -m eval.store_bench  # 10k passages; the big sizes: python -m eval.store_bench --sizes 10000,100000,1000000
 	$(PY) -m eval.facts_bench  # p50 of a table of figures at 100k passages (synthetic: corpus/ repeated)
 

@@ -62,6 +62,7 @@ def cmd_index(args) -> int:
     if args.repair:
         return cmd_repair(args)
     _max_file_mb(args)
+    _ocr_workers(args)
     progress = _progress(args)
     log = progress.log if progress is not None else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
@@ -87,6 +88,13 @@ def cmd_repair(args) -> int:
     return EXIT_USAGE if any("rebuild it" in line for line in lines) else EXIT_OK
 
 
+def _ocr_workers(args) -> None:
+    if getattr(args, "ocr_workers", None):
+        from indexer.readers.ocr import OCR_WORKERS_ENV
+
+        os.environ[OCR_WORKERS_ENV] = str(args.ocr_workers)
+
+
 def _max_file_mb(args) -> None:
     if getattr(args, "max_file_mb", None) is not None:
         from indexer.readers import MAX_FILE_MB_ENV
@@ -100,6 +108,7 @@ def cmd_add(args) -> int:
     from indexer.updates import add_documents
 
     _max_file_mb(args)
+    _ocr_workers(args)
     try:
         report = add_documents(_location(args), [Path(f) for f in args.files], model=args.model,
                                progress=_progress(args) or False,
@@ -335,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="progress as JSON lines on stderr (files/passages done and total, passages/s, ETA)")
         p.add_argument("--max-file-mb", type=float, default=None,
                        help="reject files larger than this (default: $TRACUU_MAX_FILE_MB or 50)")
+        p.add_argument("--ocr-workers", type=int, default=None,
+                       help="OCR this many scanned pages at once (default: $TRACUU_OCR_WORKERS or the cores)")
         common(p)
 
     p = sub.add_parser("index", help="index a corpus folder or file (skips when already up to date)")

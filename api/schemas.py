@@ -78,6 +78,8 @@ class Health(BaseModel):
                                                 "intact one is served (status 'degraded')")
     updates: str = Field("off", description="who may add documents: 'open' (--allow-updates without keys), "
                                             "'admin' (an admin API key), 'off'")
+    scan_warnings: list[str] = Field([], description="scanned pages OCR could not read or read with low "
+                                                     "confidence: 'qn-04.pdf: trang 3: chất lượng quét thấp …'")
 
 
 class Paragraph(BaseModel):
@@ -105,6 +107,8 @@ class Passage(BaseModel):
     parts: int
     citation: str
     citation_vi: Optional[str] = None
+    ocr: Optional[bool] = Field(None, description="the passage's page was read by OCR (a scan)")
+    ocr_confidence: Optional[float] = Field(None, description="mean OCR word confidence of its page, 0-100")
 
 
 class DocumentView(BaseModel):
@@ -117,6 +121,8 @@ class DocumentView(BaseModel):
     paragraphs: list[Paragraph]
     footnotes: list[Footnote]
     passages: list[Passage]
+    page_problems: list[str] = Field([], description="pages OCR could not read or read with low confidence "
+                                                     "('trang 3: chất lượng quét thấp …')")
 
 
 class ParagraphView(BaseModel):

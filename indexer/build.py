@@ -180,6 +180,8 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     previous_docs = {d.doc_id for d in store.documents()} if previous else set()
 
     scanned = scan_corpus(corpus)
+    from indexer.readers.ocr import set_page_listener
+    set_page_listener(progress.ocr_pages if progress is not None else None)  # scanned pages OCR'd
     sidecars = {} if corpus.is_file() else {
         p.relative_to(corpus).as_posix(): file_sha256(p) for p in iter_corpus_files(corpus) if is_sidecar(p)}
     sidecars_same = sidecars == previous.get("sidecars", {})
@@ -220,6 +222,11 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
         items += entries
         sources[rel] = {"sha256": sha, "doc_ids": [e[1]["doc_id"] if e[0] == "reused" else e[1].doc_id
                                                   for e in entries]}
+        # pages OCR could not read or read badly ("trang 3: chất lượng quét thấp"), for /health
+        problems = (before or {}).get("page_problems", []) if reuse else [
+            p for e in entries for p in (e[1].extra or {}).get("page_problems", [])]
+        if problems:
+            sources[rel]["page_problems"] = problems
     records = [e[1] if e[0] == "reused" else e[2] for e in items]
     checksum = corpus_checksum([SimpleNamespace(doc_id=r["doc_id"], checksum=r["checksum"]) for r in records])
     removed = sorted(previous_docs - {r["doc_id"] for r in records})
@@ -243,6 +250,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
             continue
         _, doc, record, parsed = entry
         pages = (doc.extra or {}).get("pages")
+        ocr_pages = ((doc.extra or {}).get("ocr") or {}).get("pages") or {}  # page → mean word confidence
         chunked = []
         for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars):
             data = passage.to_dict()
@@ -251,6 +259,8 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
             if pages:
                 data["page"] = page_at(pages, passage.start)
                 data["page_end"] = page_at(pages, max(passage.start, passage.end - 1))
+                if str(data["page"]) in ocr_pages:
+                    data["ocr"], data["ocr_confidence"] = True, ocr_pages[str(data["page"])]
             chunked.append(data)
             new_texts[data["content_hash"]] = text
         doc_passages.append(chunked)
@@ -310,6 +320,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     })
     version = writer.commit()
     checkpoints.discard()
+    set_page_listener(None)
     if progress is not None:
         progress.finish(passages=n_passages, embedded=embedded)
     timings["write_s"] = time.perf_counter() - t_embed

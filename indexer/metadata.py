@@ -104,11 +104,11 @@ from indexer.gazetteer import (
 
 FIELDS: tuple[str, ...] = (
     "province", "district", "district_type", "issuer", "doc_type",
-    "number", "date", "period", "signer", "references",
+    "number", "date", "period", "signer", "references", "subject", "signer_title",
 )
 DOC_TYPES: tuple[str, ...] = (
     "báo cáo", "kết luận", "chỉ thị", "nghị quyết", "kế hoạch", "quyết định", "quy chế", "luật", "bộ luật",
-    "tin bài",
+    "thông báo", "tờ trình", "công văn", "tin bài",
 )
 # `spellings`: every way the text writes the id ("13/CT-UBND", "13-CT/UBND"), the id's own first
 REFERENCE_KEYS: tuple[str, ...] = ("id", "type", "number", "issuer_code", "issuer", "date", "raw", "count",
@@ -746,9 +746,12 @@ def _extract_doc_type(header: _Header, title: str, is_web_page: bool) -> str:
 
 def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
     """Metadata of one document; keys exactly ``FIELDS``, unknown values None."""
+    from indexer.header_block import read_header_block
+
     body = strip_web_chrome(text)
     header = _read_header(body.text)
-    doc_type = _extract_doc_type(header, title or "", body.is_web_page)
+    block = read_header_block(body.text)  # trích yếu, "V/v", signature block (indexer/header_block.py)
+    doc_type = header.heading_type or block.doc_type or _extract_doc_type(header, title or "", body.is_web_page)
     formal = doc_type != "tin bài"
 
     headline = header.headline
@@ -757,11 +760,12 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
     references = _aggregate_references(reference_text)
 
     signer, position_line = _extract_signer(body.text, formal)
+    signer = signer or block.signer
     issuer = _extract_issuer(body.text, position_line)
     district, district_type = _extract_district(issuer, header.agency_lines, headline, body.text)
     province = _extract_province(header, "\n".join(headlines), body.text, district)
 
-    date = header.date if formal or header.date else _extract_article_date(body.text)
+    date = (header.date or block.date) if formal or header.date else _extract_article_date(body.text)
     document_year = int(date[:4]) if date else None
     period = _extract_period(headlines, references, document_year)
 
@@ -776,6 +780,8 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
         "period": period,
         "signer": signer,
         "references": references,
+        "subject": block.subject if formal else None,
+        "signer_title": block.signer_title if signer and signer == block.signer else None,
     }
 
 

@@ -43,6 +43,8 @@ class BuildProgress:
         self.files_done = self.files_total = 0
         self.passages_done = self.passages_total = 0
         self.passages_skipped = 0  # taken from checkpoints: not counted in the rate
+        self.ocr_done = self.ocr_total = 0  # scanned pages of the file being read
+        self.ocr_per_minute: float | None = None
         self._embed_started: float | None = None
         self._last_emit = 0.0
         self._line_open = False
@@ -50,6 +52,11 @@ class BuildProgress:
     # --- what the build reports ------------------------------------------------------------
     def files(self, done: int, total: int) -> None:
         self.files_done, self.files_total = done, total
+        self._maybe_emit(final=done == total)
+
+    def ocr_pages(self, done: int, total: int, per_minute: float | None) -> None:
+        """Scanned pages OCR'd of the file being read (indexer.readers.ocr calls it)."""
+        self.ocr_done, self.ocr_total, self.ocr_per_minute = done, total, per_minute
         self._maybe_emit(final=done == total)
 
     def start_stage(self, stage: str, **info) -> None:
@@ -100,11 +107,16 @@ class BuildProgress:
                 "passages_done": self.passages_done, "passages_total": self.passages_total,
                 "passages_per_s": round(rate, 2) if rate else None,
                 "eta_s": round(eta, 1) if eta is not None else None,
+                "ocr_pages_done": self.ocr_done, "ocr_pages_total": self.ocr_total,
+                "ocr_pages_per_min": round(self.ocr_per_minute, 1) if self.ocr_per_minute else None,
                 "elapsed_s": round(time.monotonic() - self.started, 2)}
 
     def line(self) -> str:
         s = self.snapshot()
         parts = [f"files {s['files_done']}/{s['files_total']}"]
+        if s["stage"] == "read" and s["ocr_pages_total"]:
+            parts.append(f"OCR pages {s['ocr_pages_done']}/{s['ocr_pages_total']}")
+            parts.append(f"{s['ocr_pages_per_min']:.1f} pages/min" if s["ocr_pages_per_min"] else "… pages/min")
         if s["stage"] == "embed" or s["passages_total"]:
             parts.append(f"passages {s['passages_done']}/{s['passages_total']}")
             parts.append(f"{s['passages_per_s']:.1f} passages/s" if s["passages_per_s"] else "… passages/s")

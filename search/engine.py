@@ -559,7 +559,9 @@ class SearchEngine:
         return {"status": "degraded" if warnings else "ok", "model": view.model_id,
                 "dimension": view.manifest["model"]["dim"], "documents": documents, "passages": passages,
                 "index_version": view.version, "created_at": view.manifest.get("created_at"),
-                "store": self.location, "warnings": warnings}
+                "store": self.location, "warnings": warnings,
+                "scan_warnings": [f"{source}: {problem}" for source, info in view.manifest.get("sources", {}).items()
+                                  for problem in info.get("page_problems", [])]}
 
     def document(self, doc_id: str) -> dict | None:
         engine = self.pinned()
@@ -571,7 +573,8 @@ class SearchEngine:
                     for p in store.passages(store.passage_ids(doc_id))]
         return {"doc_id": doc_id, "title": record["title"], "source": record["source"],
                 "metadata": engine.metadata(doc_id), "text": record["text"], "paragraphs": record["paragraphs"],
-                "footnotes": record["footnotes"], "passages": passages}
+                "footnotes": record["footnotes"], "passages": passages,
+                "page_problems": (record.get("extra") or {}).get("page_problems", [])}
 
     def paragraph(self, doc_id: str, number: int) -> dict | None:
         store = self.store

@@ -54,6 +54,10 @@
     document.title = title + " — Tra cứu văn bản";
     $("#doc-head").replaceChildren(el("h1", { text: title }), metadataBlock(doc.metadata || {}),
                                    el("div", { class: "source-file", text: "Tệp nguồn: " + doc.source }));
+    // scanned pages OCR read badly or not at all: "trang 3: chất lượng quét thấp"
+    for (const problem of doc.page_problems || []) {
+      $("#doc-head").append(el("div", { class: "status warning scan-warning", text: problem }));
+    }
     const passage = passageId ? (doc.passages || []).find(p => p.passage_id === passageId) : null;
     const target = targetParagraph();
     const first = passage ? passage.paragraph : target, last = passage ? passage.paragraph_end : target;

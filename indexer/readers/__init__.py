@@ -9,6 +9,10 @@ headings, paragraphs and footnotes whatever the source format was.
     .docx        docx.py   python-docx: paragraphs, heading styles, lists, footnotes, tables
     .pdf         pdf.py    pdfplumber text layer; Document.extra["pages"] maps offsets to pages
     .html .htm   html.py   lxml: main content only (nav, banners, related links dropped)
+    .png .jpg .jpeg .tif .tiff   ocr.py   Tesseract 5 (vie); scanned PDF pages too (pdf.py)
+
+PDF pages and OCR'd pages are laid out as printed by layout.py (paragraphs, the header and
+signature blocks column by column); indexer/header_block.py reads those blocks.
 
 Tables become one line per row that keeps each column's header with its value
 ("Nội dung: Số vụ việc đã giải quyết; Năm 2021: 08 vụ"), see tables.py.
@@ -31,7 +35,8 @@ from indexer.document import (DEFAULT_MAX_FILE_MB, MAX_FILE_MB_ENV, Document, In
 from indexer.readers.names import content_mismatch
 
 READERS = {".txt": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf", ".html": "html",
-           ".htm": "html"}
+           ".htm": "html", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
+           ".tiff": "image"}
 SUFFIXES = tuple(READERS)
 
 
@@ -52,6 +57,8 @@ def read_file(path: Path, doc_id: str) -> Document:
         from indexer.readers.docx import read_docx as reader
     elif kind == "pdf":
         from indexer.readers.pdf import read_pdf as reader
+    elif kind == "image":
+        from indexer.readers.ocr import read_image as reader
     else:
         from indexer.readers.html import read_html as reader
     try:

@@ -25,8 +25,10 @@ SIGNATURES = (
     (b"PK\x03\x04", "ZIP (.docx, .xlsx, .zip, …)", (".docx",)),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Office 97–2003 (.doc, .xls)", ()),
     (b"{\\rtf", "RTF", ()),
-    (b"\x89PNG\r\n\x1a\n", "PNG image", ()),
-    (b"\xff\xd8\xff", "JPEG image", ()),
+    (b"\x89PNG\r\n\x1a\n", "PNG image", (".png",)),
+    (b"\xff\xd8\xff", "JPEG image", (".jpg", ".jpeg")),
+    (b"II*\x00", "TIFF image", (".tif", ".tiff")),
+    (b"MM\x00*", "TIFF image", (".tif", ".tiff")),
     (b"GIF87a", "GIF image", ()),
     (b"GIF89a", "GIF image", ()),
     (b"\x1f\x8b", "gzip archive", ()),
@@ -84,4 +86,6 @@ def content_mismatch(head: bytes, suffix: str) -> str | None:
         return "not a PDF (no %PDF- signature)"
     if suffix == ".docx":
         return "not a zip archive, so not a .docx (no ZIP signature)"
+    if suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+        return f"not a {suffix[1:].upper()} image (no image signature)"
     return None

@@ -1,32 +1,30 @@
-"""PDF text layer (pdfplumber, on pdfminer.six): lines → paragraphs, tables, page map.
+"""PDF: the text layer (pdfplumber) where a page has one, OCR (indexer/readers/ocr.py) where
+it is a scan; both go through the same layout step (indexer/readers/layout.py): lines
+joined into paragraphs as printed, the header block and the signature block read column
+by column, page numbers and the e-signature stamp dropped, footnotes recognised.
 
-- Lines of a page are grouped into paragraphs: a new paragraph starts after a vertical
-  gap clearly larger than the page's usual line pitch, or at an indented first line.
-  Lines of one paragraph are joined with a space (the .txt layout: one paragraph per line).
-- Running page numbers ("3", "- 3 -", "Trang 3", "3/12") at the top or bottom of a page
-  are dropped.
-- Ruled tables (pdfplumber.find_tables) become one line per row with column headers.
-- A paragraph cut by a page break is joined again when the page's last line runs to
-  the right margin and the next page's first line is not indented.
+- A page is OCR'd when its text layer has fewer than `MIN_TEXT_WORDS` words besides the
+  e-signature stamp (a scan carries only the stamp as text). A mixed PDF gets both.
+- Ruled tables of text pages (pdfplumber.find_tables) become one line per row with column
+  headers (tables.py).
 - `Document.extra["pages"]` = [[char offset, page number], …] in increasing offset:
-  a passage's page is the last entry whose offset ≤ its start (see `page_at`).
-Encrypted PDFs that need a password, and files that are not PDFs or are broken,
-are rejected with one line saying so; a PDF without any text (a scan without OCR) too.
+  a passage's page is the last entry whose offset ≤ its start (see `page_at`);
+  `extra["ocr"]` names the engine, dpi and each OCR'd page's mean word confidence;
+  `extra["page_problems"]` lists pages that could not be read or read badly
+  ("trang 3: chất lượng quét thấp …").
+A page OCR cannot read is reported and the rest goes in; a PDF none of whose pages can be
+read is refused with that reason. Encrypted PDFs that need a password, and files that are
+not PDFs or are broken, are rejected with one line saying so.
 """
 from __future__ import annotations
 
 import bisect
-import re
-import statistics
 from pathlib import Path
 
-from indexer.document import Document, IngestError
+from indexer.document import IngestError
 from indexer.readers.tables import table_lines
 
-PAGE_NUMBER = re.compile(r"^(?:trang\s*)?[-–—\s]*\d{1,4}(?:\s*/\s*\d{1,4})?[-–—\s]*$", re.IGNORECASE)
-MARGIN_FRACTION = 0.1
-GAP_FACTOR = 1.4
-INDENT_PT = 10.0
+MIN_TEXT_WORDS = 20
 
 
 def page_at(pages: list, offset: int) -> int | None:
@@ -38,89 +36,77 @@ def page_at(pages: list, offset: int) -> int | None:
     return pages[max(i, 0)][1]
 
 
-def _in_box(line: dict, box) -> bool:
+class _Word:
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "marker")
+
+    def __init__(self, text, x0, x1, top, bottom):
+        self.text, self.x0, self.x1, self.top, self.bottom, self.marker = text, x0, x1, top, bottom, False
+
+
+def _in_box(word, box) -> bool:
     x0, top, x1, bottom = box
-    mid = (line["top"] + line["bottom"]) / 2
-    return top - 1 <= mid <= bottom + 1 and line["x0"] >= x0 - 2 and line["x1"] <= x1 + 2
+    mid = (word.top + word.bottom) / 2
+    return top - 1 <= mid <= bottom + 1 and word.x0 >= x0 - 2 and word.x1 <= x1 + 2
 
 
-def _line_pitch(pages_lines: list[list[dict]]) -> float:
-    """The document's usual distance between the tops of two lines of one paragraph:
-    a low percentile of all distances (paragraph gaps are larger), at least 1.1 × the
-    usual line height (a last page of one-line paragraphs has no in-paragraph pitch)."""
-    pitches, heights = [], []
-    for lines in pages_lines:
-        pitches += [b["top"] - a["top"] for a, b in zip(lines, lines[1:]) if b["top"] - a["top"] > 0.5]
-        heights += [ln["bottom"] - ln["top"] for ln in lines]
-    height = statistics.median(heights) if heights else 10.0
-    if not pitches:
-        return 1.2 * height
-    return max(sorted(pitches)[len(pitches) // 5], 1.1 * height)
+def _columns(table) -> int:
+    """Columns with text in most rows."""
+    rows = table.extract()
+    filled = sorted(sum(1 for c in row if c and c.strip()) for row in rows)
+    return filled[len(filled) // 2] if filled else 0
 
 
-def _paragraphs(lines: list[dict], pitch: float) -> list[dict]:
-    """Paragraphs of one page's body lines (sorted top to bottom): dicts with top, text,
-    indented (first line indented), full (last line reaches the right margin)."""
-    if not lines:
-        return []
-    margin = min(ln["x0"] for ln in lines)
-    right = max(ln["x1"] for ln in lines)
-    paragraphs: list[dict] = []
-    previous = None
-    for line in lines:
-        text = " ".join(line["text"].split())
-        if not text:
-            continue
-        indented = line["x0"] > margin + INDENT_PT
-        new = previous is None
-        if previous is not None:
-            gap = line["top"] - previous["top"]
-            new = (gap > GAP_FACTOR * pitch or gap < 0
-                   or (indented and abs(line["x0"] - previous["x0"]) > 2))
-        if new:
-            paragraphs.append({"top": line["top"], "text": text, "indented": indented})
-        else:
-            paragraphs[-1]["text"] += " " + text
-        paragraphs[-1]["full"] = line["x1"] >= right - 0.03 * (right - margin)
-        previous = line
-    return paragraphs
+def _text_page(page, number: int):
+    """The page's text layer as a PageLayout (words outside ruled tables, table rows as blocks)."""
+    from indexer.readers.layout import PageLayout
 
-
-def _page_lines(page) -> tuple[list[dict], list]:
-    """Body text lines of a page (running page numbers and table cells left out), tables."""
-    height = float(page.height)
     try:
-        tables = page.find_tables()
+        # a one-column "table" is ruled or shaded body text (Word paragraph borders), not a table
+        tables = [t for t in page.find_tables() if _columns(t) >= 2]
     except Exception:
         tables = []
     boxes = [t.bbox for t in tables]
-    lines = []
-    for line in page.extract_text_lines(layout=False, strip=True, return_chars=False):
-        if any(_in_box(line, box) for box in boxes):
-            continue
-        in_margin = line["bottom"] < height * MARGIN_FRACTION or line["top"] > height * (1 - MARGIN_FRACTION)
-        if in_margin and PAGE_NUMBER.match(line["text"].strip()):
-            continue
-        lines.append(line)
-    lines.sort(key=lambda ln: (round(ln["top"], 1), ln["x0"]))
-    return lines, tables
-
-
-def _page_blocks(lines: list[dict], tables: list, pitch: float) -> list[dict]:
-    """Blocks of one page in reading order: paragraphs and table rows."""
-    blocks = _paragraphs(lines, pitch)
+    words = [_Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]))
+             for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)]
+    words = [w for w in words if not any(_in_box(w, box) for box in boxes)]
+    blocks = []
     for table in tables:
         rows = [[c or "" for c in row] for row in table.extract()]
         for i, text in enumerate(table_lines(rows)):
-            blocks.append({"top": table.bbox[1] + i * 1e-3, "text": text, "table": True})
-    blocks.sort(key=lambda b: b["top"])
-    return [b for b in blocks if b["text"].strip()]
+            blocks.append({"top": table.bbox[1] + i * 1e-3, "text": text})
+    layout = PageLayout(number, float(page.width), float(page.height), words, blocks=blocks)
+    layout.has_images = bool(page.images)
+    return layout
+
+
+def _needs_ocr(layout) -> bool:
+    from indexer.readers.layout import STAMP
+
+    words = [w for w in layout.words if not STAMP.search(w.text)]
+    if layout.blocks:
+        return False
+    # the stamp's own words ("Ký bởi: Ủy ban nhân dân tỉnh …") are short lines in a corner
+    body = [w for w in words if w.top > 0.12 * layout.height]
+    return len(body) < MIN_TEXT_WORDS and getattr(layout, "has_images", True)
+
+
+def _render(pdf_path: Path, numbers: list[int], dpi: int) -> list:
+    """(page number, image to OCR) of the pages `numbers`, rendered at `dpi`."""
+    import pypdfium2
+
+    from indexer.readers.ocr import ink_channel
+
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    try:
+        return [(n, ink_channel(pdf[n - 1].render(scale=dpi / 72).to_pil())) for n in numbers]
+    finally:
+        pdf.close()
 
 
 def read_pdf(path: Path, doc_id: str) -> Document:
-    from indexer.document import make_document
-    from indexer.textnorm import normalize_source
     import pdfplumber
+
+    from indexer.readers.layout import document_from_pages
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
@@ -137,35 +123,27 @@ def read_pdf(path: Path, doc_id: str) -> Document:
             if isinstance(e, PDFSyntaxError):
                 raise IngestError(str(path), f"broken PDF ({e})") from None
         raise IngestError(str(path), f"broken PDF ({type(cause).__name__}: {cause})") from None
-    text = ""
-    pages: list[list[int]] = []
     try:
         with pdf:
-            previous = None  # the last block of the previous page
-            pages_lines = [_page_lines(page) for page in pdf.pages]
-            pitch = _line_pitch([lines for lines, _ in pages_lines])
-            for number, (lines, tables) in enumerate(pages_lines, start=1):
-                blocks = _page_blocks(lines, tables, pitch)
-                if not blocks:
-                    continue
-                first = blocks[0]
-                if (previous is not None and previous.get("full") and not previous.get("table")
-                        and not first.get("table") and not first.get("indented")):
-                    # the last line of the previous page ran to the margin: the paragraph
-                    # goes on here; the page starts inside it
-                    text = text.rstrip("\n") + " "
-                    pages.append([len(text), number])
-                    text += normalize_source(first["text"]) + "\n\n"
-                    blocks = blocks[1:]
-                else:
-                    pages.append([len(text), number])
-                # normalised here so the page offsets stay right after make_document's NFC
-                text += "".join(normalize_source(b["text"]) + "\n\n" for b in blocks)
-                previous = (blocks or [first])[-1]
+            layouts = [_text_page(page, number) for number, page in enumerate(pdf.pages, start=1)]
     except Exception as err:
         if isinstance(err, (PDFPasswordIncorrect, PDFEncryptionError)):
             raise IngestError(str(path), "encrypted PDF: needs a password, cannot read its text") from None
         raise IngestError(str(path), f"broken PDF ({type(err).__name__}: {err})") from None
-    if not text.strip():
-        raise IngestError(str(path), "PDF has no text layer (a scan without OCR?)")
-    return make_document(path, doc_id, text, {"format": "pdf", "pages": pages})
+    scanned = [layout.number for layout in layouts if _needs_ocr(layout)]
+    if scanned:
+        from indexer.readers.ocr import OCR_DPI, OcrUnavailable, ocr_images, page_layout
+
+        try:
+            ocr_pages = ocr_images(_render(path, scanned, OCR_DPI), dpi=OCR_DPI)
+        except OcrUnavailable as err:
+            if len(scanned) == len(layouts):
+                raise IngestError(str(path), f"PDF has no text layer (a scan) and {err}") from None
+            ocr_pages = []
+        except Exception as err:
+            raise IngestError(str(path), f"cannot render PDF pages for OCR ({type(err).__name__}: {err})") from None
+        by_number = {page.number: page_layout(page) for page in ocr_pages}
+        layouts = [by_number.get(layout.number, layout) if layout.number in scanned else layout
+                   for layout in layouts]
+    return document_from_pages(path, doc_id, layouts, fmt="pdf")
+

@@ -1,0 +1,227 @@
+"""OCR of page images: Tesseract 5 with its Vietnamese model (Debian's tesseract-ocr and
+tesseract-ocr-vie), run as a CLI with TSV output so every word keeps its box and its
+confidence.
+
+A reader's step, not a stage: `indexer/readers/pdf.py` renders the pages of a scanned PDF
+(pypdfium2) and `read_image` reads .png/.jpg/.tif files; both give the words to the same
+layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
+
+- Pages are rendered at `OCR_DPI` (300: measured in eval/results/ocr.md) in colour and OCR'd
+  in their red channel (`ink_channel`): the red seal stamped over the signer's name and
+  the red received-mail stamps vanish, black print and blue handwriting stay dark
+  (qn-01.pdf: the signer "Trần Hoàng Tuấn" under the seal is read only so).
+- Pages are OCR'd in parallel, one single-threaded tesseract process per page, as many at
+  once as `ocr_workers()` (TRACUU_OCR_WORKERS, `--ocr-workers`; default: the cores).
+- Tesseract's page segmentation 3 (automatic) reads the two-column header block as
+  separate blocks; the layout step orders them.
+- A page whose words are too few or too unsure is "unreadable" (blank, a photo, a
+  corrupt image) and reported by number; the rest of the document still goes in.
+- A page whose mean word confidence is below `LOW_CONFIDENCE` is flagged
+  ("trang 3: chất lượng quét thấp").
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+OCR_DPI = 300
+LANGUAGE = "vie"
+PAGE_SEGMENTATION = 3
+LOW_CONFIDENCE = 75.0       # mean word confidence (0-100) below which a page is flagged
+MIN_WORDS = 3               # a page with fewer confident words is unreadable
+MIN_WORD_CONFIDENCE = 30.0  # words below this are noise (specks, seal, signature strokes)
+OCR_WORKERS_ENV = "TRACUU_OCR_WORKERS"
+TIMEOUT_S = 300
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract or its Vietnamese model is not installed."""
+
+
+@dataclass
+class OcrWord:
+    text: str
+    x0: float      # box in PDF points (1/72 inch) from the page's top left
+    top: float
+    x1: float
+    bottom: float
+    conf: float
+    block: int = 0
+    par: int = 0
+    line: int = 0
+
+
+@dataclass
+class OcrPage:
+    number: int                   # 1-based page number in the document
+    width: float                  # points
+    height: float
+    words: list[OcrWord] = field(default_factory=list)
+    error: str | None = None      # why the page could not be read
+    seconds: float = 0.0
+
+    @property
+    def confidence(self) -> float | None:
+        """Mean confidence of the words kept (0-100)."""
+        kept = [w.conf for w in self.words]
+        return round(sum(kept) / len(kept), 1) if kept else None
+
+    @property
+    def readable(self) -> bool:
+        return self.error is None and len(self.words) >= MIN_WORDS
+
+    @property
+    def low_quality(self) -> bool:
+        return self.readable and (self.confidence or 0) < LOW_CONFIDENCE
+
+    def problem(self) -> str | None:
+        """The page's problem in the words the document view and /health show."""
+        if not self.readable:
+            return f"trang {self.number}: không đọc được ({self.error or 'trang trắng hoặc không có chữ'})"
+        if self.low_quality:
+            return f"trang {self.number}: chất lượng quét thấp (độ tin cậy OCR {self.confidence:.0f}%)"
+        return None
+
+
+def ink_channel(image):
+    """The grayscale image to OCR: a colour page's red channel (red seals and stamps turn
+    white, black and blue ink stay dark), a grayscale page as it is."""
+    if image.mode in ("RGB", "RGBA", "P", "CMYK"):
+        return image.convert("RGB").getchannel("R")
+    return image.convert("L")
+
+
+def tesseract_command() -> str:
+    path = shutil.which("tesseract")
+    if path is None:
+        raise OcrUnavailable("OCR needs Tesseract 5 with the Vietnamese model: "
+                             "apt-get install tesseract-ocr tesseract-ocr-vie (or `make ocr`)")
+    return path
+
+
+def tesseract_version() -> str:
+    out = subprocess.run([tesseract_command(), "--version"], capture_output=True, text=True).stdout
+    return out.split("\n", 1)[0].strip()
+
+
+def ocr_workers() -> int:
+    raw = os.environ.get(OCR_WORKERS_ENV)
+    try:
+        workers = int(raw) if raw else 0
+    except ValueError:
+        workers = 0
+    return workers if workers > 0 else (os.cpu_count() or 1)
+
+
+def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
+    """Words of Tesseract's TSV output (level 5 rows), boxes scaled from pixels to points."""
+    words = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        try:
+            conf = float(cols[10])
+        except ValueError:
+            continue
+        if not text or conf < MIN_WORD_CONFIDENCE:
+            continue
+        left, top, width, height = (int(c) for c in cols[6:10])
+        words.append(OcrWord(text, left * scale, top * scale, (left + width) * scale,
+                             (top + height) * scale, conf, int(cols[2]), int(cols[3]), int(cols[4])))
+    return words
+
+
+def _run_tesseract(image_bytes: bytes, dpi: int) -> str:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one core per page: pages run in parallel
+    result = subprocess.run(
+        [tesseract_command(), "stdin", "stdout", "-l", LANGUAGE, "--psm", str(PAGE_SEGMENTATION),
+         "--dpi", str(dpi), "tsv"],
+        input=image_bytes, capture_output=True, env=env, timeout=TIMEOUT_S)
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(message[-1] if message else f"tesseract exit status {result.returncode}")
+    return result.stdout.decode("utf-8", "replace")
+
+
+def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
+    """OCR one PIL image rendered (or scanned) at `dpi`."""
+    started = time.perf_counter()
+    scale = 72.0 / dpi
+    page = OcrPage(number, image.width * scale, image.height * scale)
+    try:
+        buffer = io.BytesIO()
+        image.convert("L").save(buffer, format="PNG", compress_level=1)
+        page.words = parse_tsv(_run_tesseract(buffer.getvalue(), dpi), scale)
+    except OcrUnavailable:
+        raise
+    except Exception as err:  # a page tesseract cannot read: reported, the rest goes on
+        page.error = f"{type(err).__name__}: {str(err)[:120]}"
+    page.seconds = time.perf_counter() - started
+    return page
+
+
+# who hears about pages done: the running build's progress display (one build at a time)
+_page_listener = None
+
+
+def set_page_listener(listener) -> None:
+    """`listener(done, total, pages_per_minute)` is called after each OCR'd page (None: nobody)."""
+    global _page_listener
+    _page_listener = listener
+
+
+def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
+               workers: int | None = None) -> list[OcrPage]:
+    """OCR (page number, PIL image) pairs in parallel; pages in the order given."""
+    tesseract_command()
+    workers = max(1, min(workers or ocr_workers(), len(images) or 1))
+    started = time.perf_counter()
+    done = 0
+    results: list[OcrPage] = []
+
+    def one(item):
+        number, image = item
+        return ocr_image(image, number, dpi)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for page in pool.map(one, images):
+            results.append(page)
+            done += 1
+            minutes = (time.perf_counter() - started) / 60
+            listener = _page_listener
+            if listener is not None:
+                listener(done, len(images), done / minutes if minutes > 0 else None)
+    return results
+
+
+def read_image(path, doc_id: str):
+    """A page image (.png .jpg .jpeg .tif .tiff; every frame of a multi-page TIFF) as a Document."""
+    from PIL import Image, ImageSequence
+
+    from indexer.document import IngestError
+    from indexer.readers.layout import document_from_pages
+
+    try:
+        with Image.open(path) as image:
+            dpi = image.info.get("dpi", (OCR_DPI, OCR_DPI))[0] or OCR_DPI
+            dpi = int(round(float(dpi))) if 100 <= float(dpi) <= 1200 else OCR_DPI
+            frames = [(n, ink_channel(frame)) for n, frame in enumerate(ImageSequence.Iterator(image), start=1)]
+    except Exception as err:
+        raise IngestError(str(path), f"cannot read image ({type(err).__name__}: {str(err)[:120]})") from None
+    pages = ocr_images(frames, dpi=dpi)
+    return document_from_pages(path, doc_id, [page_layout(page) for page in pages], fmt="image")
+
+
+def page_layout(page: OcrPage):
+    """An OCR'd page as the layout step takes it."""
+    from indexer.readers.layout import PageLayout
+
+    return PageLayout(page.number, page.width, page.height, list(page.words) if page.readable else [], ocr=True,
+                      confidence=page.confidence, problem=page.problem())
