@@ -163,6 +163,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
     from indexer.progress import BuildProgress
     from indexer.readers.pdf import page_at
+    from indexer.readers.spreadsheet import table_row_place
     from indexer.store.files import file_sha256
 
     if progress is True:
@@ -243,8 +244,12 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
             continue
         _, doc, record, parsed = entry
         pages = (doc.extra or {}).get("pages")
+        table = bool((doc.extra or {}).get("table_rows"))  # a spreadsheet: one passage per row
         chunked = []
-        for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars):
+        for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars,
+                                      one_per_paragraph=table):
+            if table:
+                passage.section, passage.heading_path = table_row_place(doc.extra, passage.start)
             data = passage.to_dict()
             text = passage.index_text()
             data["content_hash"] = content_hash(text)
