@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model index run test bench eval reader clean browser fonts
+.PHONY: setup model index run test bench eval reader clean browser fonts doc-tools
 
 # torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -38,7 +38,7 @@ $(MODEL_DIR)/onnx/.complete: $(MODEL_DIR)/.complete
 model: $(MODEL_DIR)/.complete $(MODEL_DIR)/onnx/.complete
 
 # `tracuu index` compares the corpus checksum and model with the manifest and skips when fresh.
-index: model
+index: model doc-tools
 	$(VENV)/bin/tracuu index corpus --index-dir $(INDEX_DIR)
 
 run: index
@@ -58,7 +58,14 @@ fonts:
 	  echo "installing fonts-dejavu-core (apt-get) for the PDF ingestion tests"; \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y fonts-dejavu-core; fi
 
-test: model browser fonts
+# Debian's antiword and catdoc read Word 97–2003 .doc files (indexer/readers/doc.py), installed
+# only when missing.
+doc-tools:
+	@if [ -x /usr/bin/antiword ] && [ -x /usr/bin/catdoc ]; then :; else \
+	  echo "installing antiword + catdoc (apt-get) to read .doc files"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y antiword catdoc; fi
+
+test: model browser fonts doc-tools
 	$(PY) -m pytest -q -rs
 
 bench: model

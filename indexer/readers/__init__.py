@@ -9,6 +9,11 @@ headings, paragraphs and footnotes whatever the source format was.
     .docx        docx.py   python-docx: paragraphs, heading styles, lists, footnotes, tables
     .pdf         pdf.py    pdfplumber text layer; Document.extra["pages"] maps offsets to pages
     .html .htm   html.py   lxml: main content only (nav, banners, related links dropped)
+    .xlsx .xls .ods spreadsheet.py  openpyxl / xlrd / odfpy: each sheet a table, each row a
+                 passage cited "bảng <sheet>, dòng N" (Document.extra["table_rows"])
+    .doc         doc.py    Debian's antiword (catdoc as fallback), measured in eval/results/doc_readers.md
+    .odt         odt.py    odfpy: paragraphs, lists, tables, footnotes, text boxes
+    .rtf         rtf.py    striprtf, text boxes kept
 
 Tables become one line per row that keeps each column's header with its value
 ("Nội dung: Số vụ việc đã giải quyết; Năm 2021: 08 vụ"), see tables.py.
@@ -31,7 +36,8 @@ from indexer.document import (DEFAULT_MAX_FILE_MB, MAX_FILE_MB_ENV, Document, In
 from indexer.readers.names import content_mismatch
 
 READERS = {".txt": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf", ".html": "html",
-           ".htm": "html"}
+           ".htm": "html", ".xlsx": "spreadsheet", ".xls": "spreadsheet", ".ods": "spreadsheet",
+           ".doc": "doc", ".odt": "odt", ".rtf": "rtf"}
 SUFFIXES = tuple(READERS)
 
 
@@ -52,6 +58,14 @@ def read_file(path: Path, doc_id: str) -> Document:
         from indexer.readers.docx import read_docx as reader
     elif kind == "pdf":
         from indexer.readers.pdf import read_pdf as reader
+    elif kind == "spreadsheet":
+        from indexer.readers.spreadsheet import read_spreadsheet as reader
+    elif kind == "doc":
+        from indexer.readers.doc import read_doc as reader
+    elif kind == "odt":
+        from indexer.readers.odt import read_odt as reader
+    elif kind == "rtf":
+        from indexer.readers.rtf import read_rtf as reader
     else:
         from indexer.readers.html import read_html as reader
     try:

@@ -47,6 +47,20 @@ def run_tool(tool: str, path: Path) -> str:
 
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+# layout tables of Vietnamese administrative documents: the header block (issuing body |
+# Quốc hiệu, Tiêu ngữ, place and date) and the signature block (Nơi nhận | KT. CHỦ TỊCH …)
+LAYOUT_TABLE = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập\s*-\s*Tự do|Nơi nhận|^(KT|TM|TL|TUQ)\.", re.I)
+
+
+def _table_lines(rows: list[list[str]]) -> list[str]:
+    """antiword writes each paragraph of a cell as a row of its own, so a layout table's
+    cells come out over several rows: those are read column by column, one line per
+    column, as the .docx reader reads the one row they are (tables.py); data tables row by row."""
+    if any(LAYOUT_TABLE.search(cell) for row in rows for cell in row):
+        width = max(len(r) for r in rows)
+        columns = [" ".join(r[c] for r in rows if c < len(r) and r[c]) for c in range(width)]
+        return ["; ".join(c for c in columns if c)] if any(columns) else []
+    return table_lines(rows)
 
 
 def doc_lines(text: str) -> list[str]:
@@ -58,13 +72,13 @@ def doc_lines(text: str) -> list[str]:
             table.append([c.strip() for c in raw.strip().strip("|").split("|")])
             continue
         if table:
-            lines += table_lines(table)
+            lines += _table_lines(table)
             table = []
         line = " ".join(raw.split())
         if line:
             lines.append(line)
     if table:
-        lines += table_lines(table)
+        lines += _table_lines(table)
     return lines
 
 

@@ -6,7 +6,7 @@ reads it:
   are the sheet's context: every row's passage carries them in its heading path;
 - the header is the first row with two or more filled cells; a second header row under a
   merged one ("Kết quả" over "Đã giải quyết | Tỷ lệ") is joined to it, so each column is
-  named in full ("Kết quả Đã giải quyết");
+  named in full ("Kết quả – Đã giải quyết");
 - every later row becomes one line that keeps each value next to its column's header
   (tables.row_line: "Đơn vị: Huyện A; Số đơn: 12; Tỷ lệ: 95,5%"), so a figure found by
   search, quoted in an answer or put in the facts table still says what it counts.
@@ -98,7 +98,17 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[str]]]]]:
 def _xls_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[str]]]]]:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), on_demand=True)
+    try:  # formatting_info: the cells' number formats (a percent cell reads "95,5%", not 0.955)
+        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True)
+    except NotImplementedError:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+
+    def is_percent(cell) -> bool:
+        try:
+            return "%" in book.format_map[book.xf_list[cell.xf_index].format_key].format_str
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return False
+
     try:
         sheets = []
         for index in range(book.nsheets):
@@ -118,6 +128,8 @@ def _xls_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[str]]]]]:
                         values.append(format_value(bool(cell.value)))
                     elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                         values.append("")
+                    elif cell.ctype == xlrd.XL_CELL_NUMBER:
+                        values.append(format_value(cell.value, percent=is_percent(cell)))
                     else:
                         values.append(format_value(cell.value))
                 if any(values):
@@ -223,7 +235,7 @@ def _merge_headers(top: list[str], sub: list[str]) -> list[str]:
         if upper:
             parent = upper
         above = upper or (parent if lower else "")
-        merged.append(f"{above} {lower}" if above and lower and lower != above else (lower or above))
+        merged.append(f"{above} – {lower}" if above and lower and lower != above else (lower or above))
     return merged
 
 
