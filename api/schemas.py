@@ -226,6 +226,8 @@ class Rejection(BaseModel):
     file: str
     reason: str
     skipped: bool = Field(..., description="true: not a document (empty, unsupported); false: a broken file")
+    duplicate_of: Optional[str] = Field(None, description="the indexed document this file repeats (not indexed "
+                                                          "twice; allow_duplicates=true overrides)")
 
 
 class UploadResult(BaseModel):
