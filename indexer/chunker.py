@@ -50,7 +50,7 @@ DOC_TYPE_LINES = {
     "KẾ HOẠCH": "Kế hoạch", "QUYẾT ĐỊNH": "Quyết định", "QUY CHẾ": "Quy chế", "THÔNG BÁO": "Thông báo",
     "TỜ TRÌNH": "Tờ trình", "CÔNG VĂN": "Công văn", "LUẬT": "Luật", "BỘ LUẬT": "Bộ luật",
     "HIẾN PHÁP": "Hiến pháp", "PHÁP LỆNH": "Pháp lệnh", "NGHỊ ĐỊNH": "Nghị định", "THÔNG TƯ": "Thông tư",
-    "CHƯƠNG TRÌNH": "Chương trình", "HƯỚNG DẪN": "Hướng dẫn",
+    "CHƯƠNG TRÌNH": "Chương trình", "HƯỚNG DẪN": "Hướng dẫn", "THAM LUẬN": "Tham luận",
 }
 
 HEADING_MAX_CHARS = 250

@@ -50,7 +50,8 @@ def _format_citation(title: str, section: str, paragraph: int, paragraph_end: in
 DOC_TYPE_LABELS = {"tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
                    "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
                    "quy chế": "Quy chế", "luật": "Luật", "bộ luật": "Bộ luật", "nghị định": "Nghị định", "thông tư": "Thông tư",
-                   "công văn": "Công văn", "thông báo": "Thông báo", "tờ trình": "Tờ trình"}
+                   "công văn": "Công văn", "thông báo": "Thông báo", "tờ trình": "Tờ trình",
+                   "tham luận": "Tham luận"}
 
 
 def _date_vi(date: str | None) -> str | None:
