@@ -342,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest(p)
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("add", help="copy files (.txt .md .docx .doc .odt .rtf .pdf .html .xlsx .xls .ods) into the indexed corpus "
-                                   "folder and index them (only they are read and embedded)")
+    p = sub.add_parser("add", help="copy files (.txt .md .docx .doc .odt .rtf .pdf .html .xlsx .xls .ods) into "
+                                   "the indexed corpus folder and index them (only they are read and embedded)")
     p.add_argument("files", nargs="+")
     ingest(p)
     p.set_defaults(func=cmd_add)

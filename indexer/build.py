@@ -57,15 +57,21 @@ class BuildReport:
 
     @property
     def failed(self) -> list[IngestError]:
-        return [e for e in self.rejected if not e.skipped]
+        return [e for e in self.rejected if not e.skipped and not hasattr(e, "of")]
+
+    @property
+    def duplicates(self) -> list[IngestError]:
+        """Files not indexed because they repeat a document (indexer.duplicates.DuplicateError)."""
+        return [e for e in self.rejected if hasattr(e, "of")]
 
     @property
     def skipped_files(self) -> list[IngestError]:
         return [e for e in self.rejected if e.skipped]
 
     def counts(self) -> str:
+        duplicates = f", {len(self.duplicates)} duplicate(s) not indexed" if self.duplicates else ""
         return (f"{self.documents} documents indexed, {len(self.skipped_files)} file(s) skipped, "
-                f"{len(self.failed)} file(s) failed")
+                f"{len(self.failed)} file(s) failed{duplicates}")
 
     def summary(self) -> str:
         if self.skipped:

@@ -158,6 +158,7 @@ def test_tracuu_add_reports_a_duplicate_and_allow_duplicates_overrides(formats_i
     refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert refused.returncode == 3, refused.stderr[-2000:]
     assert f"duplicate of '{formats_index['kept']}'" in refused.stderr, refused.stderr[-2000:]
+    assert "0 file(s) failed, 1 duplicate(s) not indexed" in refused.stderr, refused.stderr[-2000:]
     assert not (formats_index["corpus"] / copy.name).exists()  # not copied, not indexed
     allowed = subprocess.run(command + ["--allow-duplicates"], cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=600)
