@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model index run test bench eval reader clean browser fonts ocr
+.PHONY: setup model index run test bench eval reader clean browser fonts ocr doc-tools
 
 # torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -40,7 +40,7 @@ $(MODEL_DIR)/onnx/.complete: $(MODEL_DIR)/.complete
 model: $(MODEL_DIR)/.complete $(MODEL_DIR)/onnx/.complete
 
 # `tracuu index` compares the corpus checksum and model with the manifest and skips when fresh.
-index: model
+index: model doc-tools ocr
 	$(VENV)/bin/tracuu index corpus --index-dir $(INDEX_DIR)
 
 run: index
@@ -67,7 +67,14 @@ ocr:
 	  echo "installing tesseract-ocr + tesseract-ocr-vie (apt-get) for OCR"; \
 	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y tesseract-ocr tesseract-ocr-vie; fi
 
-test: model browser fonts ocr
+# Debian's antiword and catdoc read Word 97–2003 .doc files (indexer/readers/doc.py), installed
+# only when missing.
+doc-tools:
+	@if [ -x /usr/bin/antiword ] && [ -x /usr/bin/catdoc ]; then :; else \
+	  echo "installing antiword + catdoc (apt-get) to read .doc files"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y antiword catdoc; fi
+
+test: model browser fonts ocr doc-tools
 	$(PY) -m pytest -q -rs
 
 bench: model ocr

@@ -68,7 +68,7 @@ def cmd_index(args) -> int:
     try:
         report = build_index(Path(args.path), _location(args), model=args.model, force=args.force,
                              progress=progress or False, log=log, encoder_backend=args.encoder,
-                             embed_plan=_embed_plan(args))
+                             embed_plan=_embed_plan(args), allow_duplicates=args.allow_duplicates)
     except IngestError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -112,7 +112,8 @@ def cmd_add(args) -> int:
     try:
         report = add_documents(_location(args), [Path(f) for f in args.files], model=args.model,
                                progress=_progress(args) or False,
-                               log=lambda msg: print(msg, file=sys.stderr, flush=True))
+                               log=lambda msg: print(msg, file=sys.stderr, flush=True),
+                               allow_duplicates=args.allow_duplicates)
     except IngestError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -342,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress display")
         p.add_argument("--json-progress", action="store_true",
                        help="progress as JSON lines on stderr (files/passages done and total, passages/s, ETA)")
+        p.add_argument("--allow-duplicates", action="store_true",
+                       help="index a file even when its text repeats a document already indexed "
+                            "(default: such a file is reported, not indexed, and the exit status is 3)")
         p.add_argument("--max-file-mb", type=float, default=None,
                        help="reject files larger than this (default: $TRACUU_MAX_FILE_MB or 50)")
         p.add_argument("--ocr-workers", type=int, default=None,
@@ -365,8 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest(p)
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("add", help="copy files (.txt .md .docx .pdf .html) into the indexed corpus "
-                                   "folder and index them (only they are read and embedded)")
+    p = sub.add_parser("add", help="copy files (.txt .md .docx .doc .odt .rtf .pdf .html .xlsx .xls .ods) into "
+                                   "the indexed corpus folder and index them (only they are read and embedded)")
     p.add_argument("files", nargs="+")
     ingest(p)
     p.set_defaults(func=cmd_add)

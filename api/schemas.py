@@ -245,6 +245,8 @@ class Rejection(BaseModel):
     reason: str
     reason_vi: str = Field("", description="the reason in Vietnamese, as the page shows it")
     skipped: bool = Field(..., description="true: not a document (empty, unsupported); false: a broken file")
+    duplicate_of: Optional[str] = Field(None, description="the indexed document this file repeats (not indexed "
+                                                          "twice; allow_duplicates=true overrides)")
 
 
 class AddedFile(BaseModel):

@@ -57,15 +57,21 @@ class BuildReport:
 
     @property
     def failed(self) -> list[IngestError]:
-        return [e for e in self.rejected if not e.skipped]
+        return [e for e in self.rejected if not e.skipped and not hasattr(e, "of")]
+
+    @property
+    def duplicates(self) -> list[IngestError]:
+        """Files not indexed because they repeat a document (indexer.duplicates.DuplicateError)."""
+        return [e for e in self.rejected if hasattr(e, "of")]
 
     @property
     def skipped_files(self) -> list[IngestError]:
         return [e for e in self.rejected if e.skipped]
 
     def counts(self) -> str:
+        duplicates = f", {len(self.duplicates)} duplicate(s) not indexed" if self.duplicates else ""
         return (f"{self.documents} documents indexed, {len(self.skipped_files)} file(s) skipped, "
-                f"{len(self.failed)} file(s) failed")
+                f"{len(self.failed)} file(s) failed{duplicates}")
 
     def summary(self) -> str:
         if self.skipped:
@@ -96,6 +102,7 @@ def document_record(doc: Document, metadata_override=None) -> dict:
     """Everything the index keeps about a document: text, paragraph table, metadata
     (province, type, date, period, cited directives; a sidecar file may override fields)
     and where in the text each directive is cited."""
+    from indexer.duplicates import fingerprint
     from indexer.metadata import apply_overrides, extract_metadata, find_references
 
     parsed = parse_document(doc.text)
@@ -104,13 +111,55 @@ def document_record(doc: Document, metadata_override=None) -> dict:
         metadata = apply_overrides(metadata, metadata_override)
     return {
         "doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "checksum": doc.checksum,
-        "text": doc.text, "extra": doc.extra, "metadata": metadata,
+        "text": doc.text, "extra": {**(doc.extra or {}), "fingerprint": fingerprint(doc.text).to_dict()},
+        "metadata": metadata,
         "citations": [{"id": r["id"], "start": r["start"], "end": r["end"]} for r in find_references(doc.text)],
         "paragraphs": [{"n": p.number, "kind": p.kind, "start": p.start, "end": p.end,
                         "section": section_label(p.path), "text": p.text} for p in parsed.paragraphs],
         "footnotes": [{"marker": f.marker, "text": f.text, "start": f.start, "end": f.end}
                       for f in parsed.footnotes.values()],
     }, parsed
+
+
+def _drop_duplicates(items: list, sources: dict, indexed_before: set[str], rejected: list, log) -> list:
+    """`items` without the documents new to the index whose text repeats a kept one: the
+    documents of the served version first (never dropped), then the new ones in corpus order.
+    A dropped document leaves `sources` too, so the next build reads and reports it again."""
+    from indexer.duplicates import DuplicateError, DuplicateIndex, record_fingerprint
+
+    def doc_id(entry) -> str:
+        return entry[1]["doc_id"] if entry[0] == "reused" else entry[1].doc_id
+
+    def fp(entry):
+        return record_fingerprint(entry[1] if entry[0] == "reused" else entry[2])
+
+    kept = DuplicateIndex()
+    for entry in items:
+        if doc_id(entry) in indexed_before:
+            kept.add(doc_id(entry), fp(entry))
+    dropped: set[str] = set()
+    for entry in items:
+        if doc_id(entry) in indexed_before:
+            continue
+        new_print = fp(entry)
+        found = kept.find(doc_id(entry), new_print)
+        if found is None:
+            kept.add(doc_id(entry), new_print)
+            continue
+        source = entry[1].source if entry[0] == "new" else entry[1]["source"]
+        err = DuplicateError(source, found[0], found[1])
+        rejected.append(err)
+        log(f"duplicate {err.path}: {err.reason}")
+        dropped.add(doc_id(entry))
+    if not dropped:
+        return items
+    for rel in list(sources):
+        left = [d for d in sources[rel]["doc_ids"] if d not in dropped]
+        if left:
+            sources[rel]["doc_ids"] = left
+        else:
+            del sources[rel]
+    return [e for e in items if doc_id(e) not in dropped]
 
 
 def build_settings(model: str, analyzer_config: AnalyzerConfig, max_chars: int,
@@ -136,7 +185,7 @@ def build_index(corpus: Path, store: Store | str | Path, model: str | None = Non
                 encoder: Encoder | None = None, analyzer_config: AnalyzerConfig | None = None,
                 max_chars: int = MAX_PASSAGE_CHARS, force: bool = False, progress=False,
                 log=lambda msg: print(msg, file=sys.stderr), encoder_backend: str | None = None,
-                embed_plan: EmbedPlan | None = None) -> BuildReport:
+                embed_plan: EmbedPlan | None = None, allow_duplicates: bool = False) -> BuildReport:
     """Index `corpus` into a new version of `store` (a Store, or its location) and serve it.
 
     Incremental unless `force`: files unchanged since the served version are not read
@@ -148,21 +197,28 @@ def build_index(corpus: Path, store: Store | str | Path, model: str | None = Non
     $TRACUU_ENCODER, else the backend the index was built with, else the default backend),
     `embed_plan` (local worker processes or a Ray cluster), checkpoints in
     INDEX_DIR/.embed-checkpoints so a killed build resumes; `progress` a
-    `indexer.progress.BuildProgress` (or True for the default display)."""
+    `indexer.progress.BuildProgress` (or True for the default display).
+
+    Duplicates (indexer/duplicates.py): a document not in the served version whose text
+    repeats one that is, or one read earlier in this run, is not indexed but reported in
+    `rejected` (a DuplicateError naming the other); `allow_duplicates` indexes it anyway.
+    Documents already indexed are never dropped as duplicates."""
     store = open_store(store)
     with store.writer() as writer:
         return _build_locked(Path(corpus), store, writer, model, encoder, analyzer_config, max_chars, force,
-                             progress, log, encoder_backend, embed_plan)
+                             progress, log, encoder_backend, embed_plan, allow_duplicates)
 
 
 def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_config, max_chars,
-                  force, progress, log, encoder_backend=None, embed_plan=None) -> BuildReport:
+                  force, progress, log, encoder_backend=None, embed_plan=None,
+                  allow_duplicates=False) -> BuildReport:
     from types import SimpleNamespace
 
     from indexer import embed_pipeline
     from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
     from indexer.progress import BuildProgress
     from indexer.readers.pdf import page_at
+    from indexer.readers.spreadsheet import table_row_place
     from indexer.store.files import file_sha256
 
     if progress is True:
@@ -172,6 +228,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     model_name = encoder.name if encoder is not None else resolve_model(model)
     t0 = time.perf_counter()
     previous = served_manifest(store)
+    indexed_before = {d for src in previous.get("sources", {}).values() for d in src.get("doc_ids", [])}
     backend = embed_pipeline.choose_backend(previous, encoder, encoder_backend, force, where=store.describe())
     settings = build_settings(model_name, analyzer_config, max_chars, backend)
     if force or previous.get("settings") != settings:
@@ -227,6 +284,8 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
             p for e in entries for p in (e[1].extra or {}).get("page_problems", [])]
         if problems:
             sources[rel]["page_problems"] = problems
+    if not allow_duplicates:
+        items = _drop_duplicates(items, sources, indexed_before, rejected, log)
     records = [e[1] if e[0] == "reused" else e[2] for e in items]
     checksum = corpus_checksum([SimpleNamespace(doc_id=r["doc_id"], checksum=r["checksum"]) for r in records])
     removed = sorted(previous_docs - {r["doc_id"] for r in records})
@@ -251,8 +310,12 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
         _, doc, record, parsed = entry
         pages = (doc.extra or {}).get("pages")
         ocr_pages = ((doc.extra or {}).get("ocr") or {}).get("pages") or {}  # page → mean word confidence
+        table = bool((doc.extra or {}).get("table_rows"))  # a spreadsheet: one passage per row
         chunked = []
-        for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars):
+        for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars,
+                                      one_per_paragraph=table):
+            if table:
+                passage.section, passage.heading_path = table_row_place(doc.extra, passage.start)
             data = passage.to_dict()
             text = passage.index_text()
             data["content_hash"] = content_hash(text)

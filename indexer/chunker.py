@@ -50,7 +50,7 @@ DOC_TYPE_LINES = {
     "KẾ HOẠCH": "Kế hoạch", "QUYẾT ĐỊNH": "Quyết định", "QUY CHẾ": "Quy chế", "THÔNG BÁO": "Thông báo",
     "TỜ TRÌNH": "Tờ trình", "CÔNG VĂN": "Công văn", "LUẬT": "Luật", "BỘ LUẬT": "Bộ luật",
     "HIẾN PHÁP": "Hiến pháp", "PHÁP LỆNH": "Pháp lệnh", "NGHỊ ĐỊNH": "Nghị định", "THÔNG TƯ": "Thông tư",
-    "CHƯƠNG TRÌNH": "Chương trình", "HƯỚNG DẪN": "Hướng dẫn",
+    "CHƯƠNG TRÌNH": "Chương trình", "HƯỚNG DẪN": "Hướng dẫn", "THAM LUẬN": "Tham luận",
 }
 
 HEADING_MAX_CHARS = 250
@@ -374,17 +374,19 @@ def _footnotes_for(text: str, footnotes: dict[str, Footnote]) -> list[dict]:
 
 
 def chunk_document(doc_id: str, title: str, text: str, parsed: ParsedDocument | None = None,
-                   max_chars: int = MAX_PASSAGE_CHARS) -> list[Passage]:
+                   max_chars: int = MAX_PASSAGE_CHARS, one_per_paragraph: bool = False) -> list[Passage]:
+    """`one_per_paragraph`: every paragraph its own passage, none grouped or skipped as a
+    heading (a spreadsheet's rows: each row is cited by its own number)."""
     parsed = parsed or parse_document(text)
     passages: list[Passage] = []
 
     # group consecutive short body paragraphs of one section; everything else stands alone
     groups: list[list[Paragraph]] = []
     for paragraph in parsed.paragraphs:
-        if paragraph.kind == "heading":
+        if paragraph.kind == "heading" and not one_per_paragraph:
             continue
         last = groups[-1] if groups else None
-        if (last and paragraph.kind == "body" and last[-1].kind == "body"
+        if (last and not one_per_paragraph and paragraph.kind == "body" and last[-1].kind == "body"
                 and last[-1].number == paragraph.number - 1
                 and not text[last[-1].end:paragraph.start].strip()  # nothing dropped between
                 and [h.text for h in last[-1].path] == [h.text for h in paragraph.path]

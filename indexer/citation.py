@@ -8,6 +8,9 @@ Metadata (province, date), when known, is appended by `format_citation`'s caller
 from __future__ import annotations
 
 TITLE_MAX_CHARS = 120
+# sections that name themselves; others are a report's heading numbers, cited as "mục B. II"
+# ("bảng Phụ lục 2, dòng 7": a spreadsheet row, indexer/readers/spreadsheet.py)
+SECTION_WORDS = ("Điều", "Chương", "Mục", "Phần", "bảng ")
 
 
 def short_title(title: str) -> str:
@@ -32,7 +35,7 @@ def _format_citation(title: str, section: str, paragraph: int, paragraph_end: in
         parts += [e for e in extra if e]
     where = []
     if section:
-        where.append(section if section.startswith(("Điều", "Chương", "Mục", "Phần")) else f"mục {section}")
+        where.append(section if section.startswith(SECTION_WORDS) else f"mục {section}")
     if paragraph_end and paragraph_end != paragraph:
         where.append(f"đoạn {paragraph}–{paragraph_end}")
     else:
@@ -47,7 +50,8 @@ def _format_citation(title: str, section: str, paragraph: int, paragraph_end: in
 DOC_TYPE_LABELS = {"tin bài": "Bài viết", "báo cáo": "Báo cáo", "kết luận": "Kết luận", "chỉ thị": "Chỉ thị",
                    "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
                    "quy chế": "Quy chế", "luật": "Luật", "bộ luật": "Bộ luật", "nghị định": "Nghị định", "thông tư": "Thông tư",
-                   "công văn": "Công văn", "thông báo": "Thông báo", "tờ trình": "Tờ trình"}
+                   "công văn": "Công văn", "thông báo": "Thông báo", "tờ trình": "Tờ trình",
+                   "tham luận": "Tham luận"}
 
 
 def _date_vi(date: str | None) -> str | None:
@@ -120,7 +124,7 @@ def vietnamese_citation(title: str, metadata: dict, section: str = "", paragraph
     where = []
     if section:
         compact = compact_section(section)
-        where.append(compact if compact.startswith(("Điều", "Chương", "Mục", "Phần")) else f"mục {compact}")
+        where.append(compact if compact.startswith(SECTION_WORDS) else f"mục {compact}")
     if paragraph:
         where.append(f"đoạn {paragraph}–{paragraph_end}" if paragraph_end and paragraph_end != paragraph
                      else f"đoạn {paragraph}")

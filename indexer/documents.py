@@ -16,7 +16,8 @@ from indexer.document import Document, IngestError, text_checksum  # noqa: F401 
 from indexer.store.files import file_sha256
 from indexer.textnorm import normalize_source
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx", ".xls", ".ods", ".doc", ".odt",
+                      ".rtf", ".jsonl")
 # Sidecar metadata files live beside documents and are not documents themselves.
 SIDECAR_NAMES = ("metadata.jsonl",)
 SIDECAR_SUFFIXES = (".meta.json",)

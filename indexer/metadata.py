@@ -108,7 +108,7 @@ FIELDS: tuple[str, ...] = (
 )
 DOC_TYPES: tuple[str, ...] = (
     "báo cáo", "kết luận", "chỉ thị", "nghị quyết", "kế hoạch", "quyết định", "quy chế", "luật", "bộ luật",
-    "thông báo", "tờ trình", "công văn", "tin bài",
+    "thông báo", "tờ trình", "công văn", "tham luận", "tin bài",
 )
 # `spellings`: every way the text writes the id ("13/CT-UBND", "13-CT/UBND"), the id's own first
 REFERENCE_KEYS: tuple[str, ...] = ("id", "type", "number", "issuer_code", "issuer", "date", "raw", "count",
@@ -599,6 +599,22 @@ def _extract_issuer(body: str, position_line: str | None) -> str | None:
     return None
 
 
+# A conference speech (tham luận) names its speaker's organisation on a line of its own under
+# the title ("UBND tỉnh Nghệ An"), before the salutations ("Kính thưa …").
+_SPEAKER_ORGANISATION_RE = re.compile(
+    r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Sở|Ban|Bộ|Công an|Tỉnh ủy|Tỉnh uỷ|Thành ủy|Thành uỷ|"
+    r"Huyện ủy|Huyện uỷ|Hội|Mặt trận|Ủy ban MTTQ|Uỷ ban MTTQ)\b[^.!:;]{2,80}$", re.IGNORECASE)
+
+
+def _speaker_organisation(body: str) -> str | None:
+    for line in _nonempty_lines(body)[:_HEADER_LINES]:
+        if fold(line).startswith("kinh thua") or fold(line).startswith("kinh gui"):
+            return None
+        if _SPEAKER_ORGANISATION_RE.match(line.strip()):
+            return line.strip()
+    return None
+
+
 def _district_of(text: str) -> tuple[str, str] | None:
     districts = find_districts(text)
     if not districts:
@@ -762,6 +778,8 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
     signer, position_line = _extract_signer(body.text, formal)
     signer = signer or block.signer
     issuer = _extract_issuer(body.text, position_line)
+    if issuer is None and doc_type == "tham luận":
+        issuer = _speaker_organisation(body.text)
     district, district_type = _extract_district(issuer, header.agency_lines, headline, body.text)
     province = _extract_province(header, "\n".join(headlines), body.text, district)
 

@@ -57,14 +57,19 @@ def safe_name(name: str) -> str:
 
 def add_documents(store: Store | str | Path, paths: list[Path], names: list[str] | None = None,
                   encoder=None, model: str | None = None, progress: bool = False,
-                  log=lambda msg: print(msg, file=sys.stderr)) -> BuildReport:
+                  log=lambda msg: print(msg, file=sys.stderr), allow_duplicates: bool = False) -> BuildReport:
     """Copy readable files into the corpus folder and index them. Files that cannot be
-    read are in report.rejected (and were not copied)."""
+    read are in report.rejected (and were not copied); so are files whose text repeats a
+    document the index holds or an earlier file of the same call (a DuplicateError naming
+    it), unless `allow_duplicates`. A file replacing the indexed file of its own name is an
+    update, not a duplicate."""
+    from indexer.duplicates import DuplicateError, fingerprint, indexed_fingerprints
     from indexer.readers import read_file
 
     store = open_store(store)
     root = corpus_root(store)
     rejected: list[IngestError] = []
+    known = None  # the indexed documents' fingerprints, read once, on the first readable file
     for i, path in enumerate(paths):
         path = Path(path)
         name = names[i] if names else path.name
@@ -74,18 +79,32 @@ def add_documents(store: Store | str | Path, paths: list[Path], names: list[str]
                 raise IngestError(str(path), "no such file")
             if path.suffix.lower() != Path(name).suffix.lower():
                 raise IngestError(name, "file name and contents type differ")
-            read_file(path, name)  # rejects what cannot be indexed before it enters the corpus
+            doc = read_file(path, name)  # rejects what cannot be indexed before it enters the corpus
+            print_ = None
+            if not allow_duplicates:
+                known = known if known is not None else indexed_fingerprints(store)
+                print_ = fingerprint(doc.text)
+                found = known.find(name, print_)
+                if found is not None:
+                    raise DuplicateError(name, *found)
+        except DuplicateError as err:
+            rejected.append(err)
+            log(f"duplicate {err.path}: {err.reason}")
+            continue
         except IngestError as err:
             if names:
                 err = IngestError(name, err.reason, err.skipped)
             rejected.append(err)
             log(f"{'skipped' if err.skipped else 'failed'} {err.path}: {err.reason}")
             continue
+        if print_ is not None:
+            known.add(name, print_)  # a second copy in the same call is a duplicate of this one
         target = root / name
         tmp = root / f".{name}.adding"
         shutil.copyfile(path, tmp)
         tmp.replace(target)
-    report = build_index(root, store, model=model, encoder=encoder, progress=progress, log=log)
+    report = build_index(root, store, model=model, encoder=encoder, progress=progress, log=log,
+                         allow_duplicates=allow_duplicates)
     report.rejected = rejected + report.rejected
     return report
 

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, Request, UploadFile
 
 from api.auth import require_scope
 from api.problems import ProblemError, problem_content
@@ -68,14 +68,24 @@ def _rejections(errors) -> list[dict]:
     from api.reasons import vietnamese_reason
 
     return [{"file": Path(e.path).name, "reason": e.reason, "reason_vi": vietnamese_reason(e.reason),
-             "skipped": e.skipped} for e in errors]
+             "skipped": e.skipped, **({"duplicate_of": e.of} if getattr(e, "of", None) else {})}
+            for e in errors]
+
+
+ALLOW_DUPLICATES_DESCRIPTION = ("index a file even when its text repeats a document already indexed "
+                                "(default: such a file is not indexed; alone, the upload answers 409)")
 
 
 @router.post("/documents", status_code=201, dependencies=_dependencies, response_model=UploadResult,
              responses={**REFUSED, **MALFORMED, 422: problem_content("no file could be indexed; `rejected` says why, "
-                                                        "file by file")},
-             summary="Upload documents (.txt .md .docx .pdf .html) and index them")
+                                                        "file by file"),
+                        409: problem_content("every file repeats a document already indexed (`rejected[].duplicate_of` "
+                                             "names it); send allow_duplicates=true to index it anyway")},
+             summary="Upload documents (.txt .md .docx .doc .odt .rtf .pdf .html .xlsx .xls .ods) and index them")
 def upload_documents(request: Request, files: list[UploadFile] = File(...),
+                     allow_duplicates: bool = Query(False, description=ALLOW_DUPLICATES_DESCRIPTION),
+                     allow_duplicates_field: bool = Form(False, alias="allow_duplicates",
+                                                         description=ALLOW_DUPLICATES_DESCRIPTION),
                      # read by refuse_cross_site_writes; declared here so OpenAPI documents it
                      x_requested_with: Optional[str] = Header(None, description=CSRF_HEADER_DESCRIPTION)):
     from indexer.updates import add_documents
@@ -98,7 +108,8 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...),
             # a store object of its own: the writer moves it to the new version, not the
             # one requests are being served from (the engine switches below)
             report = add_documents(engine.store.snapshot(), paths, names, encoder=engine.encoder,
-                                   log=lambda msg: None)
+                                   log=lambda msg: None,
+                                   allow_duplicates=allow_duplicates or allow_duplicates_field)
         except ValueError as err:
             raise HTTPException(422, str(err)) from None
     engine.reload_if_changed()
@@ -111,6 +122,12 @@ def upload_documents(request: Request, files: list[UploadFile] = File(...),
     sources = engine.view.manifest.get("sources", {})
     body["files"] = [{"file": name, "doc_ids": list(sources.get(name, {}).get("doc_ids", []))}
                      for name in body["added"]]
+    duplicates = [r for r in body["rejected"] if r.get("duplicate_of")]
+    if not body["added"] and duplicates and len(duplicates) == len(body["rejected"]):
+        named = "; ".join(f"«{r['file']}» trùng với văn bản đã có «{r['duplicate_of']}»" for r in duplicates)
+        raise ProblemError(409, f"Không lập chỉ mục lại văn bản đã có: {named}. Gửi lại với "
+                                f"allow_duplicates=true nếu vẫn muốn lập chỉ mục.",
+                           parameter="files", location="body", **body)
     if not body["added"]:
         reasons = "; ".join(f"«{r['file']}»: {r['reason']}" for r in body["rejected"])
         raise ProblemError(422, f"Không lập chỉ mục được tệp nào (lý do từng tệp trong `rejected`): {reasons}",

@@ -9,6 +9,11 @@ headings, paragraphs and footnotes whatever the source format was.
     .docx        docx.py   python-docx: paragraphs, heading styles, lists, footnotes, tables
     .pdf         pdf.py    pdfplumber text layer; Document.extra["pages"] maps offsets to pages
     .html .htm   html.py   lxml: main content only (nav, banners, related links dropped)
+    .xlsx .xls .ods spreadsheet.py  openpyxl / xlrd / odfpy: each sheet a table, each row a
+                 passage cited "bảng <sheet>, dòng N" (Document.extra["table_rows"])
+    .doc         doc.py    Debian's antiword (catdoc as fallback), measured in eval/results/doc_readers.md
+    .odt         odt.py    odfpy: paragraphs, lists, tables, footnotes, text boxes
+    .rtf         rtf.py    striprtf, text boxes kept
     .png .jpg .jpeg .tif .tiff   ocr.py   Tesseract 5 (vie); scanned PDF pages too (pdf.py)
 
 PDF pages and OCR'd pages are laid out as printed by layout.py (paragraphs, the header and
@@ -36,7 +41,8 @@ from indexer.readers.names import content_mismatch
 
 READERS = {".txt": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf", ".html": "html",
            ".htm": "html", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
-           ".tiff": "image"}
+           ".tiff": "image", ".xlsx": "spreadsheet", ".xls": "spreadsheet", ".ods": "spreadsheet",
+           ".doc": "doc", ".odt": "odt", ".rtf": "rtf"}
 SUFFIXES = tuple(READERS)
 
 
@@ -59,6 +65,14 @@ def read_file(path: Path, doc_id: str) -> Document:
         from indexer.readers.pdf import read_pdf as reader
     elif kind == "image":
         from indexer.readers.ocr import read_image as reader
+    elif kind == "spreadsheet":
+        from indexer.readers.spreadsheet import read_spreadsheet as reader
+    elif kind == "doc":
+        from indexer.readers.doc import read_doc as reader
+    elif kind == "odt":
+        from indexer.readers.odt import read_odt as reader
+    elif kind == "rtf":
+        from indexer.readers.rtf import read_rtf as reader
     else:
         from indexer.readers.html import read_html as reader
     try:

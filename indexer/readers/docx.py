@@ -25,22 +25,25 @@ MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200
 
 
-def check_zip(path: Path, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> None:
+def check_zip(path: Path, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES, kind: str = ".docx",
+              member: str = "word/document.xml") -> None:
+    """Refuse what is not a zip package of `kind` holding `member`, or would expand too far
+    (also used for .xlsx, .ods and .odt, which are zip packages too)."""
     if not zipfile.is_zipfile(path):
-        raise IngestError(str(path), "not a valid .docx (not a zip archive)")
+        raise IngestError(str(path), f"not a valid {kind} (not a zip archive)")
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             names = {i.filename for i in infos}
     except (zipfile.BadZipFile, OSError) as err:
-        raise IngestError(str(path), f"not a valid .docx (broken zip: {err})") from None
+        raise IngestError(str(path), f"not a valid {kind} (broken zip: {err})") from None
     total = sum(i.file_size for i in infos)
     compressed = sum(i.compress_size for i in infos) or 1
     if total > max_uncompressed or (total > 50 * 1024 * 1024 and total / compressed > MAX_RATIO):
         raise IngestError(str(path), f"refused: expands to {total / 1048576:.0f} MB uncompressed "
                                      f"(ratio {total / compressed:.0f}:1), a zip bomb or not a document")
-    if "word/document.xml" not in names:
-        raise IngestError(str(path), "not a valid .docx (zip archive without word/document.xml)")
+    if member not in names:
+        raise IngestError(str(path), f"not a valid {kind} (zip archive without {member})")
 
 
 class _Numbering:

@@ -22,9 +22,9 @@ MAX_NAME_BYTES = 200
 # (signature at offset 0, what it is, the suffixes whose reader expects it)
 SIGNATURES = (
     (b"%PDF-", "PDF", (".pdf",)),
-    (b"PK\x03\x04", "ZIP (.docx, .xlsx, .zip, …)", (".docx",)),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Office 97–2003 (.doc, .xls)", ()),
-    (b"{\\rtf", "RTF", ()),
+    (b"PK\x03\x04", "ZIP (.docx, .xlsx, .ods, .odt, .zip, …)", (".docx", ".xlsx", ".ods", ".odt")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Office 97–2003 (.doc, .xls)", (".doc", ".xls")),
+    (b"{\\rtf", "RTF", (".rtf",)),
     (b"\x89PNG\r\n\x1a\n", "PNG image", (".png",)),
     (b"\xff\xd8\xff", "JPEG image", (".jpg", ".jpeg")),
     (b"II*\x00", "TIFF image", (".tif", ".tiff")),
@@ -84,8 +84,12 @@ def content_mismatch(head: bytes, suffix: str) -> str | None:
         return f"the content is {what}, not {suffix}{fix}"
     if suffix == ".pdf" and b"%PDF-" not in head[:1024]:  # readers tolerate a little junk first
         return "not a PDF (no %PDF- signature)"
-    if suffix == ".docx":
-        return "not a zip archive, so not a .docx (no ZIP signature)"
+    if suffix in (".docx", ".xlsx", ".ods", ".odt"):
+        return f"not a zip archive, so not a {suffix} (no ZIP signature)"
+    if suffix in (".doc", ".xls"):
+        return f"not a Microsoft Office 97–2003 file, so not a {suffix} (no OLE signature)"
+    if suffix == ".rtf":
+        return "not an RTF file (no {\\rtf signature)"
     if suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
         return f"not a {suffix[1:].upper()} image (no image signature)"
     return None

@@ -24,14 +24,15 @@ def table_lines(rows: list[list[str]]) -> list[str]:
     if len(rows) == 1:
         return ["; ".join(c for c in rows[0] if c)]
     header = rows[0]
-    lines = []
-    for row in rows[1:]:
-        cells = []
-        for i, value in enumerate(row):
-            if not value:
-                continue
-            name = header[i] if i < len(header) else ""
-            cells.append(f"{name}: {value}" if name and name != value else value)
-        if cells:
-            lines.append("; ".join(cells))
-    return lines
+    return [line for line in (row_line(header, row) for row in rows[1:]) if line]
+
+
+def row_line(header: list[str], row: list[str]) -> str:
+    """One row as text: each non-empty value after its column's header ("" when all empty)."""
+    cells = []
+    for i, value in enumerate(row):
+        if not value:
+            continue
+        name = header[i] if i < len(header) else ""
+        cells.append(f"{name}: {value}" if name and name != value else value)
+    return "; ".join(cells)
