@@ -14,7 +14,8 @@ layers), every layer's biases and layer norms, and the head; the embedding table
 full-rank weights stay as converted. That is one small file, span_reader.safetensors beside
 this one (in git). At set-up (`make model`) the adapters are merged into a copy of the
 converted weights and exported to ONNX (search/answer/span_reader_export.py), inside the
-model folder, never in git; serving needs onnxruntime only.
+model folder, never in git; serving needs onnxruntime and numpy only (the word embeddings are
+looked up in a memory-mapped fp16 table beside the graph).
 """
 from __future__ import annotations
 
@@ -127,6 +128,10 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
         end -= 1
     for _ in range(2):
         inner = text[start:end]
+        if len(inner) > 2 and inner[0] in _OPEN and inner[-1] in _CLOSE and not any(
+                c in inner[1:-1] for c in _OPEN + _CLOSE):  # "(81,93%)": the whole span in one pair
+            start, end = start + 1, end - 1
+        inner = text[start:end]
         if inner and inner[0] in _OPEN and not any(c in inner[1:] for c in _CLOSE):
             start += 1
         inner = text[start:end]
@@ -195,7 +200,7 @@ class SpanReader:
                  threads: int = 2):
         import onnxruntime as ort
 
-        from search.answer.span_reader_export import export_path
+        from search.answer.span_reader_export import embeddings_path, export_path
 
         model_dir = Path(model_dir)
         onnx_file = Path(onnx_file) if onnx_file else export_path(model_dir)
@@ -208,10 +213,14 @@ class SpanReader:
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.onnx_file = onnx_file
+        # fp16 word embeddings, memory-mapped: only the rows of tokens read become resident
+        self.embeddings = np.load(embeddings_path(model_dir), mmap_mode="r")
 
     def logits(self, windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
         ids, mask = batch_arrays(windows)
-        start, end = self.session.run(["start_logits", "end_logits"], {"input_ids": ids, "attention_mask": mask})
+        embeds = self.embeddings[ids].astype(np.float32)
+        start, end = self.session.run(["start_logits", "end_logits"], {"inputs_embeds": embeds,
+                                                                        "attention_mask": mask})
         return start, end
 
     def read(self, question: str, passages: list[str], top_k: int = 5) -> list[Span]:
