@@ -158,7 +158,7 @@ def render(r: dict) -> str:
              f"{' --limit ' + str(r['limit']) if r['limit'] else ''}`.", "",
              "Given the question's own passage, the first span read (SQuAD F1 / EM, max over gold answers). "
              "ViQuAD dev = UIT-ViQuAD 1.0 articles held out of training; viwiki-qa never trained on. "
-             "f"Latency: one `SpanReader.read` over 5 passages of ~200 tokens ({r['threads']} onnxruntime thread(s); "
+             f"Latency: one `SpanReader.read` over 5 passages of ~200 tokens ({r['threads']} onnxruntime thread(s); "
              "the 2 cores shared with other engineers' jobs at a load of ~15, so these are upper bounds).", "",
              "| export | file MB | ViQuAD dev F1 | EM | viwiki-qa F1 | EM | p50 ms / 5 passages | p95 ms | "
              "RSS before → after MB | peak MB |",
