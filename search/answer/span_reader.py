@@ -63,7 +63,7 @@ class Span:
     end: int
     text: str
     score: float            # start + end logits
-    no_answer: float        # the window's <s> start + end logits (the best window of the passage)
+    no_answer: float        # start + end logits at <s> of the window the span was read in
     window: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -225,8 +225,7 @@ class SpanReader:
 
     def read(self, question: str, passages: list[str], top_k: int = 5) -> list[Span]:
         """The best spans over all passages, best score first (at most top_k per passage); each
-        with its passage's no-answer score (the lowest over its windows: the window most sure the
-        answer may be in it)."""
+        with the no-answer score of the window it was read in (span.margin = score − no_answer)."""
         q_ids = question_ids(self.tokenizer, question)
         windows: list[tuple[int, Window]] = []
         for index, passage in enumerate(passages):
@@ -240,19 +239,15 @@ class SpanReader:
             return []
         start, end = self.logits([w for _, w in windows])
         per_passage: dict[int, dict[tuple[int, int], Span]] = {}
-        no_answer: dict[int, float] = {}
         for row, (index, window) in enumerate(windows):
             length = len(window.ids)
             s, e = start[row, :length], end[row, :length]
-            no_answer[index] = min(no_answer.get(index, math.inf), float(s[0] + e[0]))
             found = per_passage.setdefault(index, {})
             for score, a, b in best_spans(s, e, window, passages[index])[:top_k]:
                 if (a, b) not in found or found[(a, b)].score < score:
                     found[(a, b)] = Span(passage=index, start=a, end=b, text=passages[index][a:b], score=score,
-                                         no_answer=0.0, window=row)
+                                         no_answer=float(s[0] + e[0]), window=row)
         spans = []
-        for index, found in per_passage.items():
-            for span in sorted(found.values(), key=lambda x: -x.score)[:top_k]:
-                span.no_answer = no_answer[index]
-                spans.append(span)
+        for found in per_passage.values():
+            spans.extend(sorted(found.values(), key=lambda x: -x.score)[:top_k])
         return sorted(spans, key=lambda x: -x.score)
