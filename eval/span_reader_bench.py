@@ -62,7 +62,7 @@ def viwiki_rows() -> list[dict]:
 
 
 def score(reader: SpanReader, rows: list[dict]) -> dict:
-    f1s, ems, answered_f1 = [], [], []
+    f1s, ems = [], []
     for row in rows:
         spans = reader.read(row["question"], [row["context"]], top_k=1)
         text = spans[0].text if spans else ""

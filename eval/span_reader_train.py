@@ -4,16 +4,18 @@
 
 Data: ../shared/datasets/viquad-1.0 (dev.json + test.json of UIT-ViQuAD 1.0: 4,495 questions
 over 36 Wikipedia articles). Whole articles (titles) are held out for a dev score
-(DEV_TITLES); viwiki-qa is never trained on (it is the held-out test, eval/span_reader_bench.py).
-Every question becomes windows of MAX_LEN tokens (question + passage part, STRIDE shared);
+(DEV_SHARE of the titles, seeded; the adapter's metadata lists them); viwiki-qa is never trained
+on (it is the held-out test, eval/span_reader_bench.py). Every question becomes windows of
+TRAIN_MAX_LEN tokens (question + passage part, TRAIN_STRIDE shared; served windows are MAX_LEN);
 a window holding the answer is trained to point at its first and last token, a window
 without it at <s> (the no-answer score); only NEGATIVE_SHARE of those are kept.
 
 Trained: LoRA (rank LORA_RANK) on every layer's query, key, value, attention output and both
 FFN layers, every bias and layer norm, and the start/end head; the embedding table and the
 full-rank weights are frozen. Saved as one file, search/answer/span_reader.safetensors
-(fp32), which the export merges (search/answer/span_reader_export.py). Fixed seeds; two
-threads (the machine is shared).
+(fp32), which the export merges (search/answer/span_reader_export.py). Fixed seeds; one
+thread (on the shared machine two waited on each other). The committed adapter: 100 steps,
+36.9 min here (eval/results/span_reader.md).
 """
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ BATCH = 16
 LR = 8e-4
 HEAD_LR = 2e-3
 # Training windows are shorter than the served ones (MAX_LEN): a step costs about its tokens, and
-# on this shared 2-core machine a 16 × 256-token step measured 44 s wall (eval/results/span_reader.md).
+# on this shared 2-core machine a 16 × 256-token step measured 44 s wall with two threads, a
+# 16 × 128-token step 17 s with one (eval/results/span_reader.md).
 TRAIN_MAX_LEN = 128
 TRAIN_STRIDE = 32
 TRAIN_WINDOWS = 1600
