@@ -64,7 +64,7 @@ class Span:
     text: str
     score: float            # start + end logits
     no_answer: float        # start + end logits at <s> of the window the span was read in
-    window: int = 0
+    window: int = 0          # which of the windows read in this call (passages in order) it came from
     extra: dict = field(default_factory=dict)
 
     @property
