@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model index run test bench eval reader clean browser fonts ocr doc-tools
+.PHONY: setup model index run test bench eval reader span-reader clean browser fonts ocr doc-tools
 
 # torch goes in first and alone: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -37,7 +37,12 @@ $(MODEL_DIR)/.complete: $(VENV)/.installed
 $(MODEL_DIR)/onnx/.complete: $(MODEL_DIR)/.complete
 	$(PY) -m indexer.encoders.onnx_export --model $(MODEL_DIR)
 
-model: $(MODEL_DIR)/.complete $(MODEL_DIR)/onnx/.complete
+# The span reader (search/answer/span_reader.py): its trained adapters (in git) merged into the
+# converted weights and exported to ONNX inside the model folder (never in git).
+$(MODEL_DIR)/span-reader/.complete: $(MODEL_DIR)/.complete search/answer/span_reader.safetensors
+	$(PY) -m search.answer.span_reader_export --model $(MODEL_DIR)
+
+model: $(MODEL_DIR)/.complete $(MODEL_DIR)/onnx/.complete $(MODEL_DIR)/span-reader/.complete
 
 # `tracuu index` compares the corpus checksum and model with the manifest and skips when fresh.
 index: model doc-tools ocr
@@ -91,6 +96,12 @@ bench: model ocr
 # re-fit the answer reader's weights (search/answer/reader_weights.json) from the labelled questions
 reader: model
 	$(PY) -m eval.reader_train
+
+# re-train the span reader's adapters (search/answer/span_reader.safetensors) on UIT-ViQuAD 1.0
+# (../shared/datasets/viquad-1.0; fixed seeds; ~35 min on the shared 2-core machine, 100 steps) and re-export it (~5 min)
+span-reader: $(MODEL_DIR)/.complete
+	nice -n 10 $(PY) -m eval.span_reader_train
+	$(PY) -m search.answer.span_reader_export --model $(MODEL_DIR)
 
 # retrieval metrics on our labelled set and VLSP 2023, the ablations, and the answer evaluation
 # (grouped cross-validation of the reader over corpus/, the laws and viwiki-qa)
