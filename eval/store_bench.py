@@ -79,7 +79,7 @@ def segmented_law(path: Path, folder: Path | None = None) -> list:
     if cached.exists():
         return pickle.loads(cached.read_bytes())
     laws = _segment_law(path)
-    tmp = cached.with_suffix(".tmp")
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # two runs may segment the same law at once
     tmp.write_bytes(pickle.dumps(laws, protocol=pickle.HIGHEST_PROTOCOL))
     tmp.replace(cached)
     return laws
@@ -311,9 +311,16 @@ def write_index(store, docs, manifest, phases: dict | None = None) -> float:
     with store.writer() as writer:
         writer.set_manifest(manifest)
         writer.reset()
+        n, step = 0, 100_000
         for record, prs in docs():
             writer.add_document(record, prs)
+            n += len(prs)
+            if n % step < len(prs):  # how far a long build got, in the log
+                print(f"[{time.strftime('%H:%M:%S')}] {type(store).__name__}: {n:,} passages added "
+                      f"in {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
         t1 = time.perf_counter()
+        print(f"[{time.strftime('%H:%M:%S')}] {type(store).__name__}: {n:,} passages added, committing",
+              file=sys.stderr, flush=True)
         writer.commit()
     store.refresh()
     t2 = time.perf_counter()
@@ -327,8 +334,9 @@ def set_ef_search(store, ef: int) -> None:
     coordinator, the shards' (postgres_fdw passes them the server's `options`)."""
     from indexer.store.postgres import schema
 
-    store.pool.settings["hnsw.ef_search"] = str(ef)
-    store.pool.close()
+    store.pool.settings["hnsw.ef_search"] = str(ef)  # shared with the store's shard pools (its fan-out)
+    for pool in [store.pool, *store._shard_pools]:
+        pool.close()
     with store.pool.get() as conn:
         if store.sharded:
             schema.set_shard_settings(conn, {"hnsw.ef_search": str(ef)})
@@ -543,6 +551,8 @@ def main(argv=None) -> int:
                         help="runs of the former statement over the partitioned table (cluster, up to 100k)")
     parser.add_argument("--combine", default=None, metavar="A.json,B.json",
                         help="no run: merge the reports of several runs (e.g. sizes or backends run apart) into --out")
+    parser.add_argument("--no-stream-pass", action="store_true",
+                        help="skip timing one pass of the corpus stream alone (and its memory) before the builds")
     parser.add_argument("--notes", type=Path, default=None, help="a markdown file appended to the report (conclusions)")
     args = parser.parse_args(argv)
     if args.combine:
@@ -586,7 +596,7 @@ def main(argv=None) -> int:
             docs = functools.partial(stream_corpus, size, laws)
             row = {"passages": size, "data": corpus_label(size, laws),
                    "vectors": "hashed term vectors (dim 384), not the model", "vectors_short": "hashed, not e5",
-                   **stream_pass(size, laws)}
+                   **({} if args.no_stream_pass else stream_pass(size, laws))}
             report["rows"].append(row)
             for backend in backends:
                 # saved after every backend: a run stopped later keeps what it measured, and no
