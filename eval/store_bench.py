@@ -549,14 +549,17 @@ def main(argv=None) -> int:
                         "('' for none)")
     parser.add_argument("--partitioned-runs", type=int, default=5,
                         help="runs of the former statement over the partitioned table (cluster, up to 100k)")
-    parser.add_argument("--combine", default=None, metavar="A.json,B.json",
-                        help="no run: merge the reports of several runs (e.g. sizes or backends run apart) into --out")
+    parser.add_argument("--combine", default=None, metavar="A.json,B.json:local+single",
+                        help="no run: merge the reports of several runs (e.g. sizes or backends run apart) into --out; "
+                             "PATH:b1+b2 takes only those backends from PATH")
     parser.add_argument("--no-stream-pass", action="store_true",
                         help="skip timing one pass of the corpus stream alone (and its memory) before the builds")
     parser.add_argument("--notes", type=Path, default=None, help="a markdown file appended to the report (conclusions)")
     args = parser.parse_args(argv)
     if args.combine:
-        report = combine([json.loads(Path(f).read_text()) for f in args.combine.split(",")])
+        specs = [spec.split(":") for spec in args.combine.split(",")]  # PATH or PATH:local+single
+        report = combine([json.loads(Path(spec[0]).read_text()) for spec in specs],
+                         [spec[1].split("+") if len(spec) > 1 else None for spec in specs])
         if args.notes:
             report["notes"] = args.notes.read_text()
         save(report, args.out)
@@ -629,14 +632,22 @@ def main(argv=None) -> int:
     return 0
 
 
-def combine(reports: list[dict]) -> dict:
+def combine(reports: list[dict], backends: list[list[str] | None] | None = None) -> dict:
     """One report from several runs: rows of the same size merged backend by backend (a
-    later report's backend replaces an earlier one's), each backend keeping the load
-    average it was measured under; the commands and dates of every run listed."""
+    later report's backend replaces an earlier one's; `backends[i]`, when given, the only
+    ones taken from report i), each backend keeping the date and load average it was
+    measured under; the commands and dates of every run listed."""
     rows: dict[int, dict] = {}
-    for report in reports:
+    backends = backends or [None] * len(reports)
+    for report, wanted in zip(reports, backends):
         for row in report["rows"]:
-            rows.setdefault(row["passages"], {}).update(row)
+            merged = rows.setdefault(row["passages"], {})
+            for key, value in row.items():
+                if key in BACKENDS:
+                    if wanted is None or key in wanted:
+                        merged[key] = dict(value, measured=value.get("measured", report["machine"]["date"]))
+                elif key not in merged or wanted is None or any(b in row for b in wanted):
+                    merged[key] = value
     first = reports[0]
     machine_info = dict(first["machine"])
     machine_info["runs"] = [{"command": r["command"], "date": r["machine"]["date"],
@@ -675,7 +686,7 @@ def markdown(report: dict) -> str:
              f"compare backends within a row, re-run quiet for absolute numbers).", "",
              "| passages | data | vectors | backend | build s (add + commit) | disk MB | RAM MB | BM25 p50/p95 ms "
              "| BM25+filter p50 | HNSW p50/p95 ms | exact dense p50/p95 ms | hybrid p50/p95 ms | HNSW recall@10 "
-             "| load avg |",
+             "| load avg (measured) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in report["rows"]:
         for backend in BACKENDS:
@@ -691,7 +702,8 @@ def markdown(report: dict) -> str:
                          f"| {build} | {r.get('disk_mb') or '—'} "
                          f"| {r.get('memory_mb')}{' (RSS)' if 'RSS' in r.get('memory_kind', '') else ''} | {f('bm25')} | {r['bm25_filtered']['p50_ms'] if 'bm25_filtered' in r else '—'} "
                          f"| {f('dense_hnsw')} | {f('dense_exact')} | {f('hybrid')} | {r.get('hnsw_recall_at_10', '—')} "
-                         f"| {round((r.get('load_average') or row['load_average'])[0], 1)} |")
+                         f"| {round((r.get('load_average') or row['load_average'])[0], 1)}"
+                         f"{' (' + r['measured'] + ')' if r.get('measured') else ''} |")
     lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + " (column vectors: hashed). Hybrid = the "
               "store's share of the engine's hybrid query (search/engine.py SearchEngine.fused defaults): BM25 top-100 "
               "+ dense top-100 with the store's default scan (local: its HNSW graph, forced on here; PostgreSQL: "

@@ -4,13 +4,16 @@ Every retrieval is one SQL statement that PostgreSQL plans and, on a coordinator
 distributes: filters are WHERE clauses on indexed columns, the dense top-k is
 `ORDER BY embedding <#> q LIMIT k` (HNSW; an `inner_product(…)` ordering forces the exact
 scan), the BM25 top-k is `ORDER BY <Okapi BM25 expression> LIMIT k` over the passages
-whose term ids overlap the query's (GIN postings). On a coordinator each of these runs
-on every shard, LIMIT included: the statement names each shard's partition in its own
-branch of a UNION ALL (`top_k_sql`), so postgres_fdw ships each branch whole (WHERE,
-ORDER BY, LIMIT k) and the coordinator sorts the shards' k rows each, fetched
-concurrently (Async Foreign Scan) — see `explain()`. Over the partitioned table the
-planner could not push the LIMIT down and, from ~100k passages, chose to pull every
+whose term ids overlap the query's (GIN postings). On a coordinator each top k runs on
+every shard, LIMIT included, and only the shards' k rows each are merged (`top_k`): by
+default the store sends the statement to each shard over its own connections,
+concurrently, and merges in Python; its fallback is one coordinator statement naming each
+shard's partition in its own branch of a UNION ALL (`top_k_sql`), which postgres_fdw
+ships whole (WHERE, ORDER BY, LIMIT k) — see `explain()`. Over the partitioned table
+itself the planner cannot push the LIMIT down and, at 100k passages, chose to pull every
 passage's vector to the coordinator and sort there (eval/results/store_bench.md).
+Everything else (filters' candidates, documents, passages by id) is one statement on
+the coordinator.
 
 BM25 equals rank_bm25.BM25Okapi (search/bm25.py has the formula): the corpus statistics
 (N, average length, document frequencies, the mean idf behind the epsilon floor) are
@@ -427,8 +430,8 @@ class PostgresStore(Store):
         (their connection options are the coordinator's foreign servers'), it is sent to
         each shard over a connection of its own, concurrently, and the shards' k rows each
         are merged here: no planning on the coordinator, no postgres_fdw cursor round trips,
-        only ids and scores on the wire (eval/results/store_bench.md: 2-5× faster than the
-        coordinator's UNION ALL statement). When a shard cannot be reached directly (down,
+        only ids and scores on the wire (faster than the coordinator's UNION ALL statement
+        at every size measured: eval/results/store_bench.md). When a shard cannot be reached directly (down,
         or its options are not readable here), the coordinator's statement runs instead, and
         its error, if any, is the coordinator's."""
         k = int(top.params["k"])
