@@ -405,13 +405,13 @@ def bench_postgres(url: str, layout: dict, size: int, docs, queries, runs, manif
     store = PostgresStore(url)
     phases: dict = {}
     build = write_index(store, docs, manifest, phases)
-    size = 0
+    disk = 0
     dbname = url.split("/")[3].split("?")[0]
     for node in layout["nodes"]:
         node_url = url.replace(f"port={layout['nodes'][0]['port']}", f"port={node['port']}")
         with psycopg.connect(node_url, autocommit=True) as conn:
-            size += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
-    result = {"build_s": round(build, 1), "build_phases": phases, "disk_mb": round(size / 2**20, 1)}
+            disk += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
+    result = {"build_s": round(build, 1), "build_phases": phases, "disk_mb": round(disk / 2**20, 1)}
     if baseline:
         result["baseline_writer"] = {**baseline, "load_average_after_new": os.getloadavg()[0]}
     qi = iter(range(10**9))
