@@ -497,7 +497,15 @@ def machine() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"date": time.strftime("%Y-%m-%d %H:%M"), "cpu_count": os.cpu_count(), "platform": platform.platform(),
+    cpu = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+        flags = next((line for line in info.splitlines() if line.startswith("flags")), "").split()
+        cpu += (", AVX2" if "avx2" in flags else "") + (", AVX-512" if "avx512f" in flags else ", no AVX-512")
+    except OSError:
+        pass
+    return {"date": time.strftime("%Y-%m-%d %H:%M"), "cpu": cpu, "cpu_count": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(), "load_average_start": os.getloadavg(), "versions": versions}
 
 
@@ -680,7 +688,7 @@ def save(report: dict, out: Path) -> None:
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [f"# Store backends: local vs PostgreSQL vs coordinator + 2 shards ({m['date']})", "",
-             f"`{report['command']}` — {m['cpu_count']} cores, {m['platform']}, Python {m['python']}, "
+             f"`{report['command']}` — {m.get('cpu') or 'CPU not recorded'}, {m['cpu_count']} cores, {m['platform']}, Python {m['python']}, "
              f"versions {m['versions']}; load average at start {tuple(round(x, 2) for x in m['load_average_start'])}, "
              f"at end {tuple(round(x, 2) for x in m['load_average_end'])} (other agents share the machine: "
              f"compare backends within a row, re-run quiet for absolute numbers).", "",
@@ -688,6 +696,10 @@ def markdown(report: dict) -> str:
              "| BM25+filter p50 | HNSW p50/p95 ms | exact dense p50/p95 ms | hybrid p50/p95 ms | HNSW recall@10 "
              "| load avg (measured) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    if m.get("runs"):
+        lines[2:2] = ["Runs combined (`--combine`): " + "; ".join(
+            f"{run['date']}: `{run['command']}` (load {run['load_average_start'][0]:.1f} at start)"
+            for run in m["runs"]) + ".", ""]
     for row in report["rows"]:
         for backend in BACKENDS:
             if backend not in row:
