@@ -3,11 +3,14 @@ coordinator with 2 shards, at growing corpus sizes.
 
     python -m eval.store_bench                      # bounded (make bench): 10k passages
     python -m eval.store_bench --sizes 10000,100000 # the big sizes (add 1000000 on a quiet machine)
+    python -m eval.store_bench --sizes 1000000 --backends cluster   # one backend; then
+    python -m eval.store_bench --combine a/store_bench.json,b/store_bench.json:local   # merge runs
 
 Passages: the laws of ../shared/datasets/vlc-laws-2 read and chunked by the indexer
-(real segmented law text, ≈18k passages); past that size the passages are repeated
-with perturbation (each copy drops and repeats a few terms at random) and the rows say
-so. Dense vectors: hashed term vectors (a fixed random projection of the folded
+(real segmented law text, ≈100k passages in 208 laws), streamed one law at a time so
+1M passages need no more memory than 10k (`stream_corpus`); past the real text the
+passages are repeated with perturbation (each copy drops and repeats a few terms at
+random), and every row of a copy says so (ids suffixed ~rN). Dense vectors: hashed term vectors (a fixed random projection of the folded
 syllables, dimension 384), not the model's — embedding 100k passages with the model
 takes hours on 2 cores; the latency of a 384-dimensional HNSW/exact scan does not depend
 on where the vectors come from. Reported per backend and size: build (write) time, disk,
@@ -232,12 +235,11 @@ def bench_local(size, docs, queries, runs, manifest, filters) -> dict:
     FAISS HNSW graph forced on (ann_min_passages=1) so its HNSW and exact scans compare
     with PostgreSQL's. `docs()` gives the documents afresh (a stream)."""
     import copy
+    import resource
     import shutil
     import tracemalloc
 
     from indexer.store.local import LocalStore
-
-    import resource
 
     folder = Path(tempfile.mkdtemp(prefix="tracuu-bench-local-"))
     store = LocalStore(folder, ann_min_passages=1)
