@@ -3,11 +3,14 @@ coordinator with 2 shards, at growing corpus sizes.
 
     python -m eval.store_bench                      # bounded (make bench): 10k passages
     python -m eval.store_bench --sizes 10000,100000 # the big sizes (add 1000000 on a quiet machine)
+    python -m eval.store_bench --sizes 1000000 --backends cluster   # one backend; then
+    python -m eval.store_bench --combine a/store_bench.json,b/store_bench.json:local   # merge runs
 
 Passages: the laws of ../shared/datasets/vlc-laws-2 read and chunked by the indexer
-(real segmented law text, ≈18k passages); past that size the passages are repeated
-with perturbation (each copy drops and repeats a few terms at random) and the rows say
-so. Dense vectors: hashed term vectors (a fixed random projection of the folded
+(real segmented law text, ≈100k passages in 208 laws), streamed one law at a time so
+1M passages need no more memory than 10k (`stream_corpus`); past the real text the
+passages are repeated with perturbation (each copy drops and repeats a few terms at
+random), and every row of a copy says so (ids suffixed ~rN). Dense vectors: hashed term vectors (a fixed random projection of the folded
 syllables, dimension 384), not the model's — embedding 100k passages with the model
 takes hours on 2 cores; the latency of a 384-dimensional HNSW/exact scan does not depend
 on where the vectors come from. Reported per backend and size: build (write) time, disk,
@@ -51,15 +54,11 @@ def _filter():
 CACHE = Path(os.environ.get("TRACUU_BENCH_CACHE", Path.home() / ".cache" / "tracuu"))
 
 
-def law_passages(limit: int | None = None):
-    """(record, [passage dict], [terms]) per law, chunked and segmented by the indexer, laws
-    in name order until `limit` passages. Segmenting is slow (all 208 laws, ~100k passages,
-    take tens of CPU minutes): each law's result is cached (outside the repository,
-    TRACUU_BENCH_CACHE) under a key of its bytes, the analyzer settings and the source of
+def _cache_folder() -> Path:
+    """Where segmented laws are cached: keyed by the analyzer settings and the source of
     the modules that decide passages, terms and metadata (analysis, chunker, textnorm,
     metadata), so a re-run segments again only what changed."""
     import hashlib
-    import pickle
 
     from indexer.analysis import AnalyzerConfig
 
@@ -68,20 +67,39 @@ def law_passages(limit: int | None = None):
         settings.update((ROOT / "indexer" / f"{name}.py").read_bytes())
     folder = CACHE / f"store_bench_laws_{settings.hexdigest()[:16]}"
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def segmented_law(path: Path, folder: Path | None = None) -> list:
+    """[(record, [passage dict], [terms])] of one law file, chunked and segmented by the
+    indexer; cached (outside the repository, TRACUU_BENCH_CACHE) under a key of its bytes:
+    segmenting all 208 laws (~100k passages) takes tens of CPU minutes."""
+    import hashlib
+    import pickle
+
+    folder = folder or _cache_folder()
+    cached = folder / (hashlib.sha256(path.read_bytes()).hexdigest()[:24] + ".pkl")
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())
+    laws = _segment_law(path)
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # two runs may segment the same law at once
+    tmp.write_bytes(pickle.dumps(laws, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(cached)
+    return laws
+
+
+def law_files(limit: int | None = None) -> list[tuple[Path, int]]:
+    """(law file, its passages) in name order until `limit` passages, each segmented (and
+    cached) once here; only the counts are kept, so preparing 1M passages holds one law
+    at a time."""
+    folder = _cache_folder()
     out, total = [], 0
     for path in sorted(LAWS.glob("*.txt")):
         if limit and total >= limit:
             break
-        cached = folder / (hashlib.sha256(path.read_bytes()).hexdigest()[:24] + ".pkl")
-        if cached.exists():
-            laws = pickle.loads(cached.read_bytes())
-        else:
-            laws = _segment_law(path)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_bytes(pickle.dumps(laws, protocol=pickle.HIGHEST_PROTOCOL))
-            tmp.replace(cached)
-        out += laws
-        total += sum(len(passages) for _, passages, _ in laws)
+        count = sum(len(passages) for _, passages, _ in segmented_law(path, folder))
+        out.append((path, count))
+        total += count
     return out
 
 
@@ -129,41 +147,59 @@ def hashed_vector(terms: dict[str, int], dim: int = 384) -> np.ndarray:
     return (vector / norm if norm else vector).astype(np.float32)
 
 
-def corpus_of(size: int, laws, seed: int = 0):
-    """Documents with PassageRecords up to `size` passages; copies past the real text are
-    perturbed (doc ids suffixed ~rN)."""
+def stream_corpus(size: int, laws: list[tuple[Path, int]], seed: int = 0):
+    """Documents (record, [PassageRecord]) until `size` passages, generated one law at a
+    time so 1M passages stream in bounded memory (the writer gets them document by document;
+    nothing here keeps them). The first pass is the real text; each further pass over the
+    laws is a copy, labelled in every row: doc ids and passage ids suffixed ~rN and the
+    record's extra `bench_copy` N, each passage perturbed (two terms dropped, one
+    repeated) so no two copies score alike. Vectors are hashed term vectors, computed per
+    passage (not the model's; not cached: 1M × 384 floats would be 1.5 GB). The same
+    `size` and `seed` give the same documents."""
     from indexer.store.base import PassageRecord
 
+    if not laws:
+        return
     rng = np.random.default_rng(seed)
-    cache: dict[str, np.ndarray] = {}
-    docs, n, copy = [], 0, 0
+    folder = _cache_folder()
+    n, copy = 0, 0
     while n < size:
-        for record, passages, terms in laws:
+        for path, _ in laws:
             if n >= size:
                 break
-            suffix = f"~r{copy}" if copy else ""
-            rec = dict(record, doc_id=record["doc_id"] + suffix)
-            prs = []
-            for p, t in zip(passages, terms):
+            for record, passages, terms in segmented_law(path, folder):
                 if n >= size:
                     break
-                t = dict(t)
-                if copy:  # perturb: drop two terms, repeat one
-                    keys = list(t)
-                    for key in rng.choice(keys, size=min(2, len(keys) - 1), replace=False):
-                        del t[key]
-                    extra = keys[int(rng.integers(len(keys)))]
-                    t[extra] = t.get(extra, 0) + 1
-                key = p["content_hash"] + suffix
-                if key not in cache:
-                    cache[key] = hashed_vector(t)
-                prs.append(PassageRecord(dict(p, passage_id=p["passage_id"].replace(record["doc_id"], rec["doc_id"], 1),
-                                              doc_id=rec["doc_id"], content_hash=key), t, cache[key]))
-                n += 1
-            if prs:
-                docs.append((rec, prs))
+                suffix = f"~r{copy}" if copy else ""
+                rec = dict(record, doc_id=record["doc_id"] + suffix)
+                if copy:
+                    rec["extra"] = dict(record.get("extra") or {}, bench_copy=copy)
+                prs = []
+                for p, t in zip(passages, terms):
+                    if n >= size:
+                        break
+                    t = dict(t)
+                    if copy:  # perturb: drop two terms, repeat one
+                        keys = list(t)
+                        for key in rng.choice(keys, size=min(2, len(keys) - 1), replace=False):
+                            del t[key]
+                        extra = keys[int(rng.integers(len(keys)))]
+                        t[extra] = t.get(extra, 0) + 1
+                    prs.append(PassageRecord(dict(p, passage_id=p["passage_id"].replace(record["doc_id"], rec["doc_id"], 1),
+                                                  doc_id=rec["doc_id"], content_hash=p["content_hash"] + suffix),
+                                             t, hashed_vector(t)))
+                    n += 1
+                if prs:
+                    yield rec, prs
         copy += 1
-    return docs, copy > 1
+
+
+def corpus_label(size: int, laws: list[tuple[Path, int]]) -> str:
+    real = sum(count for _, count in laws)
+    if size <= real:
+        return "vlc-laws-2 (real)"
+    return (f"vlc-laws-2 ({real:,} real passages) + {size - real:,} perturbed copies "
+            f"(~{size / real:.1f}× over, doc ids ~rN)")
 
 
 def timed(fn, runs: int) -> dict:
@@ -191,11 +227,15 @@ def hybrid(store, query) -> list:
     return normalized_score_fusion(lists, {"bm25": 1.0, "dense": 1.0})[:10]
 
 
-def bench_local(docs, queries, runs, manifest, filters) -> dict:
+TRACEMALLOC_MAX = 200_000
+
+
+def bench_local(size, docs, queries, runs, manifest, filters) -> dict:
     """The local-files store (indexer/store/local.py) written through its writer, with the
     FAISS HNSW graph forced on (ann_min_passages=1) so its HNSW and exact scans compare
-    with PostgreSQL's."""
+    with PostgreSQL's. `docs()` gives the documents afresh (a stream)."""
     import copy
+    import resource
     import shutil
     import tracemalloc
 
@@ -203,13 +243,19 @@ def bench_local(docs, queries, runs, manifest, filters) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="tracuu-bench-local-"))
     store = LocalStore(folder, ann_min_passages=1)
-    tracemalloc.start()
+    traced = size <= TRACEMALLOC_MAX  # tracemalloc slows allocation several-fold: not at 1M
+    if traced:
+        tracemalloc.start()
     phases: dict = {}
     build = write_index(store, docs, copy.deepcopy(manifest), phases)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    if traced:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    else:  # the process's high-water mark (KB on Linux): the writer's peak plus the bench's own
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     disk = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     result = {"build_s": round(build, 1), "build_phases": phases, "memory_mb": round(peak / 2**20, 1),
+              "memory_kind": "python allocations (tracemalloc)" if traced else "peak RSS of the bench process",
               "disk_mb": round(disk / 2**20, 1)}
     qi = iter(range(10**9))
     q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
@@ -259,15 +305,24 @@ def old_backend(rev: str):
 
 
 def write_index(store, docs, manifest, phases: dict | None = None) -> float:
-    """Seconds to write `docs` as a new version; `phases` gets the split: adding the
-    documents (rows copied in) and the commit (index builds, statistics, ANALYZE)."""
+    """Seconds to write `docs()` (documents streamed) as a new version; `phases` gets the
+    split: adding the documents (rows copied in) and the commit (index builds, statistics,
+    ANALYZE). The time includes generating the stream (hashed vectors, copies): measured
+    alone in `stream_s`."""
     t0 = time.perf_counter()
     with store.writer() as writer:
         writer.set_manifest(manifest)
         writer.reset()
-        for record, prs in docs:
+        n, step = 0, 100_000
+        for record, prs in docs():
             writer.add_document(record, prs)
+            n += len(prs)
+            if n % step < len(prs):  # how far a long build got, in the log
+                print(f"[{time.strftime('%H:%M:%S')}] {type(store).__name__}: {n:,} passages added "
+                      f"in {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
         t1 = time.perf_counter()
+        print(f"[{time.strftime('%H:%M:%S')}] {type(store).__name__}: {n:,} passages added, committing",
+              file=sys.stderr, flush=True)
         writer.commit()
     store.refresh()
     t2 = time.perf_counter()
@@ -281,8 +336,9 @@ def set_ef_search(store, ef: int) -> None:
     coordinator, the shards' (postgres_fdw passes them the server's `options`)."""
     from indexer.store.postgres import schema
 
-    store.pool.settings["hnsw.ef_search"] = str(ef)
-    store.pool.close()
+    store.pool.settings["hnsw.ef_search"] = str(ef)  # shared with the store's shard pools (its fan-out)
+    for pool in [store.pool, *store._shard_pools]:
+        pool.close()
     with store.pool.get() as conn:
         if store.sharded:
             schema.set_shard_settings(conn, {"hnsw.ef_search": str(ef)})
@@ -296,9 +352,49 @@ def hnsw_recall(store, queries) -> float:
     return round(float(np.mean(recall)), 3)
 
 
-def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_url: str | None = None,
+def compare_merges(store, queries, runs: int, partitioned_runs: int) -> dict:
+    """On a coordinator, the ways to get the shards' top 10, query by query on the same
+    queries: the fan-out (the store's default, PostgresStore.top_k: each shard asked over
+    its own connection, concurrently, merged in Python), the coordinator's statement (one
+    UNION ALL branch per shard, LIMIT on each: the store's fallback, fan_out=False) and —
+    `partitioned_runs` times, as it can take seconds — the statement over the partitioned
+    table that the store used before (the planner may sort every row on the coordinator).
+    BM25 here is its final statement only (the MaxScore match precomputed)."""
+    import copy
+
+    union = copy.copy(store)
+    union.fan_out = False
+    qi = iter(range(10**9))
+    q = lambda: queries[next(qi) % len(queries)]  # noqa: E731
+    tops = []
+    for query in queries:
+        weights = store.query_weights(query["terms"])
+        if weights:
+            tops.append(store.bm25_top_k(weights, 10, None, store.bm25_match(weights, 10)[0]))
+    bi = iter(range(10**9))
+    b = lambda: tops[next(bi) % len(tops)]  # noqa: E731
+    out = {}
+    for name, target in (("fanout", store), ("union", union)):
+        out[f"merge_dense_hnsw_{name}"] = timed(lambda: target.dense(q()["vector"], 10, exact=False), runs)
+        out[f"merge_dense_exact_{name}"] = timed(lambda: target.dense(q()["vector"], 10, exact=True), runs)
+        out[f"merge_bm25_{name}"] = timed(lambda: target.top_k(b()), runs)
+    for query in queries[:5]:  # the same top 10 either way
+        assert store.dense(query["vector"], 10, exact=True) == union.dense(query["vector"], 10, exact=True)
+    if partitioned_runs:
+        from indexer.store.postgres.store import live, vector_text
+
+        sql = (f"SELECT passage_id, -(embedding <#> %(q)s::vector) AS score FROM tracuu_passages "
+               f"WHERE {live()} ORDER BY embedding <#> %(q)s::vector LIMIT %(k)s")
+        out["merge_dense_hnsw_partitioned"] = timed(
+            lambda: store._query(sql, store._p(q=vector_text(q()["vector"]), k=10)), partitioned_runs)
+        out["merge_dense_hnsw_partitioned_plan"] = plan_nodes(store.explain(
+            sql, store._p(q=vector_text(queries[0]["vector"]), k=10)).splitlines())
+    return out
+
+
+def bench_postgres(url: str, layout: dict, size: int, docs, queries, runs, manifest, old_url: str | None = None,
                    old_store_class=None, ef_sweep=(40, 100, 200, 400), baseline_url: str | None = None,
-                   baseline_class=None) -> dict:
+                   baseline_class=None, partitioned_runs: int = 5) -> dict:
     import psycopg
 
     from indexer.store.postgres import PostgresStore, schema
@@ -311,13 +407,13 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
     store = PostgresStore(url)
     phases: dict = {}
     build = write_index(store, docs, manifest, phases)
-    size = 0
+    disk = 0
     dbname = url.split("/")[3].split("?")[0]
     for node in layout["nodes"]:
         node_url = url.replace(f"port={layout['nodes'][0]['port']}", f"port={node['port']}")
         with psycopg.connect(node_url, autocommit=True) as conn:
-            size += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
-    result = {"build_s": round(build, 1), "build_phases": phases, "disk_mb": round(size / 2**20, 1)}
+            disk += conn.execute("SELECT pg_database_size(%s)", (dbname,)).fetchone()[0]
+    result = {"build_s": round(build, 1), "build_phases": phases, "disk_mb": round(disk / 2**20, 1)}
     if baseline:
         result["baseline_writer"] = {**baseline, "load_average_after_new": os.getloadavg()[0]}
     qi = iter(range(10**9))
@@ -352,6 +448,8 @@ def bench_postgres(url: str, layout: dict, docs, queries, runs, manifest, old_ur
     result["dense_hnsw"] = timed(lambda: store.dense(q()["vector"], 10, exact=False), runs)
     result["dense_exact"] = timed(lambda: store.dense(q()["vector"], 10, exact=True), runs)
     result["hybrid"] = timed(lambda: hybrid(store, q()), runs)
+    if store.sharded:
+        result.update(compare_merges(store, queries, runs, partitioned_runs if size <= 100_000 else 0))
     result["hnsw_recall_at_10"] = hnsw_recall(store, queries)
     result["hnsw_settings"] = {"build": schema.HNSW_BUILD, **schema.HNSW_SETTINGS}
     sweep = {}
@@ -401,7 +499,15 @@ def machine() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"date": time.strftime("%Y-%m-%d %H:%M"), "cpu_count": os.cpu_count(), "platform": platform.platform(),
+    cpu = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+        flags = next((line for line in info.splitlines() if line.startswith("flags")), "").split()
+        cpu += (", AVX2" if "avx2" in flags else "") + (", AVX-512" if "avx512f" in flags else ", no AVX-512")
+    except OSError:
+        pass
+    return {"date": time.strftime("%Y-%m-%d %H:%M"), "cpu": cpu, "cpu_count": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(), "load_average_start": os.getloadavg(), "versions": versions}
 
 
@@ -412,9 +518,31 @@ def fit_growth(sizes, values) -> float | None:
     return round(float(slope), 2)
 
 
+def stream_pass(size: int, laws) -> dict:
+    """One pass over the stream alone: its time (to tell the writers' share of a build from
+    the generator's) and the process's resident memory, sampled as it goes (bounded: one law
+    and one document at a time, whatever the size)."""
+    import psutil
+
+    proc = psutil.Process()
+    start_rss, peak_rss, n = proc.memory_info().rss, 0, 0
+    t0 = time.perf_counter()
+    for _, prs in stream_corpus(size, laws):
+        n += len(prs)
+        if n % 20_000 < len(prs):
+            peak_rss = max(peak_rss, proc.memory_info().rss)
+    peak_rss = max(peak_rss, proc.memory_info().rss)
+    return {"stream_s": round(time.perf_counter() - t0, 1), "stream_passages": n,
+            "stream_rss_start_mb": round(start_rss / 2**20, 1), "stream_rss_peak_mb": round(peak_rss / 2**20, 1)}
+
+
+BACKENDS = ("local", "single", "cluster")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.store_bench")
     parser.add_argument("--sizes", default="10000", help="passage counts, comma-separated")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="which of local,single,cluster to run")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--data", type=Path, default=None, help="server data dir (default: a temp dir)")
@@ -427,8 +555,26 @@ def main(argv=None) -> int:
                         help="also build each PostgreSQL store with the writer of git revision REV (e.g. the one "
                              "before the bulk-load change, 3e2264d), right before the current one")
     parser.add_argument("--writer-baseline-max-size", type=int, default=10_000)
-    parser.add_argument("--ef-sweep", default="40,100,200,400,800", help="hnsw.ef_search values to measure recall at")
+    parser.add_argument("--ef-sweep", default="40,100,200,400,800", help="hnsw.ef_search values to measure recall at "
+                        "('' for none)")
+    parser.add_argument("--partitioned-runs", type=int, default=5,
+                        help="runs of the former statement over the partitioned table (cluster, up to 100k)")
+    parser.add_argument("--combine", default=None, metavar="A.json,B.json:local+single",
+                        help="no run: merge the reports of several runs (e.g. sizes or backends run apart) into --out; "
+                             "PATH:b1+b2 takes only those backends from PATH")
+    parser.add_argument("--no-stream-pass", action="store_true",
+                        help="skip timing one pass of the corpus stream alone (and its memory) before the builds")
+    parser.add_argument("--notes", type=Path, default=None, help="a markdown file appended to the report (conclusions)")
     args = parser.parse_args(argv)
+    if args.combine:
+        specs = [spec.split(":") for spec in args.combine.split(",")]  # PATH or PATH:local+single
+        report = combine([json.loads(Path(spec[0]).read_text()) for spec in specs],
+                         [spec[1].split("+") if len(spec) > 1 else None for spec in specs])
+        if args.notes:
+            report["notes"] = args.notes.read_text()
+        save(report, args.out)
+        print(markdown(report))
+        return 0
     if not LAWS.exists():
         print(f"{LAWS} is absent: the benchmark needs ../shared/datasets/vlc-laws-2", file=sys.stderr)
         return 2
@@ -436,11 +582,12 @@ def main(argv=None) -> int:
     from indexer.store.postgres import servers
 
     sizes = [int(s) for s in args.sizes.split(",")]
+    backends = [b for b in args.backends.split(",") if b]
+    assert set(backends) <= set(BACKENDS), backends
     info = machine()
     t0 = time.perf_counter()
-    laws = law_passages(limit=max(sizes))
+    laws = law_files(limit=max(sizes))
     info["segment_s"] = round(time.perf_counter() - t0, 1)
-    real = sum(len(p) for _, p, _ in laws)
     analyzer = Analyzer(AnalyzerConfig())
     queries = [{"text": q, "terms": analyzer.terms(q)} for q in QUERIES]
     for query in queries:
@@ -452,31 +599,38 @@ def main(argv=None) -> int:
     baseline_class = old_backend(args.writer_baseline) if args.writer_baseline != "none" else None
     ef_sweep = tuple(int(e) for e in args.ef_sweep.split(",") if e)
     data = args.data or Path(tempfile.mkdtemp(prefix="tracuu-store-bench-"))
-    layouts = {"single": servers.start(data / "single", 0), "cluster": servers.start(data / "cluster", 2)}
+    layouts = {b: servers.start(data / b, 0 if b == "single" else 2) for b in backends if b != "local"}
     report = {"machine": info, "rows": [], "growth_exponent_p50": {}, "writer_baseline": args.writer_baseline,
               "command": "python -m eval.store_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
+    if args.notes:
+        report["notes"] = args.notes.read_text()
     try:
         for size in sizes:
-            docs, repeated = corpus_of(size, laws)
-            label = (f"vlc-laws-2 ({real:,} real passages) repeated with perturbation" if repeated
-                     else "vlc-laws-2 (real)")
-            row = {"passages": size, "data": label, "vectors": "hashed term vectors (dim 384), not the model",
-                   "vectors_short": "hashed, not e5",
-                   "local": bench_local(docs, queries, args.runs, manifest, _filter())}
-            for backend in ("single", "cluster"):
-                url = servers.create_database(data / backend, f"bench{size}")
-                old_url = None
-                if old_class is not None and size <= args.old_max_size and backend in args.old_backends.split(","):
-                    old_url = servers.create_database(data / backend, f"old{size}")
-                baseline_url = None
-                if baseline_class is not None and size <= args.writer_baseline_max_size:
-                    baseline_url = servers.create_database(data / backend, f"baseline{size}")
-                row[backend] = bench_postgres(url, layouts[backend], docs, queries, args.runs, manifest,
-                                              old_url, old_class, ef_sweep, baseline_url, baseline_class)
-                print(json.dumps({backend: row[backend]}, ensure_ascii=False)[:3000], flush=True)
-            row["load_average"] = os.getloadavg()
+            docs = functools.partial(stream_corpus, size, laws)
+            row = {"passages": size, "data": corpus_label(size, laws),
+                   "vectors": "hashed term vectors (dim 384), not the model", "vectors_short": "hashed, not e5",
+                   **({} if args.no_stream_pass else stream_pass(size, laws))}
             report["rows"].append(row)
-            save(report, args.out)  # after every size: a run stopped later keeps what it measured
+            for backend in backends:
+                # saved after every backend: a run stopped later keeps what it measured, and no
+                # row holds a half-measured backend
+                if backend == "local":
+                    row["local"] = bench_local(size, docs, queries, args.runs, manifest, _filter())
+                else:
+                    url = servers.create_database(data / backend, f"bench{size}")
+                    old_url = None
+                    if old_class is not None and size <= args.old_max_size and backend in args.old_backends.split(","):
+                        old_url = servers.create_database(data / backend, f"old{size}")
+                    baseline_url = None
+                    if baseline_class is not None and size <= args.writer_baseline_max_size:
+                        baseline_url = servers.create_database(data / backend, f"baseline{size}")
+                    row[backend] = bench_postgres(url, layouts[backend], size, docs, queries, args.runs, manifest,
+                                                  old_url, old_class, ef_sweep, baseline_url, baseline_class,
+                                                  args.partitioned_runs)
+                row[backend]["load_average"] = os.getloadavg()
+                row["load_average"] = os.getloadavg()
+                print(json.dumps({size: {backend: row[backend]}}, ensure_ascii=False)[:3000], flush=True)
+                save(report, args.out)
     finally:
         for backend in layouts:
             servers.stop(data / backend)
@@ -488,45 +642,82 @@ def main(argv=None) -> int:
     return 0
 
 
+def combine(reports: list[dict], backends: list[list[str] | None] | None = None) -> dict:
+    """One report from several runs: rows of the same size merged backend by backend (a
+    later report's backend replaces an earlier one's; `backends[i]`, when given, the only
+    ones taken from report i), each backend keeping the date and load average it was
+    measured under; the commands and dates of every run listed."""
+    rows: dict[int, dict] = {}
+    backends = backends or [None] * len(reports)
+    for report, wanted in zip(reports, backends):
+        for row in report["rows"]:
+            merged = rows.setdefault(row["passages"], {})
+            for key, value in row.items():
+                if key in BACKENDS:
+                    if wanted is None or key in wanted:
+                        merged[key] = dict(value, measured=value.get("measured", report["machine"]["date"]))
+                elif key not in merged or wanted is None or any(b in row for b in wanted):
+                    merged[key] = value
+    first = reports[0]
+    machine_info = dict(first["machine"])
+    machine_info["runs"] = [{"command": r["command"], "date": r["machine"]["date"],
+                             "load_average_start": r["machine"]["load_average_start"],
+                             "load_average_end": r["machine"].get("load_average_end")} for r in reports]
+    return {"machine": machine_info, "rows": [rows[size] for size in sorted(rows)], "growth_exponent_p50": {},
+            "writer_baseline": first.get("writer_baseline"),
+            "command": " ; ".join(r["command"] for r in reports)}
+
+
 def save(report: dict, out: Path) -> None:
     rows = report["rows"]
     report["machine"]["load_average_end"] = os.getloadavg()
     growth = {}
-    for backend, modes in (("local", ("bm25", "dense_exact", "hybrid")),
+    for backend, modes in (("local", ("bm25", "dense_hnsw", "dense_exact", "hybrid")),
                            ("single", ("bm25", "dense_hnsw", "dense_exact", "hybrid", "bm25_old")),
                            ("cluster", ("bm25", "dense_hnsw", "dense_exact", "hybrid", "bm25_old"))):
         for mode in modes:
-            points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in rows if mode in r[backend]]
+            points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in rows if mode in r.get(backend, {})]
             growth[f"{backend}/{mode}"] = fit_growth([p[0] for p in points], [p[1] for p in points])
     report["growth_exponent_p50"] = growth
     out.mkdir(parents=True, exist_ok=True)
-    (out / "store_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    (out / "store_bench.md").write_text(markdown(report))
+    for suffix, text in ((".json", json.dumps(report, ensure_ascii=False, indent=2) + "\n"), (".md", markdown(report))):
+        tmp = out / f"store_bench{suffix}.tmp"  # written whole, then renamed: never half a file
+        tmp.write_text(text)
+        tmp.replace(out / f"store_bench{suffix}")
     plot(report, out / "store_bench_latency.png")
 
 
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [f"# Store backends: local vs PostgreSQL vs coordinator + 2 shards ({m['date']})", "",
-             f"`{report['command']}` — {m['cpu_count']} cores, {m['platform']}, Python {m['python']}, "
+             f"`{report['command']}` — {m.get('cpu') or 'CPU not recorded'}, {m['cpu_count']} cores, {m['platform']}, Python {m['python']}, "
              f"versions {m['versions']}; load average at start {tuple(round(x, 2) for x in m['load_average_start'])}, "
              f"at end {tuple(round(x, 2) for x in m['load_average_end'])} (other agents share the machine: "
              f"compare backends within a row, re-run quiet for absolute numbers).", "",
              "| passages | data | vectors | backend | build s (add + commit) | disk MB | RAM MB | BM25 p50/p95 ms "
              "| BM25+filter p50 | HNSW p50/p95 ms | exact dense p50/p95 ms | hybrid p50/p95 ms | HNSW recall@10 "
-             "| load avg |",
+             "| load avg (measured) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    if m.get("runs"):
+        lines[2:2] = ["Runs combined (`--combine`): " + "; ".join(
+            f"{run['date']}: `{run['command']}` (load {run['load_average_start'][0]:.1f} at start)"
+            for run in m["runs"]) + ".", ""]
     for row in report["rows"]:
-        for backend in ("local", "single", "cluster"):
+        for backend in BACKENDS:
+            if backend not in row:
+                lines.append(f"| {row['passages']:,} | {row['data']} | {row.get('vectors_short', 'hashed')} | {backend} "
+                             "| not run (see below) |" + " |" * 9)
+                continue
             r = row[backend]
             f = lambda mode: f"{r[mode]['p50_ms']} / {r[mode]['p95_ms']}" if mode in r else "—"  # noqa: E731
             ph = r.get("build_phases") or {}
             build = f"{r['build_s']}" + (f" ({ph['add_s']} + {ph['commit_s']})" if ph else "")
             lines.append(f"| {row['passages']:,} | {row['data']} | {row.get('vectors_short', 'hashed')} | {backend} "
                          f"| {build} | {r.get('disk_mb') or '—'} "
-                         f"| {r.get('memory_mb')} | {f('bm25')} | {r['bm25_filtered']['p50_ms'] if 'bm25_filtered' in r else '—'} "
+                         f"| {r.get('memory_mb')}{' (RSS)' if 'RSS' in r.get('memory_kind', '') else ''} | {f('bm25')} | {r['bm25_filtered']['p50_ms'] if 'bm25_filtered' in r else '—'} "
                          f"| {f('dense_hnsw')} | {f('dense_exact')} | {f('hybrid')} | {r.get('hnsw_recall_at_10', '—')} "
-                         f"| {round(row['load_average'][0], 1)} |")
+                         f"| {round((r.get('load_average') or row['load_average'])[0], 1)}"
+                         f"{' (' + r['measured'] + ')' if r.get('measured') else ''} |")
     lines += ["", "Dense vectors: " + report["rows"][0]["vectors"] + " (column vectors: hashed). Hybrid = the "
               "store's share of the engine's hybrid query (search/engine.py SearchEngine.fused defaults): BM25 top-100 "
               "+ dense top-100 with the store's default scan (local: its HNSW graph, forced on here; PostgreSQL: "
@@ -539,7 +730,38 @@ def markdown(report: dict) -> str:
               "writing; disk = the version's files. PostgreSQL RAM = unique memory of the server processes after "
               "the queries; disk = pg_database_size summed over the nodes. Growth exponents from two sizes "
               "measured under a changing load are rough."]
-    if any("bm25_old" in row[b] for row in report["rows"] for b in ("single", "cluster")):
+    streamed = [row for row in report["rows"] if "stream_s" in row]
+    if streamed:
+        lines += ["", "The corpus is streamed (eval/store_bench.py `stream_corpus`): one law at a time, each document "
+                  "handed to the writer and dropped, so the bench's own memory does not grow with the size; past the "
+                  "real passages every row of a copy says so (doc and passage ids ~rN, record extra `bench_copy`). "
+                  "Build times include generating the stream; one pass of the stream alone:", "",
+                  "| passages | stream pass s | bench RSS at start → peak MB |", "|---|---|---|"]
+        for row in streamed:
+            lines.append(f"| {row['passages']:,} | {row['stream_s']} | {row['stream_rss_start_mb']} → "
+                         f"{row['stream_rss_peak_mb']} |")
+    merges = [(row, row["cluster"]) for row in report["rows"] if "merge_dense_hnsw_union" in row.get("cluster", {})]
+    if merges:
+        lines += ["", "## Coordinator: merging the shards' top 10, three ways", "",
+                  "Same queries, same run. fan-out = the store's default (indexer/store/postgres/store.py "
+                  "`PostgresStore.top_k`): each shard's top 10 asked over a connection of its own, concurrently, "
+                  "merged in Python. union = its fallback, one coordinator statement (`top_k_sql`): one UNION ALL "
+                  "branch per shard's partition, each sent whole to its shard (ORDER BY … LIMIT 10), the branches run "
+                  "concurrently (Async Foreign Scan), the coordinator sorts 20 rows. partitioned = the statement the "
+                  "store used before, over the partitioned table (its plan below). BM25 = the final statement, MaxScore "
+                  "match precomputed. p50 / p95 ms.", "",
+                  "| passages | dense HNSW: fan-out | union | partitioned (before) | exact dense: fan-out | union "
+                  "| BM25: fan-out | union |", "|---|---|---|---|---|---|---|---|"]
+        for row, r in merges:
+            f = lambda mode: f"{r[mode]['p50_ms']} / {r[mode]['p95_ms']}" if mode in r else "—"  # noqa: E731
+            lines.append(f"| {row['passages']:,} | {f('merge_dense_hnsw_fanout')} | {f('merge_dense_hnsw_union')} "
+                         f"| {f('merge_dense_hnsw_partitioned')} | {f('merge_dense_exact_fanout')} "
+                         f"| {f('merge_dense_exact_union')} | {f('merge_bm25_fanout')} | {f('merge_bm25_union')} |")
+        for row, r in merges:
+            if "merge_dense_hnsw_partitioned_plan" in r:
+                lines.append(f"\nPartitioned statement's plan at {row['passages']:,}: "
+                             + " → ".join(r["merge_dense_hnsw_partitioned_plan"]))
+    if any("bm25_old" in row.get(b, {}) for row in report["rows"] for b in ("single", "cluster")):
         lines += ["", "## BM25: the first design vs the new one, side by side", "",
               "Old = the first PostgreSQL backend (term counts as JSONB, every passage holding a query term "
               "scored); new = sparsevec term counts and the MaxScore bound (only passages holding a term the "
@@ -550,7 +772,7 @@ def markdown(report: dict) -> str:
               "|---|---|---|---|---|---|---|---|---|"]
     for row in report["rows"]:
         for backend in ("single", "cluster"):
-            r = row[backend]
+            r = row.get(backend, {})
             if "bm25_old" not in r:
                 continue
             old, new = r["bm25_old"], r["bm25_new_side_by_side"]
@@ -559,7 +781,7 @@ def markdown(report: dict) -> str:
                          f"{r['bm25_postings_matched']:.1%} | {r['bm25_first_pass_answers']} | {r['old_build_s']} "
                          f"| {r['build_s']} |")
     baseline_rows = [(row, backend) for row in report["rows"] for backend in ("single", "cluster")
-                     if "baseline_writer" in row[backend]]
+                     if "baseline_writer" in row.get(backend, {})]
     if baseline_rows:
         lines += ["", f"## Writing: the writer of {report.get('writer_baseline')} vs this one, one after the other", "",
                   "Each PostgreSQL store written twice in one run, into two databases of the same server(s): first "
@@ -574,24 +796,32 @@ def markdown(report: dict) -> str:
                          f"{b['build_phases']['commit_s']}) | {r['build_s']} ({r['build_phases']['add_s']} + "
                          f"{r['build_phases']['commit_s']}) | {b['build_s'] / max(r['build_s'], 1e-9):.1f}× "
                          f"| {b['load_average']:.1f} → {b['load_average_after_new']:.1f} |")
-    lines += ["", "## HNSW: recall@10 against exact by hnsw.ef_search", ""]
-    first = report["rows"][0]["single"]
-    lines += [f"Index built with {first['hnsw_settings']['build']}; served with "
-              f"{ {k: v for k, v in first['hnsw_settings'].items() if k != 'build'} }.", "",
-              "| passages | backend | " + " | ".join(f"ef {ef}: recall, p50 ms" for ef in first["hnsw_ef_search_sweep"]) + " |",
-              "|---|---|" + "---|" * len(first["hnsw_ef_search_sweep"])]
-    for row in report["rows"]:
-        for backend in ("single", "cluster"):
-            sweep = row[backend]["hnsw_ef_search_sweep"]
-            lines.append(f"| {row['passages']:,} | {backend} | " + " | ".join(
-                f"{v['recall_at_10']}, {v['p50_ms']}" for v in sweep.values()) + " |")
+    pg = [row[b] for row in report["rows"] for b in ("single", "cluster") if b in row]
+    sweeps = [r for r in pg if r.get("hnsw_ef_search_sweep")]
+    if pg:
+        first = pg[0]
+        lines += ["", "## HNSW: recall@10 against exact by hnsw.ef_search", "",
+                  f"Index built with {first['hnsw_settings']['build']}; served with "
+                  f"{ {k: v for k, v in first['hnsw_settings'].items() if k != 'build'} }."]
+    if sweeps:
+        efs = list(sweeps[0]["hnsw_ef_search_sweep"])
+        lines += ["", "| passages | backend | " + " | ".join(f"ef {ef}: recall, p50 ms" for ef in efs) + " |",
+                  "|---|---|" + "---|" * len(efs)]
+        for row in report["rows"]:
+            for backend in ("single", "cluster"):
+                sweep = row.get(backend, {}).get("hnsw_ef_search_sweep")
+                if sweep:
+                    lines.append(f"| {row['passages']:,} | {backend} | " + " | ".join(
+                        f"{v['recall_at_10']}, {v['p50_ms']}" for v in sweep.values()) + " |")
     lines += ["", "Growth exponent a (p50 ∝ passages^a) fitted over the sizes run: " +
               ", ".join(f"{k} {v}" for k, v in report["growth_exponent_p50"].items() if v is not None),
               "", "## Plan shapes", ""]
-    for row in report["rows"][-1:]:
+    for row in report["rows"]:
         for backend in ("single", "cluster"):
-            for name, plan in row[backend]["plans"].items():
+            for name, plan in row.get(backend, {}).get("plans", {}).items():
                 lines.append(f"- {backend} {name} ({row['passages']:,}): " + " → ".join(plan))
+    if report.get("notes"):
+        lines += ["", report["notes"].strip()]
     return "\n".join(lines) + "\n"
 
 
@@ -609,7 +839,7 @@ def plot(report: dict, path: Path) -> None:
                                  ("single", "bm25_old", "C1:"),
                                  ("cluster", "bm25", "C2-"), ("cluster", "dense_hnsw", "C2--"),
                                  ("cluster", "bm25_old", "C2:")):
-        points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in report["rows"] if mode in r[backend]]
+        points = [(r["passages"], r[backend][mode]["p50_ms"]) for r in report["rows"] if mode in r.get(backend, {})]
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", label=f"{backend} {mode}")
     ax.set_xscale("log")

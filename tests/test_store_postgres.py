@@ -135,26 +135,52 @@ def _repeated(collection: Collection, times: int) -> Collection:
     return Collection(collection.manifest, documents, records)
 
 
-def test_cluster_plans_run_on_the_shards(pg_servers, corpus_collection, encoder):
-    """EXPLAIN VERBOSE of every retrieval statement on the coordinator (the corpus 3 times
-    over, ~500 passages; the plans are the same at 20k): the filters, the BM25 score and
-    the ORDER BY go to each shard (Remote SQL) and the coordinator merges the shards'
-    sorted streams (Merge Append)."""
+def _branches(plan: str) -> list[str]:
+    """The Remote SQL a coordinator's plan sends to its shards."""
+    return [line for line in plan.splitlines() if "Remote SQL" in line]
+
+
+def _assert_top_k_per_shard(plan: str, order: str, k: int = 10, few_rows: bool = False) -> None:
+    """Each shard computes its own top k (ORDER BY … LIMIT k in its Remote SQL) and the two
+    run concurrently; the coordinator only sorts their 2k rows. `few_rows`: where the
+    planner expects few matching rows from a shard (a filter), or shipping rows costs it
+    nothing, it may fetch a branch's matches and take their top k on the coordinator: a
+    Limit per branch either way, never a Merge Append."""
+    remote = _branches(plan)
+    assert len(remote) == 2 and "Merge Append" not in plan, plan
+    on_shard = [r for r in remote if order in r and r.endswith(f"LIMIT {k}::bigint")]
+    if not few_rows:
+        assert len(on_shard) == 2 and plan.count("Async Foreign Scan") == 2, plan
+    else:  # the outer Limit, and one above each branch whose LIMIT stayed on the coordinator
+        assert plan.count("->  Limit") == 2 - len(on_shard), plan
+
+
+@pytest.fixture(scope="module")
+def repeated_cluster(pg_servers, corpus_collection):
+    """The corpus 3 times over (~500 passages) on the cluster: (store, collection)."""
     from indexer.store.postgres import PostgresStore
 
     store = PostgresStore(new_index_url(pg_servers, "cluster", "plans"))
     big = _repeated(corpus_collection, 3)
     big.write(store)  # the writer ANALYZEs the shards and the coordinator
+    yield store, big
+    store.close()
+
+
+def test_cluster_plans_run_on_the_shards(repeated_cluster, corpus_collection, encoder):
+    """EXPLAIN VERBOSE of every retrieval statement on the coordinator: the filters, the
+    BM25 score, the ORDER BY and the LIMIT go to each shard (Remote SQL), the shards run
+    concurrently and the coordinator sorts their k rows each."""
+    store, big = repeated_cluster
     assert store.sharded
     vector = encoder.encode_queries(["khiếu nại"])[0]
     filters = Filters(province="Nghệ An", year_from=2015)
     for exact, order in ((False, "ORDER BY (embedding OPERATOR(public.<#>)"), (True, "ORDER BY public.inner_product(")):
         for f in (None, filters):
             plan = _plan(store, store.dense_sql(vector, 10, f, exact))
-            assert "Merge Append" in plan, plan
-            remote = [line for line in plan.splitlines() if "Remote SQL" in line]
-            assert len(remote) == 2 and all(order in r for r in remote), plan
-            assert f is None or all("province = " in r and "year_hi >= " in r for r in remote), plan
+            _assert_top_k_per_shard(plan, order, few_rows=f is not None)
+            assert f is None or all("province = " in r and "year_hi >= " in r for r in _branches(plan)), plan
+            assert_same_ranking(store.dense(vector, 10, f, exact=True), big.dense(vector, 10, f), rel=1e-5)
     terms_of = analyzer(corpus_collection).terms
     pruned = []  # queries whose commonest terms the MaxScore bound leaves out of the match
     for seed in (10, 40, 300):  # first passes small enough for the bound to prune at this size
@@ -167,11 +193,11 @@ def test_cluster_plans_run_on_the_shards(pg_servers, corpus_collection, encoder)
     for weights, f in ((pruned[0], None), (pruned[0], filters), (store.query_weights(terms_of("khiếu nại")), None)):
         match, _ = store.bm25_match(weights, 10, f)
         plan = _plan(store, store.bm25_sql(weights, 10, f, match))
-        remote = [line for line in plan.splitlines() if "Remote SQL" in line]
-        # the postings match, the filters, the BM25 score and its ORDER BY are evaluated on the shards
-        assert len(remote) == 2 and all("tids && " in r and "(tfv OPERATOR(public.<#>)" in r and "ORDER BY" in r
-                                        for r in remote), plan
-        assert "Merge Append" in plan, plan
+        remote = _branches(plan)
+        # the postings match and the filters are evaluated on the shards, and (but for a
+        # branch the planner expects few rows from) the BM25 score, its ORDER BY and LIMIT
+        assert all("tids && " in r for r in remote), plan
+        _assert_top_k_per_shard(plan, "(tfv OPERATOR(public.<#>)", few_rows=f is not None)
         assert f is None or all("province = " in r for r in remote), plan
     # whatever the first pass scores, the MaxScore bound keeps rank_bm25's top-10 (ties
     # among the 3 copies broken by passage order)
@@ -189,7 +215,88 @@ def test_cluster_plans_run_on_the_shards(pg_servers, corpus_collection, encoder)
     plan = store.explain("SELECT data FROM tracuu_passages WHERE doc_id = ANY(%(d)s) AND passage_id = ANY(%(p)s)",
                          {"d": [NGHE_AN], "p": [f"{NGHE_AN}#p1"]})
     assert len([line for line in plan.splitlines() if "Remote SQL" in line]) == 1, plan
-    store.close()
+
+
+def test_cluster_top_k_per_shard_where_the_planner_pulls_every_row(repeated_cluster, corpus_collection, encoder):
+    """The planner's flip of eval/results/store_bench.md (100k passages: dense p95 12.9 s),
+    reproduced at ~500 passages: with fetching a row from a shard costed at nothing
+    (fdw_tuple_cost 0, as the shard's own top-k cost outgrew the transfer at 100k), the
+    statement over the partitioned table plans Limit → Sort → Append and pulls every passage
+    (and its vector) to the coordinator. The store's statements name each shard's partition
+    and keep each shard's top k on the shard whatever the costs, with the same results."""
+    import copy
+
+    from indexer.store.postgres.store import SEED_POSTINGS
+
+    store, big = repeated_cluster
+    store.seed_postings = SEED_POSTINGS
+    store = copy.copy(store)
+    store.fan_out = False  # the coordinator's statement, not the fan-out from here
+    vector = encoder.encode_queries(["khiếu nại"])[0]
+    terms = analyzer(corpus_collection).terms("kết quả giải quyết khiếu nại")
+    weights = store.query_weights(terms)
+    partitioned = ("SELECT passage_id, -(embedding <#> %(q)s::vector) AS score FROM tracuu_passages "
+                   "WHERE gen_added <= %(gen)s ORDER BY embedding <#> %(q)s::vector LIMIT %(k)s")
+    params = store.dense_sql(vector, 10, None, False)[1]
+    servers = ("tracuu_shard0", "tracuu_shard1")
+    with store.pool.get() as conn:
+        for server in servers:
+            conn.execute(f"ALTER SERVER {server} OPTIONS (ADD fdw_tuple_cost '0')")
+    try:
+        flipped = _plan(store, (partitioned, params))
+        assert "Sort" in flipped and "Merge Append" not in flipped, flipped
+        assert not any("LIMIT" in r for r in _branches(flipped)), flipped  # every row comes back
+        for k in (10, 100):
+            for exact, order in ((False, "ORDER BY (embedding OPERATOR(public.<#>)"),
+                                 (True, "ORDER BY public.inner_product(")):
+                _assert_top_k_per_shard(_plan(store, store.dense_sql(vector, k, None, exact)), order, k)
+            # BM25 ships its candidates' term counts: at no cost per row the planner may take
+            # each shard's matches (a few hundred here) and their top k on the coordinator
+            _assert_top_k_per_shard(_plan(store, store.bm25_sql(weights, k, None)), "(tfv OPERATOR(public.<#>)", k,
+                                    few_rows=True)
+            assert_same_ranking(store.dense(vector, k, exact=True), big.dense(vector, k), rel=1e-5)
+            assert_same_ranking(store.bm25(terms, k), big.bm25(terms, k))
+    finally:
+        with store.pool.get() as conn:
+            for server in servers:
+                conn.execute(f"ALTER SERVER {server} OPTIONS (DROP fdw_tuple_cost)")
+
+
+def test_cluster_fan_out_merges_like_the_coordinator_and_falls_back_to_it(repeated_cluster, corpus_collection,
+                                                                          encoder):
+    """By default a coordinator's store asks each shard for its top k over a connection of
+    its own and merges them (ties across shards broken by passage order, as the statement
+    does); when a shard cannot be reached that way, the coordinator's statement answers."""
+    import copy
+
+    from indexer.store.postgres.store import _Pool
+
+    store, big = repeated_cluster
+    assert store.fan_out and len(store._shard_pools) == 2
+    union = copy.copy(store)
+    union.fan_out = False
+    terms_of = analyzer(corpus_collection).terms
+    vectors = encoder.encode_queries(QUESTIONS[:3])
+    filters = Filters(province="Nghệ An", year_from=2015)
+    for k in (10, 100):
+        for vector in vectors:
+            for f in (None, filters):
+                expected = big.dense(vector, k, f)
+                assert_same_ranking(store.dense(vector, k, f, exact=True), expected, rel=1e-5)
+                assert_same_ranking(union.dense(vector, k, f, exact=True), expected, rel=1e-5)
+                approximate = store.dense(vector, k, f, exact=False)
+                assert approximate == union.dense(vector, k, f, exact=False)
+                assert len({p for p, _ in approximate} & {p for p, _ in expected}) >= 0.9 * len(expected)
+        for question in QUESTIONS:  # every copy of a passage ties: across the shards too
+            assert_same_ranking(store.bm25(terms_of(question), k), big.bm25(terms_of(question), k))
+    # shard 1 unreachable from here (a socket directory that does not exist): same answers
+    broken = copy.copy(store)
+    broken._shard_pools = [store._shard_pools[0], _Pool("host=/nonexistent/tracuu port=1 dbname=tracuu",
+                                                        store.pool.settings)]
+    for vector in vectors:
+        assert_same_ranking(broken.dense(vector, 10, exact=True), big.dense(vector, 10), rel=1e-5)
+    terms = terms_of(QUESTIONS[0])
+    assert_same_ranking(broken.bm25(terms, 10), big.bm25(terms, 10))
 
 
 def test_exact_dense_never_uses_the_hnsw_index(pg_corpus, encoder):
@@ -355,7 +462,7 @@ def test_laws_same_top10_on_every_backend(pg_servers):
         if backend == "single":  # 1,400 rows: the planner takes the HNSW index
             assert "Index Scan using tracuu_passages_embedding" in plan, plan
         else:
-            assert "Merge Append" in plan and plan.count("ORDER BY (embedding OPERATOR(public.<#>)") == 2, plan
+            _assert_top_k_per_shard(plan, "ORDER BY (embedding OPERATOR(public.<#>)")
         store.close()
 
 

@@ -205,6 +205,16 @@ def shard_servers(conn) -> list[tuple[str, dict]]:
     return sorted(servers, key=lambda s: int(re.sub(r"\D", "", s[0])))
 
 
+def shard_partitions(conn) -> list[str]:
+    """On a coordinator: the foreign tables that are the partitions of `tracuu_passages`,
+    one per shard, in shard order ([] on a single server or before the first build).
+    Retrieval names them one by one so each shard's top k is computed on the shard
+    (store.py, `PostgresStore.top_k_sql`)."""
+    rows = conn.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                        "WHERE i.inhparent = to_regclass('tracuu_passages') AND c.relkind = 'f'").fetchall()
+    return sorted((r[0] for r in rows), key=lambda name: int(re.sub(r"\D", "", name) or 0))
+
+
 def _quote(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 

@@ -4,9 +4,16 @@ Every retrieval is one SQL statement that PostgreSQL plans and, on a coordinator
 distributes: filters are WHERE clauses on indexed columns, the dense top-k is
 `ORDER BY embedding <#> q LIMIT k` (HNSW; an `inner_product(…)` ordering forces the exact
 scan), the BM25 top-k is `ORDER BY <Okapi BM25 expression> LIMIT k` over the passages
-whose term ids overlap the query's (GIN postings). On a coordinator each of these runs
-on every shard (postgres_fdw pushes the WHERE, the ORDER BY and the score down) and the
-coordinator merges the shards' sorted streams (Merge Append) — see `explain()`.
+whose term ids overlap the query's (GIN postings). On a coordinator each top k runs on
+every shard, LIMIT included, and only the shards' k rows each are merged (`top_k`): by
+default the store sends the statement to each shard over its own connections,
+concurrently, and merges in Python; its fallback is one coordinator statement naming each
+shard's partition in its own branch of a UNION ALL (`top_k_sql`), which postgres_fdw
+ships whole (WHERE, ORDER BY, LIMIT k) — see `explain()`. Over the partitioned table
+itself the planner cannot push the LIMIT down and, at 100k passages, chose to pull every
+passage's vector to the coordinator and sort there (eval/results/store_bench.md).
+Everything else (filters' candidates, documents, passages by id) is one statement on
+the coordinator.
 
 BM25 equals rank_bm25.BM25Okapi (search/bm25.py has the formula): the corpus statistics
 (N, average length, document frequencies, the mean idf behind the epsilon floor) are
@@ -44,6 +51,17 @@ class QueryTerm(NamedTuple):
     idf: float  # rank_bm25's idf, epsilon floor included, from the version's statistics
     mult: int  # how often the query repeats it
     df: int  # passages holding it
+
+
+class TopK(NamedTuple):
+    """A top-k retrieval before it is distributed: `sql` reads `{table}` and returns rows
+    (passage_id, rank_key, ord) ranked by rank_key — a score, higher first (`descending`),
+    or a distance, lower first — then ord, ending with `LIMIT %(k)s`. Run as it is on one
+    server or on each shard (`PostgresStore.top_k`), or as one coordinator statement
+    (`PostgresStore.top_k_sql`)."""
+    sql: str
+    params: dict
+    descending: bool
 
 
 def mask_password(location: str) -> str:
@@ -132,6 +150,12 @@ def parse_vector(text: str) -> np.ndarray:
     return np.array(text.strip("[]").split(","), dtype=np.float32)
 
 
+def _operational_errors():
+    import psycopg
+
+    return psycopg.OperationalError
+
+
 class _Pool:
     """A few autocommit connections shared by reader threads."""
 
@@ -192,7 +216,7 @@ class _Lease:
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, dense_exact_below: int = EXACT_BELOW):
+    def __init__(self, url: str, dense_exact_below: int = EXACT_BELOW, fan_out: bool = True):
         self.location = url
         self.url = url
         self.dense_exact_below = dense_exact_below
@@ -201,6 +225,11 @@ class PostgresStore(Store):
         self._gen: int | None = None
         self._stats: dict | None = None
         self._sharded: bool | None = None
+        self._partitions: list[str] = []  # a coordinator's per-shard passage tables
+        self.fan_out = fan_out  # top-k sent to the shards directly (`top_k`), when they can be reached
+        self._shard_pools: list[_Pool] = []
+        self._executor = None
+        self._threads_lock = threading.Lock()
         self._empty_reason: str | None = None
         self.refresh()
 
@@ -216,9 +245,15 @@ class PostgresStore(Store):
         """Opening an empty database does not fail (a writer creates the first version);
         reading one raises StoreError saying how to build it."""
         with self.pool.get() as conn:
-            self._sharded = bool(schema.shard_servers(conn))
+            shards = schema.shard_servers(conn)
+            self._sharded = bool(shards)
+            if [p.url for p in self._shard_pools] != [schema.shard_conninfo(info) for _, info in shards]:
+                for pool in self._shard_pools:
+                    pool.close()
+                self._shard_pools = [_Pool(schema.shard_conninfo(info), self.pool.settings) for _, info in shards]
             row = None
             if schema.has_schema(conn):
+                self._partitions = schema.shard_partitions(conn) if self._sharded else []
                 row = conn.execute("SELECT gen, manifest, documents, passages, total_len, vocabulary, mean_idf "
                                    "FROM tracuu_versions ORDER BY gen DESC LIMIT 1").fetchone()
         if row is None:
@@ -374,6 +409,11 @@ class PostgresStore(Store):
 
     def bm25_sql(self, weights: Sequence[QueryTerm], k: int, filters: Filters | None,
                  match: Sequence[int] | None = None) -> tuple[str, dict]:
+        """bm25_top_k as one statement (on a coordinator: the shards' branches under a UNION ALL)."""
+        return self.top_k_sql(self.bm25_top_k(weights, k, filters, match))
+
+    def bm25_top_k(self, weights: Sequence[QueryTerm], k: int, filters: Filters | None,
+                   match: Sequence[int] | None = None) -> TopK:
         """Top-k by the exact BM25 score over the passages holding at least one of the term
         ids `match` (default: every query term). The score adds every query term, matched or
         not; each term's count is `-(tfv <#> e_t)` (0 when absent)."""
@@ -398,10 +438,69 @@ class PostgresStore(Store):
         # every passage holding a query term scores > 0 when every idf is > 0 (the usual
         # case: the epsilon floor is positive); otherwise rank_bm25's "score 0 is no hit" is a filter
         positive = "" if all(w.idf > 0 for w in weights) else " WHERE score > 0"
-        sql = (f"SELECT passage_id, score FROM (SELECT passage_id, ord, {score} AS score FROM tracuu_passages "
-               f"WHERE tids && %(ids)s::integer[] AND {live()}{where}) s{positive} "
-               f"ORDER BY score DESC, ord LIMIT %(k)s")
-        return sql, values
+        sql = (f"SELECT passage_id, score AS rank_key, ord FROM (SELECT passage_id, ord, {score} AS score "
+               f"FROM {{table}} WHERE tids && %(ids)s::integer[] AND {live()}{where}) s{positive} "
+               f"ORDER BY rank_key DESC, ord LIMIT %(k)s")
+        return TopK(sql, values, descending=True)
+
+    def top_k_sql(self, top: TopK) -> tuple[str, dict]:
+        """`top` as one statement. On one server: over tracuu_passages. On a coordinator: one
+        branch per shard's partition, `(top) UNION ALL (top) …`, ranked again, LIMIT k. A
+        branch is a query on one foreign table, which postgres_fdw sends whole (LIMIT
+        included) to its shard, so a shard returns k rows whatever the planner estimates; a
+        branch's output columns are its ORDER BY's own, so the branches stay plain foreign
+        scans, run concurrently (Async Foreign Scan under an Append). The outer ranking is
+        written so that it is not the branches' own (`-rank_key` for `rank_key DESC`,
+        `score DESC` for a distance): a Merge Append of the branches would run them one after
+        the other, and with k rows each there is nothing for it to save."""
+        columns, order = (("passage_id, rank_key AS score", "-rank_key, ord") if top.descending
+                          else ("passage_id, -rank_key AS score", "score DESC, ord"))
+        if not self._partitions:
+            return f"SELECT {columns} FROM ({top.sql.replace('{table}', 'tracuu_passages')}) t ORDER BY {order}", \
+                top.params
+        branches = " UNION ALL ".join(f"({top.sql.replace('{table}', table)})" for table in self._partitions)
+        return f"SELECT {columns} FROM ({branches}) t ORDER BY {order} LIMIT %(k)s", top.params
+
+    def top_k(self, top: TopK) -> list[Hit]:
+        """Run a top-k retrieval. On a coordinator whose shards this process can reach
+        (their connection options are the coordinator's foreign servers'), it is sent to
+        each shard over a connection of its own, concurrently, and the shards' k rows each
+        are merged here: no planning on the coordinator, no postgres_fdw cursor round trips,
+        only ids and scores on the wire (faster than the coordinator's UNION ALL statement
+        at every size measured: eval/results/store_bench.md). When a shard cannot be reached directly (down,
+        or its options are not readable here), the coordinator's statement runs instead, and
+        its error, if any, is the coordinator's."""
+        k = int(top.params["k"])
+        if self.fan_out and self._shard_pools:
+            try:
+                return self._fan_out(top, k)
+            except (StoreError, _operational_errors()):
+                pass
+        return [(pid, float(score)) for pid, score in self._query(*self.top_k_sql(top))]
+
+    def _fan_out(self, top: TopK, k: int) -> list[Hit]:
+        sql = top.sql.replace("{table}", "tracuu_passages")
+
+        def run(pool):
+            with pool.get() as conn:
+                return conn.execute(sql, top.params).fetchall()
+
+        parts = [self._threads().submit(run, pool) for pool in self._shard_pools[1:]]
+        rows = run(self._shard_pools[0]) + [row for part in parts for row in part.result()]
+        if top.descending:  # a score
+            rows.sort(key=lambda row: (-row[1], row[2]))
+            return [(pid, float(key)) for pid, key, _ in rows[:k]]
+        rows.sort(key=lambda row: (row[1], row[2]))  # a distance: the score is its negation
+        return [(pid, -float(key)) for pid, key, _ in rows[:k]]
+
+    def _threads(self):
+        with self._threads_lock:
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._executor = ThreadPoolExecutor(max_workers=4 * len(self._shard_pools),
+                                                    thread_name_prefix="tracuu-shard")
+            return self._executor
 
     def bm25_match(self, weights: Sequence[QueryTerm], k: int, filters: Filters | None = None
                    ) -> tuple[list[int], list[Hit] | None]:
@@ -423,7 +522,7 @@ class PostgresStore(Store):
                 break
             seed.append(w.id)
             postings += w.df
-        first = self._query(*self.bm25_sql(weights, k, filters, seed))
+        first = self.top_k(self.bm25_top_k(weights, k, filters, seed))
         if len(first) < k:
             return ids, None  # fewer than k passages hold a rare term: no bound, match every term
         theta = float(first[-1][1]) * (1 - 1e-9)  # margin for the float rounding of the sums
@@ -436,7 +535,7 @@ class PostgresStore(Store):
             common.add(w.id)
         match = [i for i in ids if i not in common]
         if set(match) <= set(seed):  # the first pass already scored every passage that can rank
-            return match, [(pid, float(score)) for pid, score in first]
+            return match, first
         return match, None
 
     def bm25(self, terms: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
@@ -446,28 +545,31 @@ class PostgresStore(Store):
         match, hits = self.bm25_match(weights, k, filters)
         if hits is not None:
             return hits
-        sql, params = self.bm25_sql(weights, k, filters, match)
-        return [(pid, float(score)) for pid, score in self._query(sql, params)]
+        return self.top_k(self.bm25_top_k(weights, k, filters, match))
 
     def use_exact(self, exact: bool | None) -> bool:
         return exact if exact is not None else self._stats["passages"] < self.dense_exact_below
 
     def dense_sql(self, vector: np.ndarray, k: int, filters: Filters | None, exact: bool) -> tuple[str, dict]:
+        """dense_top_k as one statement (on a coordinator: the shards' branches under a UNION ALL)."""
+        return self.top_k_sql(self.dense_top_k(vector, k, filters, exact))
+
+    def dense_top_k(self, vector: np.ndarray, k: int, filters: Filters | None, exact: bool) -> TopK:
         where, fparams = filter_sql(filters)
         params = self._p(**fparams, q=vector_text(vector), k=int(k))
         if exact:
             # a function, not the operator: no index serves it, so every shard scans exactly
-            return (f"SELECT passage_id, inner_product(embedding, %(q)s::vector) AS score FROM tracuu_passages "
-                    f"WHERE {live()}{where} ORDER BY score DESC, ord LIMIT %(k)s", params)
-        return (f"SELECT passage_id, -(embedding <#> %(q)s::vector) AS score FROM tracuu_passages "
-                f"WHERE {live()}{where} ORDER BY embedding <#> %(q)s::vector LIMIT %(k)s", params)
+            return TopK(f"SELECT passage_id, inner_product(embedding, %(q)s::vector) AS rank_key, ord FROM {{table}} "
+                        f"WHERE {live()}{where} ORDER BY rank_key DESC, ord LIMIT %(k)s", params, descending=True)
+        # the distance itself is the ORDER BY (the HNSW index serves `ORDER BY embedding <#> q`)
+        return TopK(f"SELECT passage_id, embedding <#> %(q)s::vector AS rank_key, ord FROM {{table}} "
+                    f"WHERE {live()}{where} ORDER BY rank_key LIMIT %(k)s", params, descending=False)
 
     def dense(self, vector: np.ndarray, k: int, filters: Filters | None = None,
               exact: bool | None = None) -> list[Hit]:
         if k <= 0:
             return []
-        sql, params = self.dense_sql(vector, k, filters, self.use_exact(exact))
-        return [(pid, float(score)) for pid, score in self._query(sql, params)]
+        return self.top_k(self.dense_top_k(vector, k, filters, self.use_exact(exact)))
 
     def matching_documents(self, terms: Sequence[str], filters: Filters | None = None) -> list[str]:
         ids = [w.id for w in self.query_weights(terms)]
@@ -503,5 +605,10 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self.pool.close()
+        for pool in self._shard_pools:
+            pool.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
 
 
