@@ -20,7 +20,7 @@ import re
 import statistics
 from pathlib import Path
 
-from indexer.document import Document, IngestError
+from indexer.document import Document, IngestError, check_page_count
 from indexer.readers.tables import table_lines
 
 PAGE_NUMBER = re.compile(r"^(?:trang\s*)?[-–—\s]*\d{1,4}(?:\s*/\s*\d{1,4})?[-–—\s]*$", re.IGNORECASE)
@@ -141,6 +141,7 @@ def read_pdf(path: Path, doc_id: str) -> Document:
     pages: list[list[int]] = []
     try:
         with pdf:
+            check_page_count(path, len(pdf.pages))
             previous = None  # the last block of the previous page
             pages_lines = [_page_lines(page) for page in pdf.pages]
             pitch = _line_pitch([lines for lines, _ in pages_lines])
@@ -162,6 +163,8 @@ def read_pdf(path: Path, doc_id: str) -> Document:
                 # normalised here so the page offsets stay right after make_document's NFC
                 text += "".join(normalize_source(b["text"]) + "\n\n" for b in blocks)
                 previous = (blocks or [first])[-1]
+    except IngestError:
+        raise
     except Exception as err:
         if isinstance(err, (PDFPasswordIncorrect, PDFEncryptionError)):
             raise IngestError(str(path), "encrypted PDF: needs a password, cannot read its text") from None
