@@ -23,10 +23,6 @@ from indexer.document import (DEFAULT_MAX_UNCOMPRESSED_MB, DEFAULT_MAX_ZIP_RATIO
 RATIO_CHECKED_FROM = 1024 * 1024  # bytes a part expands to before its ratio matters
 
 
-def max_uncompressed_bytes() -> int:
-    return int(env_limit(MAX_UNCOMPRESSED_MB_ENV, DEFAULT_MAX_UNCOMPRESSED_MB) * 1024 * 1024)
-
-
 def max_zip_ratio() -> float:
     return env_limit(MAX_ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)
 
@@ -42,11 +38,10 @@ def check_archive(path: Path, kind: str, required: tuple[str, ...] | list[str] =
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise IngestError(str(path), f"not a valid {kind} (broken zip: {err})") from None
     total = sum(i.file_size for i in infos)
-    limit = max_uncompressed_bytes()
-    if total > limit:
+    limit_mb = env_limit(MAX_UNCOMPRESSED_MB_ENV, DEFAULT_MAX_UNCOMPRESSED_MB)
+    if total > limit_mb * 1024 * 1024:
         raise IngestError(str(path), f"refused: expands to {total / 1048576:.1f} MB uncompressed, more than "
-                                     f"{MAX_UNCOMPRESSED_MB_ENV}={limit / 1048576:g} MB (a zip bomb, or raise "
-                                     f"the limit)")
+                                     f"{MAX_UNCOMPRESSED_MB_ENV}={limit_mb:g} MB (a zip bomb, or raise the limit)")
     ratio_limit = max_zip_ratio()
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
