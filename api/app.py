@@ -1,4 +1,5 @@
-"""FastAPI application: thin routers over one SearchEngine (see search/engine.py).
+"""FastAPI application: thin routers over one SearchEngine (see search/engine.py); each
+request reads the engine pinned to one index version (api/routes/__init__.py served_engine).
 
 Around the routes, from the outside in (each one a small module):
 - access_log.py   one line per request, credentials and (by default) query text redacted;
@@ -23,7 +24,6 @@ from api.contract import reject_unknown_query_parameters
 from api.problems import MEDIA_TYPE, Problem, install_problem_handlers, problem_body, problem_content
 from api.routes import answers, docs, documents, explore, facts, health, pages, research, search
 from api.security import EdgeMiddleware
-from search.answer import served_answerer
 from search.engine import QueryError, SearchEngine
 from search.filters import FilterError
 
@@ -49,7 +49,6 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     if preload_model:
         engine.encoder  # load the model at start-up, not on the first query
 
-    app.state.answerer = served_answerer(engine)
     install_problem_handlers(app)
 
     @app.exception_handler(QueryError)

@@ -4,6 +4,7 @@ from typing import Annotated, Optional
 from fastapi import APIRouter, Query, Request
 
 from api.contract import FilterText, SearchText, Year, check_year_range
+from api.routes import served_engine
 from api.routes.search import ERRORS
 from api.schemas import FactTableResponse
 
@@ -26,8 +27,7 @@ def facts(request: Request,
     from search.answer.facts import FactTable
 
     check_year_range(year_from, year_to)
-    table = getattr(request.app.state, "fact_table", None)
-    if table is None or table.engine is not request.app.state.engine:
-        table = request.app.state.fact_table = FactTable(request.app.state.engine)
-    return table.table(indicator, by=tuple(f.strip() for f in by.split(",") if f.strip()), province=province,
-                       year_from=year_from, year_to=year_to)
+    # a table per request, on the request's index version (what it derives is kept with the version)
+    return FactTable(served_engine(request)).table(
+        indicator, by=tuple(f.strip() for f in by.split(",") if f.strip()), province=province,
+        year_from=year_from, year_to=year_to)

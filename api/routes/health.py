@@ -1,5 +1,6 @@
 from fastapi import APIRouter, Request
 
+from api.routes import served_engine
 from api.schemas import Health
 
 router = APIRouter(tags=["health"])
@@ -7,4 +8,4 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=Health)
 def health(request: Request):
-    return request.app.state.engine.health()
+    return served_engine(request).health()
