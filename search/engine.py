@@ -577,13 +577,18 @@ class SearchEngine:
 
     # --- documents ------------------------------------------------------------------
     def health(self) -> dict:
+        """The version served and the store's state: `degraded` with `warnings` saying why and
+        `unavailable` naming each part that cannot be reached (probed, Store.unavailable);
+        `serving` is false when no query can be served (the server itself is down)."""
         view = self._view
         documents, passages = view.store.count()
-        warnings = self._root.warnings()
+        down = self._root.unavailable()
+        warnings = list(self._root.warnings()) + [f"{p.detail_vi} ({p})" for p in down]
         return {"status": "degraded" if warnings else "ok", "model": view.model_id,
                 "dimension": view.manifest["model"]["dim"], "documents": documents, "passages": passages,
                 "index_version": view.version, "created_at": view.manifest.get("created_at"),
-                "store": self.location, "warnings": warnings}
+                "store": self.location, "warnings": warnings, "unavailable": [p.part for p in down],
+                "serving": not any(p.whole for p in down)}
 
     def document(self, doc_id: str) -> dict | None:
         engine = self.pinned()

@@ -3,7 +3,7 @@ from typing import Annotated, Optional
 
 from fastapi import APIRouter, Query, Request
 
-from api.contract import FilterText, SearchText, Year, check_year_range
+from api.contract import YEAR_TO_DESCRIPTION, FilterText, SearchText, Year, ordered_years
 from api.routes import served_engine
 from api.routes.search import ERRORS
 from api.schemas import FactTableResponse
@@ -19,14 +19,14 @@ def facts(request: Request,
                                                              "quyết', 'lượt tiếp công dân', 'resolved complaints'")],
           province: Annotated[Optional[FilterText], Query(description="only this province")] = None,
           year_from: Annotated[Optional[Year], Query()] = None,
-          year_to: Annotated[Optional[Year], Query(description="not before year_from")] = None,
+          year_to: Annotated[Optional[Year], Query(description=YEAR_TO_DESCRIPTION)] = None,
           by: Annotated[str, Query(pattern=BY_PATTERN, description="row field, column field: province, year, "
                                                                    "district, doc_type")] = "province,year"):
     """A province × year table of one indicator from the figures extracted at index time;
     each cell holds the figure as written, its citation, sentence and a link to its paragraph."""
     from search.answer.facts import FactTable
 
-    check_year_range(year_from, year_to)
+    year_from, year_to = ordered_years(year_from, year_to)
     # a table per request, on the request's index version (what it derives is kept with the version)
     return FactTable(served_engine(request)).table(
         indicator, by=tuple(f.strip() for f in by.split(",") if f.strip()), province=province,

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from api.contract import Q_DESCRIPTION, CompareBody, GroupBy, KPerGroup, Mode, SearchText
 from api.problems import problem_content
@@ -37,7 +37,8 @@ def directives(request: Request):
 
 @router.get("/directives/{directive_id:path}", response_model=DirectiveView,
             responses={404: problem_content("no document cites it")})
-def directive(request: Request, directive_id: str):
+def directive(request: Request, directive_id: Annotated[str, Path(description="the directive's id as GET /directives "
+                                                                             "lists it", examples=["114-KL/TW"])]):
     """Documents citing a directive (id URL-encoded: 114-KL%2FTW) and the passages where they do."""
     found = served_engine(request).directive(directive_id)
     if found is None:
