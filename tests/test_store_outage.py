@@ -135,3 +135,40 @@ def test_shard_killed_under_load_is_a_named_503_and_recovers(own_cluster, model_
           f"{recovered:.2f} s after the restart; {sorted(statuses.items())}")
     assert {status for _, status in statuses} <= {200, 503}, statuses
     assert after and set(after) == {200}
+
+
+def test_server_down_is_a_503_health_too_and_recovers(own_cluster, model_dir, tmp_path):
+    """The coordinator itself killed: no query can be served, so /health is a 503 too (with
+    Retry-After, `serving: false`, naming the server); back by itself once it restarts."""
+    data, url = own_cluster
+    env = {k: v for k, v in os.environ.items() if k != "TRACUU_API_KEYS_FILE"}
+    params = {"q": "giải quyết khiếu nại", "k": 5, "mode": "bm25"}
+    with running_server(None, tmp_path / "server.log", model_dir, env=env, store=url) as base:
+        assert httpx.get(base + "/search", params=params, timeout=30).status_code == 200  # pooled connections
+        os.kill(postmaster_pid(data / "coordinator"), signal.SIGKILL)
+        killed_at = time.monotonic()
+        while time.monotonic() - killed_at < 3 * DEADLINE_S:
+            h = httpx.get(base + "/health", timeout=30)
+            r = httpx.get(base + "/search", params=params, timeout=30)
+            if h.status_code == 503 and r.status_code == 503:
+                break
+            assert r.status_code in (200, 503) and h.status_code in (200, 503)
+            time.sleep(0.1)
+        took = time.monotonic() - killed_at
+        assert took < DEADLINE_S and int(h.headers["retry-after"]) > 0 and int(r.headers["retry-after"]) > 0
+        health = h.json()
+        assert health["status"] == "degraded" and health["serving"] is False
+        assert "máy chủ cơ sở dữ liệu" in health["warnings"][0] and "không phản hồi" in health["warnings"][0]
+        assert "máy chủ cơ sở dữ liệu" in r.json()["detail"] and r.json()["unavailable"] == health["unavailable"]
+
+        restart(data)
+        back_at = time.monotonic()
+        while time.monotonic() - back_at < 3 * DEADLINE_S:
+            h = httpx.get(base + "/health", timeout=30)
+            r = httpx.get(base + "/search", params=params, timeout=30)
+            if h.status_code == 200 and h.json()["status"] == "ok" and r.status_code == 200:
+                break
+            time.sleep(0.1)
+        recovered = time.monotonic() - back_at
+        assert recovered < DEADLINE_S and r.json()["results"]
+    print(f"\nserver down: 503 from /health and /search in {took:.2f} s; back {recovered:.2f} s after the restart")

@@ -26,7 +26,7 @@ def search_documents(request: Request, q: Annotated[SearchText, Query(descriptio
     """Documents matching the query, best first, each with its best passages; facet counts
     are documents."""
     return served_engine(request).search_documents(q, k=k, per_document=per_document, mode=mode,
-                                                     filters=filters, facets=facets)
+                                                   filters=filters, facets=facets)
 
 
 @router.get("/precedents", response_model=PrecedentsResponse,

@@ -16,7 +16,7 @@ router = APIRouter(tags=["research"])
 def compare(request: Request, body: CompareBody):
     """The best passages per province, year or document type: precedents side by side."""
     return served_engine(request).compare(body.q, group_by=body.group_by, k_per_group=body.k_per_group,
-                                            mode=body.mode, filters=body.filters())
+                                          mode=body.mode, filters=body.filters())
 
 
 @router.get("/compare", response_model=CompareResponse, responses=ERRORS)
@@ -26,7 +26,7 @@ def compare_get(request: Request, q: Annotated[SearchText, Query(description=Q_D
                 mode: Mode = "hybrid", filters: Filters = Depends(query_filters)):
     """As POST /compare, with the parameters in the URL."""
     return served_engine(request).compare(q, group_by=group_by, k_per_group=k_per_group, mode=mode,
-                                            filters=filters)
+                                          filters=filters)
 
 
 @router.get("/directives", response_model=list[DirectiveSummary])

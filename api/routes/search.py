@@ -29,4 +29,4 @@ def search_get(request: Request, q: Annotated[SearchText, Query(description=Q_DE
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
 def search_post(request: Request, body: SearchBody):
     return served_engine(request).search(body.q, k=body.k, mode=body.mode, filters=body.filters(),
-                                           facets=body.facets)
+                                         facets=body.facets)

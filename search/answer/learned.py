@@ -17,7 +17,8 @@ says why. Measured with cross-validation grouped by document by `python -m eval.
    figure); a name or a span when its margin clears its family's threshold.
 
 The engine is used through its public methods only: search(), document(),
-documents_list(), health() and encoder.
+documents_list(), encoder, pinned() and view.derived() (what is derived from an index
+version is kept with that version, VersionFacts).
 """
 from __future__ import annotations
 

@@ -240,11 +240,16 @@ class PostgresStore(Store):
     def _query(self, sql: str, params=None) -> list[tuple]:
         import psycopg
 
-        with self.pool.get() as conn:
-            try:
-                return conn.execute(sql, params).fetchall()
-            except psycopg.OperationalError as err:  # connection lost, a shard down, a timeout
-                raise self._unavailable(err, conn) from None
+        for attempt in (1, 2):
+            with self.pool.get() as conn:
+                try:
+                    return conn.execute(sql, params).fetchall()
+                except psycopg.OperationalError as err:  # connection lost, a shard down, a timeout
+                    if attempt == 1 and conn.broken:
+                        # the server dropped the pooled connections (it restarted): once more, afresh
+                        self.pool.close()
+                        continue
+                    raise self._unavailable(err, conn) from None
 
     def _unavailable(self, err, conn) -> StoreUnavailable:
         """What the failure of a reader's statement means: which part is down, or that it timed out."""
@@ -263,7 +268,9 @@ class PostgresStore(Store):
             return shard_down(named.group(1), err)
         # a shard's connection dropped mid-query: the message names no server; ask each one
         down = [p for p in self.unavailable(fresh=True) if not p.whole]
-        return down[0] if down else shard_down("(không rõ)", err) if self._sharded else server_down(self.location, err)
+        if down:
+            return down[0]
+        return shard_down("(không rõ)", err) if self._sharded else server_down(self.location, err)
 
     def unavailable(self, fresh: bool = False) -> list[StoreUnavailable]:
         """The server (coordinator) and, on a coordinator, each shard, probed with a connection
