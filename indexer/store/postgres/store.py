@@ -387,14 +387,19 @@ class PostgresStore(Store):
 
     def iter_passages(self, batch: int = 1000) -> Iterator[dict]:
         """Every passage in index order, streamed through a server-side cursor."""
+        import psycopg
+
         params = self._p()
         with self.pool.get() as conn:
-            with conn.transaction():
-                with conn.cursor(name="tracuu_iter_passages") as cur:
-                    cur.itersize = batch
-                    cur.execute(f"SELECT data FROM tracuu_passages WHERE {live()} ORDER BY ord", params)
-                    for (data,) in cur:
-                        yield data
+            try:
+                with conn.transaction():
+                    with conn.cursor(name="tracuu_iter_passages") as cur:
+                        cur.itersize = batch
+                        cur.execute(f"SELECT data FROM tracuu_passages WHERE {live()} ORDER BY ord", params)
+                        for (data,) in cur:
+                            yield data
+            except psycopg.OperationalError as err:  # as _query: a named StoreUnavailable
+                raise self._unavailable(err, conn) from None
 
     def candidates(self, filters: Filters) -> set[str] | None:
         if filters is None or filters.is_empty():
