@@ -145,7 +145,7 @@ def document_problems(schema: dict) -> dict:
             if "pages" not in operation.get("tags", []):
                 responses.setdefault("422", problem_content("a parameter is missing, out of range or unknown "
                                                             "(problem details naming it)"))
-            if not {"pages", "health"} & set(operation.get("tags", [])):
+            if not {"pages", "health"} & set(operation.get("tags", [])):  # /health documents its own
                 responses.setdefault("503", problem_content("the index store cannot be reached now (a database "
                                                             "server or shard down, a query out of time): "
                                                             "`unavailable` names it; Retry-After says when to "
@@ -157,8 +157,6 @@ def document_problems(schema: dict) -> dict:
                                                             "multipart)"))
                 responses.setdefault("413", problem_content("the request body is too large"))
             for status, response in responses.items():
-                if "health" in operation.get("tags", []) and status == "503":
-                    continue  # /health answers its own body, also when it is a 503
                 if status[0] in "45" or status == "default":
                     response["content"] = problem_content("")["content"]
     return schema

@@ -156,9 +156,11 @@ def test_server_down_is_a_503_health_too_and_recovers(own_cluster, model_dir, tm
             time.sleep(0.1)
         took = time.monotonic() - killed_at
         assert took < DEADLINE_S and int(h.headers["retry-after"]) > 0 and int(r.headers["retry-after"]) > 0
-        health = h.json()
+        assert h.headers["content-type"].startswith("application/problem+json")
+        health = h.json()["health"]  # a problem detail, with the state it reports
         assert health["status"] == "degraded" and health["serving"] is False
         assert "máy chủ cơ sở dữ liệu" in health["warnings"][0] and "không phản hồi" in health["warnings"][0]
+        assert "máy chủ cơ sở dữ liệu" in h.json()["detail"] and h.json()["unavailable"] == health["unavailable"]
         assert "máy chủ cơ sở dữ liệu" in r.json()["detail"] and r.json()["unavailable"] == health["unavailable"]
 
         restart(data)
