@@ -253,11 +253,11 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     model_name = encoder.name if encoder is not None else resolve_model(model)
     t0 = time.perf_counter()
     previous = served_manifest(store)
+    finish_interrupted_adds(corpus, previous, log)  # by what the served version indexes, forced or not
     backend = embed_pipeline.choose_backend(previous, encoder, encoder_backend, force, where=store.describe())
     settings = build_settings(model_name, analyzer_config, max_chars, backend)
     if force or previous.get("settings") != settings:
         previous = {}  # built differently (or forced): nothing is reused
-    finish_interrupted_adds(corpus, previous, log)
     previous_sources = previous.get("sources", {})
     previous_docs = {d.doc_id for d in store.documents()} if previous else set()
 
