@@ -33,9 +33,9 @@ def own_cluster(corpus_collection):
     # not under pytest's basetemp (kept 0700; the servers run as another user), as pg_fixtures does
     root = Path(tempfile.mkdtemp(prefix="tracuu-pg-outage-"))
     data = root / "cluster"
-    done = _db("start", "--data", str(data), "--shards", "2")
-    assert done.returncode == 0, done.stderr
     try:
+        done = _db("start", "--data", str(data), "--shards", "2")
+        assert done.returncode == 0, done.stderr
         url = done.stdout.strip()
         store = PostgresStore(url)
         corpus_collection.write(store)
