@@ -1,4 +1,5 @@
-"""FastAPI application: thin routers over one SearchEngine (see search/engine.py).
+"""FastAPI application: thin routers over one SearchEngine (see search/engine.py); each
+request reads the engine pinned to one index version (api/routes/__init__.py served_engine).
 
 Around the routes, from the outside in (each one a small module):
 - access_log.py   one line per request, credentials and (by default) query text redacted;
@@ -20,10 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from api.access_log import AccessLogMiddleware
 from api.auth import AuthConfig, cors_origins, document_security, install_auth, install_cors
 from api.contract import reject_unknown_query_parameters
-from api.problems import MEDIA_TYPE, Problem, install_problem_handlers, problem_body, problem_content
+from api.problems import (MEDIA_TYPE, Problem, install_problem_handlers, problem_body, problem_content,
+                          problem_response)
 from api.routes import answers, docs, documents, explore, facts, health, pages, research, search
 from api.security import EdgeMiddleware
-from search.answer import served_answerer
+from indexer.store import StoreUnavailable
 from search.engine import QueryError, SearchEngine
 from search.filters import FilterError
 
@@ -49,10 +51,9 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
     if preload_model:
         engine.encoder  # load the model at start-up, not on the first query
 
-    app.state.answerer = served_answerer(engine)
     from search.overview import ArchiveOverview
 
-    app.state.overview = ArchiveOverview(engine, app.state.answerer)  # GET /overview, the home page
+    app.state.overview = ArchiveOverview(engine)  # GET /overview, the home page (per index version)
     install_problem_handlers(app)
 
     @app.exception_handler(QueryError)
@@ -63,6 +64,14 @@ def create_app(engine: SearchEngine, preload_model: bool = False, auth: AuthConf
         message = str(exc)
         detail = ENGINE_MESSAGES.get(message, f"Yêu cầu không thực hiện được: {message}.")
         return JSONResponse(problem_body(422, detail, request.url.path), status_code=422, media_type=MEDIA_TYPE)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable):
+        # a server or shard down, or a query out of time: a 503 naming it, to be retried
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return problem_response(503, f"Kho chỉ mục tạm thời không truy cập được: {exc.detail_vi}. "
+                                     f"Vui lòng thử lại sau {exc.retry_after} giây.", request.url.path,
+                                headers={"Retry-After": str(exc.retry_after)}, unavailable=[exc.part])
 
     @app.middleware("http")
     async def pick_up_new_index_versions(request: Request, call_next):
@@ -142,6 +151,13 @@ def document_problems(schema: dict) -> dict:
             if "pages" not in operation.get("tags", []):
                 responses.setdefault("422", problem_content("a parameter is missing, out of range or unknown "
                                                             "(problem details naming it)"))
+            if not {"pages", "health"} & set(operation.get("tags", [])):  # /health documents its own
+                responses.setdefault("503", problem_content("the index store cannot be reached now (a database "
+                                                            "server or shard down, a query out of time): "
+                                                            "`unavailable` names it; Retry-After says when to "
+                                                            "try again"))
+                responses["503"].setdefault("headers", {"Retry-After": {
+                    "description": "seconds to wait before trying again", "schema": {"type": "integer"}}})
             if "requestBody" in operation:
                 responses.setdefault("400", problem_content("the body cannot be read (not UTF-8, broken "
                                                             "multipart)"))

@@ -129,7 +129,7 @@ class LocalBackend:
 
     def __init__(self, make_engine):
         self._make_engine = make_engine
-        self._engine = self._answerer = None
+        self._engine = None
 
     @property
     def engine(self):
@@ -155,11 +155,10 @@ class LocalBackend:
         return self.engine.search(query, k=k, mode=mode, filters=self._filters(filters), facets=facets)
 
     def ask(self, question: str, k: int = 5, filters: dict | None = None) -> dict:
-        if self._answerer is None:
-            from search.answer import served_answerer
+        from search.answer import served_answerer
 
-            self._answerer = served_answerer(self.engine)
-        return self._answerer.ask(question, k=k, filters=self._filters(filters))
+        # one per question, on the version served now (cheap: its caches live with the version)
+        return served_answerer(self.engine).ask(question, k=k, filters=self._filters(filters))
 
     def compare(self, query: str, group_by: str = "province", k_per_group: int = 3, mode: str = "hybrid",
                 filters: dict | None = None) -> dict:

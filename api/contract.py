@@ -133,7 +133,8 @@ Q_DESCRIPTION = (f"the query: a question or keywords, Vietnamese with or without
                  f"at most {MAX_QUERY_CHARS} characters ({MAX_QUERY_CHARS_ENV}); needs a letter or digit")
 QUESTION_DESCRIPTION = ("the question (Vietnamese with or without diacritics, or English); needs a letter: "
                         "“?” or “4.” are not questions")
-YEAR_TO_DESCRIPTION = "last year (inclusive); not before year_from"
+YEAR_TO_DESCRIPTION = ("last year (inclusive). A range given backwards is read in order: year_from=2022 "
+                       "with year_to=2020 selects 2020–2022, as the filters in the response show")
 FACETS_DESCRIPTION = ("count documents per province, doc_type and year over every match (default true); "
                       "false returns `facets: {}` and saves that work for a caller that shows only the "
                       "results (the CLI's text output, the widget)")
@@ -170,7 +171,7 @@ class _Body(BaseModel):
                 "message": f"chỉ gửi một trong {', '.join(given)} (q là tên chính; query và question là tên cũ)",
                 "parameter": given[1]})
         self.__dict__["q"] = self.__dict__[given[0]]
-        check_year_range(self.year_from, self.year_to, "body")
+        self.__dict__["year_from"], self.__dict__["year_to"] = ordered_years(self.year_from, self.year_to)
         return self
 
     def filters(self) -> Filters:
@@ -208,15 +209,14 @@ class CompareBody(_Body):
 
 
 # --- GET parameters -------------------------------------------------------------------------------
-def check_year_range(year_from: int | None, year_to: int | None, where: str = "query") -> None:
-    """year_to before year_from: a 422 naming year_to (JSON Schema cannot say it)."""
+def ordered_years(year_from: int | None, year_to: int | None) -> tuple[int | None, int | None]:
+    """A year range given backwards (2022 → 2020) read in order (2020 → 2022). Accepted rather
+    than refused because JSON Schema cannot state an order between two parameters: the
+    OpenAPI document says each year is 1900–2100 and the descriptions say how a reversed
+    range is read, so every request the schema allows is one the server serves (issue 24)."""
     if year_from is not None and year_to is not None and year_from > year_to:
-        message = f"năm kết thúc {year_to} ở trước năm bắt đầu year_from={year_from}"
-        error = {"type": "year_range", "loc": (where, "year_to"), "msg": message,
-                 "ctx": {"message": message}, "input": year_to}
-        if where == "body":
-            raise PydanticCustomError("year_range", "{message}", {"message": message, "parameter": "year_to"})
-        raise RequestValidationError([error])
+        return year_to, year_from
+    return year_from, year_to
 
 
 def query_filters(province: Annotated[Optional[FilterText], Query(description="e.g. 'Nghệ An' (accents optional)")] = None,
@@ -227,7 +227,7 @@ def query_filters(province: Annotated[Optional[FilterText], Query(description="e
                   references: Annotated[Optional[FilterText], Query(description="a cited directive, e.g. "
                                                                                 "114-KL/TW")] = None,
                   ) -> Filters:
-    check_year_range(year_from, year_to, "query")
+    year_from, year_to = ordered_years(year_from, year_to)
     return Filters(province, district, doc_type, year_from, year_to, references)
 
 

@@ -75,7 +75,12 @@ class Health(BaseModel):
     created_at: Optional[str] = None
     store: Optional[str] = Field(None, description="where the index lives (no password)")
     warnings: list[str] = Field([], description="e.g. the current index version is damaged and an older "
-                                                "intact one is served (status 'degraded')")
+                                                "intact one is served, or a shard does not answer "
+                                                "(status 'degraded')")
+    unavailable: list[str] = Field([], description="the parts of the store that cannot be reached now, e.g. "
+                                                   "the shard server 'tracuu_shard1' (status 'degraded')")
+    serving: bool = Field(True, description="false when no query can be served (the database server is "
+                                            "down); the response is then a 503 with Retry-After")
     updates: str = Field("off", description="who may add documents: 'open' (--allow-updates without keys), "
                                             "'admin' (an admin API key), 'off'")
     scan_warnings: list[str] = Field([], description="scanned pages OCR could not read or read with low "

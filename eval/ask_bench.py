@@ -38,6 +38,8 @@ def main(argv=None) -> int:
     from eval.datasets import ensure_index, load_corpus_set
     from eval.retrieval import machine_info, versions
     from indexer.embedding import Encoder
+    from collections import OrderedDict
+
     from search.answer import served_answerer
     from search.engine import SearchEngine
 
@@ -46,6 +48,8 @@ def main(argv=None) -> int:
     ways = {"as served (sentence + figure window similarity)": served_answerer(engine),
             "figure window similarity off (ablation)": served_answerer(engine)}
     list(ways.values())[1].window_similarity = False
+    for answerer in ways.values():  # served answerers share one cache per index version; each way pays its own
+        answerer.similarity_cache = OrderedDict()
     questions = load_questions(args.questions + WARMUP)
     load_start = os.getloadavg()[0]
     for q in questions[:WARMUP]:

@@ -14,6 +14,7 @@ the store recomputes the BM25 statistics over all passages.
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import sys
 import time
@@ -53,6 +54,7 @@ class BuildReport:
     files_reused: int = 0
     passages_embedded: int = 0
     passages_reused: int = 0
+    passages_restored: int = 0  # vectors from the checkpoints of a killed build (not embedded again)
     removed: list[str] = field(default_factory=list)  # doc_ids dropped since the last version
 
     @property
@@ -83,7 +85,9 @@ class BuildReport:
                 f"segment {t.get('segment_s', 0):.1f}s, embed {t.get('embed_s', 0):.1f}s, "
                 f"write {t.get('write_s', 0):.1f}s); files read {self.files_read}, unchanged "
                 f"{self.files_reused}, removed documents {len(self.removed)}; passages embedded "
-                f"{self.passages_embedded}, reused {self.passages_reused} → {self.version}\n"
+                f"{self.passages_embedded}, reused {self.passages_reused}"
+                f"{f', restored from checkpoints {self.passages_restored}' if self.passages_restored else ''}"
+                f" → {self.version}\n"
                 f"summary: {self.counts()}")
 
 
@@ -185,7 +189,8 @@ def build_index(corpus: Path, store: Store | str | Path, model: str | None = Non
                 encoder: Encoder | None = None, analyzer_config: AnalyzerConfig | None = None,
                 max_chars: int = MAX_PASSAGE_CHARS, force: bool = False, progress=False,
                 log=lambda msg: print(msg, file=sys.stderr), encoder_backend: str | None = None,
-                embed_plan: EmbedPlan | None = None, allow_duplicates: bool = False) -> BuildReport:
+                embed_plan: EmbedPlan | None = None, allow_duplicates: bool = False,
+                staged: dict[str, Path] | None = None) -> BuildReport:
     """Index `corpus` into a new version of `store` (a Store, or its location) and serve it.
 
     Incremental unless `force`: files unchanged since the served version are not read
@@ -202,23 +207,107 @@ def build_index(corpus: Path, store: Store | str | Path, model: str | None = Non
     Duplicates (indexer/duplicates.py): a document not in the served version whose text
     repeats one that is, or one read earlier in this run, is not indexed but reported in
     `rejected` (a DuplicateError naming the other); `allow_duplicates` indexes it anyway.
-    Documents already indexed are never dropped as duplicates."""
+    Documents already indexed are never dropped as duplicates.
+
+    `staged`: files being added (name in the corpus folder → a hidden staging copy there,
+    indexer/updates.py), indexed as if they were in the folder and moved into it once the
+    version holding them is committed; a staged file that is refused is deleted."""
     store = open_store(store)
     with store.writer() as writer:
         return _build_locked(Path(corpus), store, writer, model, encoder, analyzer_config, max_chars, force,
-                             progress, log, encoder_backend, embed_plan, allow_duplicates)
+                             progress, log, encoder_backend, embed_plan, allow_duplicates,
+                             staged or {})
+
+
+def _passages(doc: Document, parsed, max_chars: int, path: str) -> list[tuple[dict, str]]:
+    """A new document's passages (dicts as stored) with their index texts; IngestError when
+    there are more than TRACUU_MAX_PASSAGES (nothing of it is segmented or embedded)."""
+    from indexer.document import check_passage_count
+    from indexer.readers.pdf import page_at
+    from indexer.readers.spreadsheet import table_row_place
+
+    table = bool((doc.extra or {}).get("table_rows"))  # a spreadsheet: one passage per row
+    chunks = chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars, one_per_paragraph=table)
+    check_passage_count(path, len(chunks))
+    pages = (doc.extra or {}).get("pages")
+    ocr_pages = ((doc.extra or {}).get("ocr") or {}).get("pages") or {}  # page → mean word confidence
+    out = []
+    for passage in chunks:
+        if table:
+            passage.section, passage.heading_path = table_row_place(doc.extra, passage.start)
+        data = passage.to_dict()
+        text = passage.index_text()
+        data["content_hash"] = content_hash(text)
+        if pages:
+            data["page"] = page_at(pages, passage.start)
+            data["page_end"] = page_at(pages, max(passage.start, passage.end - 1))
+            if str(data["page"]) in ocr_pages:
+                data["ocr"], data["ocr_confidence"] = True, ocr_pages[str(data["page"])]
+        out.append((data, text))
+    return out
+
+
+STAGED_PREFIX = ".adding-"  # .adding-<pid>-<name>: a file `tracuu add` has not committed yet
+
+
+def staging_path(root: Path, name: str) -> Path:
+    """Where `tracuu add` stages `name` in the corpus folder `root` until it is indexed:
+    hidden (corpus scans skip dot files), on the same file system (the final move is a rename)."""
+    return root / f"{STAGED_PREFIX}{os.getpid()}-{name}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def finish_interrupted_adds(corpus: Path, previous: dict, log) -> list[str]:
+    """Files staged by an add that was killed (its process is gone): one the served version
+    already indexes (killed after its commit) is moved into the corpus folder; any other is
+    deleted. Each is logged; returns the names moved in."""
+    from indexer.store.files import file_sha256
+
+    if not corpus.is_dir():
+        return []
+    sources, moved = previous.get("sources", {}), []
+    for path in sorted(corpus.glob(STAGED_PREFIX + "*")):
+        pid, _, name = path.name[len(STAGED_PREFIX):].partition("-")
+        if not pid.isdigit() or not name or _pid_alive(int(pid)):
+            continue
+        if sources.get(name, {}).get("sha256") == file_sha256(path):
+            path.replace(corpus / name)
+            moved.append(name)
+            log(f"picked up {name}: an interrupted `tracuu add` indexed it but had not moved it into {corpus}")
+        else:
+            path.unlink(missing_ok=True)
+            log(f"discarded {path.name}: an interrupted `tracuu add` of {name} did not index it")
+    return moved
+
+
+def _place_staged(corpus: Path, staged: dict[str, Path], indexed: dict) -> None:
+    """After the commit: staged files the version indexes move into the corpus folder (a
+    rename), refused ones are deleted."""
+    for name, path in staged.items():
+        if name in indexed:
+            path.replace(corpus / name)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_config, max_chars,
                   force, progress, log, encoder_backend=None, embed_plan=None,
-                  allow_duplicates=False) -> BuildReport:
+                  allow_duplicates=False,
+                  staged: dict[str, Path] | None = None) -> BuildReport:
     from types import SimpleNamespace
 
     from indexer import embed_pipeline
     from indexer.documents import is_sidecar, iter_corpus_files, read_path, scan_corpus
     from indexer.progress import BuildProgress
-    from indexer.readers.pdf import page_at
-    from indexer.readers.spreadsheet import table_row_place
     from indexer.store.files import file_sha256
 
     if progress is True:
@@ -228,6 +317,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     model_name = encoder.name if encoder is not None else resolve_model(model)
     t0 = time.perf_counter()
     previous = served_manifest(store)
+    finish_interrupted_adds(corpus, previous, log)  # by what the served version indexes, forced or not
     indexed_before = {d for src in previous.get("sources", {}).values() for d in src.get("doc_ids", [])}
     backend = embed_pipeline.choose_backend(previous, encoder, encoder_backend, force, where=store.describe())
     settings = build_settings(model_name, analyzer_config, max_chars, backend)
@@ -236,6 +326,11 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     previous_sources = previous.get("sources", {})
     previous_docs = {d.doc_id for d in store.documents()} if previous else set()
 
+    staged = staged or {}
+    scanned = [s for s in scan_corpus(corpus) if s[1] not in staged]
+    scanned += [(path, name, file_sha256(path)) for name, path in staged.items()]
+    if staged:
+        scanned.sort(key=lambda s: corpus / s[1])  # corpus order, as if the staged files were in the folder
     scanned = scan_corpus(corpus)
     from indexer.readers.ocr import set_page_listener
     set_page_listener(progress.ocr_pages if progress is not None else None)  # scanned pages OCR'd
@@ -245,7 +340,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     metadata_overrides = {} if corpus.is_file() else load_sidecar(corpus)
 
     # --- read what changed, carry over what did not ----------------------------------
-    items: list = []  # ("reused", record, passages) | ("new", Document, record, parsed)
+    items: list = []  # ("reused", record, passages) | ("new", Document, record, [(passage, index text)])
     rejected: list[IngestError] = []
     sources: dict[str, dict] = {}
     seen: dict[str, str] = {}
@@ -264,15 +359,17 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
             else:
                 files_read += 1
                 entries = []
-                for doc in read_path(path, corpus):
+                for doc in read_path(path, corpus, rel):
                     record, parsed = document_record(doc, metadata_overrides.get(doc.doc_id))
-                    entries.append(("new", doc, record, parsed))
+                    entries.append(("new", doc, record, _passages(doc, parsed, max_chars, str(path))))
             for entry in entries:
                 doc_id = entry[1]["doc_id"] if entry[0] == "reused" else entry[1].doc_id
                 if doc_id in seen:
                     raise IngestError(str(path), f"duplicate doc_id {doc_id!r} (also in {seen[doc_id]})")
                 seen[doc_id] = str(path)
         except IngestError as err:
+            if rel in staged:  # named as it was added, not by its staging copy
+                err = IngestError(rel, err.reason, err.skipped)
             rejected.append(err)
             log(f"{'skipped' if err.skipped else 'failed'} {err.path}: {err.reason}")
             continue
@@ -294,6 +391,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     if (previous and previous.get("corpus", {}).get("checksum") == checksum
             and previous.get("sources", sources) == sources and not store.warnings()):
         writer.abort()
+        _place_staged(corpus, staged, sources)
         return BuildReport(store.describe(), store.version(), True, previous["corpus"]["documents"],
                            previous["corpus"]["passages"], rejected,
                            files_read=files_read, files_reused=files_reused)
@@ -307,26 +405,9 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
         if entry[0] == "reused":
             doc_passages.append(entry[2])
             continue
-        _, doc, record, parsed = entry
-        pages = (doc.extra or {}).get("pages")
-        ocr_pages = ((doc.extra or {}).get("ocr") or {}).get("pages") or {}  # page → mean word confidence
-        table = bool((doc.extra or {}).get("table_rows"))  # a spreadsheet: one passage per row
-        chunked = []
-        for passage in chunk_document(doc.doc_id, doc.title, doc.text, parsed, max_chars=max_chars,
-                                      one_per_paragraph=table):
-            if table:
-                passage.section, passage.heading_path = table_row_place(doc.extra, passage.start)
-            data = passage.to_dict()
-            text = passage.index_text()
-            data["content_hash"] = content_hash(text)
-            if pages:
-                data["page"] = page_at(pages, passage.start)
-                data["page_end"] = page_at(pages, max(passage.start, passage.end - 1))
-                if str(data["page"]) in ocr_pages:
-                    data["ocr"], data["ocr_confidence"] = True, ocr_pages[str(data["page"])]
-            chunked.append(data)
+        for data, text in entry[3]:
             new_texts[data["content_hash"]] = text
-        doc_passages.append(chunked)
+        doc_passages.append([data for data, _ in entry[3]])
     all_hashes = [p["content_hash"] for ps in doc_passages for p in ps]
     reused = store.reusable(all_hashes) if previous else {}
     for entry, passages in zip(items, doc_passages):
@@ -365,7 +446,10 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
                                      for p in passages])
     timings = {"read_chunk_s": t_chunk - t0, "segment_s": t_segment - t_chunk,
                "embed_s": t_embed - t_segment}
-    embedded = sum(1 for h in all_hashes if h not in reused)
+    # embedded: passages the model embedded in this run; restored: new to the store, but their
+    # vectors come from the checkpoints of a run that was killed (its work, not this run's)
+    restored = sum(1 for h in all_hashes if h not in reused and new_texts[h] in checkpoints.restored)
+    embedded = sum(1 for h in all_hashes if h not in reused) - restored
     writer.set_manifest({
         "format": FORMAT_VERSION,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -376,12 +460,14 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
         "sources": sources,
         "sidecars": sidecars,
         "update": {"files_read": files_read, "files_reused": files_reused,
-                   "passages_embedded": embedded, "passages_reused": n_passages - embedded,
+                   "passages_embedded": embedded, "passages_restored": restored,
+                   "passages_reused": n_passages - embedded - restored,
                    "removed": removed},
         "versions": package_versions(),
         "timings": timings,
     })
     version = writer.commit()
+    _place_staged(corpus, staged, sources)
     checkpoints.discard()
     set_page_listener(None)
     if progress is not None:
@@ -390,5 +476,6 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     timings["total_s"] = time.perf_counter() - t0
     return BuildReport(store.describe(), version, False, len(records), n_passages, rejected, timings,
                        files_read=files_read, files_reused=files_reused,
-                       passages_embedded=embedded, passages_reused=n_passages - embedded,
+                       passages_embedded=embedded, passages_restored=restored,
+                       passages_reused=n_passages - embedded - restored,
                        removed=removed)

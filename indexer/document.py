@@ -49,6 +49,53 @@ def max_file_bytes() -> int:
     return int(mb * 1024 * 1024)
 
 
+def env_limit(name: str, default: float) -> float:
+    """A limit set by environment variable `name` (a positive number), else `default`."""
+    raw = os.environ.get(name)
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = default
+    return value if value > 0 else default
+
+
+# Bounded work per file (issue 24): each limit is a setting; a file over it is refused with
+# a reason naming the setting (an upload answers 422 with that reason, file by file).
+MAX_UNCOMPRESSED_MB_ENV = "TRACUU_MAX_UNCOMPRESSED_MB"  # zip-based formats: all parts together
+DEFAULT_MAX_UNCOMPRESSED_MB = 100.0
+MAX_ZIP_RATIO_ENV = "TRACUU_MAX_ZIP_RATIO"  # zip-based formats: one part's expansion
+DEFAULT_MAX_ZIP_RATIO = 100.0  # real .docx parts expand 10–17:1; the 153 KB bomb of issue 24, 341:1
+MAX_PASSAGES_ENV = "TRACUU_MAX_PASSAGES"  # passages of one document
+DEFAULT_MAX_PASSAGES = 5000  # the longest law of vlc-laws-2 makes a few hundred
+MAX_PDF_PAGES_ENV = "TRACUU_MAX_PDF_PAGES"
+DEFAULT_MAX_PDF_PAGES = 2000
+
+
+def max_passages() -> int:
+    return int(env_limit(MAX_PASSAGES_ENV, DEFAULT_MAX_PASSAGES))
+
+
+def max_pdf_pages() -> int:
+    return int(env_limit(MAX_PDF_PAGES_ENV, DEFAULT_MAX_PDF_PAGES))
+
+
+def check_page_count(path: Path, pages: int) -> None:
+    """Before a paged document's pages are read (or OCR'd): refused above TRACUU_MAX_PDF_PAGES."""
+    limit = max_pdf_pages()
+    if pages > limit:
+        raise IngestError(str(path), f"refused: {pages} pages, more than {MAX_PDF_PAGES_ENV}={limit} "
+                                     f"(split the file, or raise the limit)")
+
+
+def check_passage_count(path: str, passages: int) -> None:
+    """A document chunked into more passages than TRACUU_MAX_PASSAGES is refused before
+    anything of it is segmented or embedded."""
+    limit = max_passages()
+    if passages > limit:
+        raise IngestError(path, f"refused: more than {MAX_PASSAGES_ENV}={limit} passages in one document "
+                                f"(split the file, or raise the limit)")
+
+
 def check_size(path: Path) -> int:
     size = path.stat().st_size
     limit = max_file_bytes()

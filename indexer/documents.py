@@ -79,9 +79,10 @@ def iter_corpus_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def read_path(path: Path, root: Path) -> list[Document]:
-    """Documents in one file; raises IngestError for anything that cannot be read."""
-    rel = path.name if root.is_file() else path.relative_to(root).as_posix()
+def read_path(path: Path, root: Path, rel: str | None = None) -> list[Document]:
+    """Documents in one file; raises IngestError for anything that cannot be read. `rel`:
+    its name in the corpus when it is not there yet (a file being added, indexer/updates.py)."""
+    rel = rel or (path.name if root.is_file() else path.relative_to(root).as_posix())
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         from indexer.document import check_size

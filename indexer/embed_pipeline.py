@@ -137,6 +137,7 @@ class Checkpoints:
     def __init__(self, folder: Path | None):
         self.folder = Path(folder) if folder else None
         self.used: list[Path] = []
+        self.restored: set[str] = set()  # texts whose vectors came from a checkpoint (an earlier run's work)
 
     def path(self, key: str) -> Path | None:
         return self.folder / f"{key}.npy" if self.folder else None
@@ -210,6 +211,7 @@ def embed_passages(texts: list[str], encoder, plan: EmbedPlan | None = None,
             continue
         out[chunk] = vectors
         restored += len(chunk)
+        checkpoints.restored.update(texts[i] for i in chunk)
     if progress is not None:
         progress.start_embedding(len(texts), restored)
     if restored and log:

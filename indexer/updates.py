@@ -4,9 +4,12 @@ Where added documents live: in the corpus folder the index was built from (its
 manifest's `corpus.root`). The corpus folder stays the one source of truth, so a later
 `tracuu index CORPUS` sees exactly what `add` and `remove` left and changes nothing.
 - add: each file is read first (a file that cannot be indexed is reported and not
-  copied), then copied into the corpus folder under its own name (replacing a file of
-  that name: an update), then the index is rebuilt incrementally (only the new
-  documents are read, segmented and embedded).
+  copied), then staged as a hidden file in the corpus folder, the index is rebuilt
+  incrementally (only the new documents are read, segmented and embedded), and once the
+  new version is committed each staged file the version holds takes its own name there
+  (replacing a file of that name: an update). The folder never holds a visible file the
+  index does not: a killed add leaves a hidden staging file, which the next build or add
+  moves in (if the add had committed) or deletes, and says so (build.finish_interrupted_adds).
 - remove: the document's source file is moved out of the corpus folder into
   INDEX_DIR/removed/<timestamp>/ (a database store: CORPUS-removed/<timestamp>/ beside
   the corpus folder), recoverable, then the index is rebuilt incrementally.
@@ -19,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from indexer.build import BuildReport, build_index
+from indexer.build import BuildReport, build_index, staging_path
 from indexer.documents import IngestError
 from indexer.store import Store, StoreError, open_store
 
@@ -70,6 +73,7 @@ def add_documents(store: Store | str | Path, paths: list[Path], names: list[str]
     root = corpus_root(store)
     rejected: list[IngestError] = []
     known = None  # the indexed documents' fingerprints, read once, on the first readable file
+    staged: dict[str, Path] = {}  # name in the corpus folder → its hidden staging copy there
     for i, path in enumerate(paths):
         path = Path(path)
         name = names[i] if names else path.name
@@ -99,12 +103,14 @@ def add_documents(store: Store | str | Path, paths: list[Path], names: list[str]
             continue
         if print_ is not None:
             known.add(name, print_)  # a second copy in the same call is a duplicate of this one
-        target = root / name
-        tmp = root / f".{name}.adding"
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
-    report = build_index(root, store, model=model, encoder=encoder, progress=progress, log=log,
-                         allow_duplicates=allow_duplicates)
+        staged[name] = staging_path(root, name)
+        shutil.copyfile(path, staged[name])
+    try:
+        report = build_index(root, store, model=model, encoder=encoder, progress=progress, log=log,
+                             allow_duplicates=allow_duplicates, staged=staged)
+    finally:  # a build that failed leaves nothing of this add in the corpus folder
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
     report.rejected = rejected + report.rejected
     return report
 

@@ -71,7 +71,9 @@ def check_model(manifest: dict, requested: str | None, location: str) -> None:
 
 class IndexView:
     """One index version as the engine serves it: the store pinned to that version and
-    what the engine derives from it once (analyser, document catalogue, restorer)."""
+    what the engine derives from it once (analyser, document catalogue, restorer, and what
+    the answer stage and the facts table derive: `derived`). Everything here belongs to
+    this version only, so a request holding the view reads one version throughout."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -83,6 +85,7 @@ class IndexView:
         self.passage_count = store.count()[1]
         self._restorer = None
         self._lock = threading.Lock()
+        self._derived: dict[str, object] = {}
 
     @property
     def restorer(self):
@@ -100,8 +103,28 @@ class IndexView:
     def model_id(self) -> str:
         return self.manifest["model"]["id"]
 
+    def derived(self, key: str, build):
+        """`build()` computed once for this version and kept with it (a per-version cache that
+        goes when the version is no longer served), under `key` ("answers.learned", …)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            pass
+        with self._lock:
+            if key not in self._derived:
+                self._derived[key] = build()
+            return self._derived[key]
+
     def metadata(self, doc_id: str) -> dict:
         return self.catalog[doc_id].metadata
+
+
+class _ModelSlot:
+    """The query encoder, loaded on first use, shared by an engine and its pinned copies."""
+
+    def __init__(self, encoder: Encoder | None):
+        self.encoder = encoder
+        self.lock = threading.Lock()
 
 
 class SearchEngine:
@@ -118,11 +141,11 @@ class SearchEngine:
         self.weights = weights or {"bm25": 1.0, "dense": 1.0}
         self.fusion = fusion
         self.depth = depth
-        self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._pinned = False
         self._view = self._load_view()
-        self._encoder = encoder
+        # shared with the pinned copies: the model is loaded once, whichever copy needs it first
+        self._model = _ModelSlot(encoder)
 
     def _load_view(self) -> IndexView:
         view = IndexView(self._root.snapshot())
@@ -146,10 +169,17 @@ class SearchEngine:
 
     def pinned(self) -> "SearchEngine":
         """This engine fixed to the version served now: a caller making several calls
-        (search, then passages, then documents) sees one version throughout."""
+        (search, then passages, then documents) sees one version throughout. The HTTP API
+        gives every request one (api/routes/__init__.py served_engine)."""
+        if self._pinned:
+            return self
         other = copy.copy(self)
         other._pinned = True
         return other
+
+    @property
+    def is_pinned(self) -> bool:
+        return self._pinned
 
     def passage(self, passage_id: str) -> dict | None:
         return self._view.store.passage(passage_id)
@@ -161,14 +191,15 @@ class SearchEngine:
     # --- model --------------------------------------------------------------------
     @property
     def encoder(self) -> Encoder:
-        with self._lock:
-            if self._encoder is None:
+        slot = self._model
+        with slot.lock:
+            if slot.encoder is None:
                 from indexer.embed_pipeline import query_backend
 
                 # queries are encoded by the backend that embedded the passages
-                self._encoder = Encoder(self._model_location(),
-                                        backend=query_backend(self._view.manifest, self.location))
-            return self._encoder
+                slot.encoder = Encoder(self._model_location(),
+                                       backend=query_backend(self._view.manifest, self.location))
+            return slot.encoder
 
     def _model_location(self) -> str:
         if self.requested_model:
@@ -191,12 +222,13 @@ class SearchEngine:
             if self._root.version() == self._view.version:
                 return False
             view = self._load_view()
-            if self._encoder is not None and view.model_id != self._encoder.id:
+            encoder = self._model.encoder
+            if encoder is not None and view.model_id != encoder.id:
                 raise StoreError(f"new index version uses model {view.model_id!r}; restart to load it")
-            if self._encoder is not None and getattr(self._encoder, "backend", None):
+            if encoder is not None and getattr(encoder, "backend", None):
                 from indexer.embed_pipeline import manifest_backend
 
-                if manifest_backend(view.manifest) != self._encoder.backend:
+                if manifest_backend(view.manifest) != encoder.backend:
                     raise StoreError(f"new index version was embedded with the "
                                      f"{manifest_backend(view.manifest)!r} encoder; restart to load it")
             self._view = view
@@ -553,13 +585,18 @@ class SearchEngine:
 
     # --- documents ------------------------------------------------------------------
     def health(self) -> dict:
+        """The version served and the store's state: `degraded` with `warnings` saying why and
+        `unavailable` naming each part that cannot be reached (probed, Store.unavailable);
+        `serving` is false when no query can be served (the server itself is down)."""
         view = self._view
         documents, passages = view.store.count()
-        warnings = self._root.warnings()
+        down = self._root.unavailable()
+        warnings = list(self._root.warnings()) + [f"{p.detail_vi} ({p})" for p in down]
         return {"status": "degraded" if warnings else "ok", "model": view.model_id,
                 "dimension": view.manifest["model"]["dim"], "documents": documents, "passages": passages,
                 "index_version": view.version, "created_at": view.manifest.get("created_at"),
-                "store": self.location, "warnings": warnings,
+                "store": self.location, "warnings": warnings, "unavailable": [p.part for p in down],
+                "serving": not any(p.whole for p in down),
                 "scan_warnings": [f"{source}: {problem}" for source, info in view.manifest.get("sources", {}).items()
                                   for problem in info.get("page_problems", [])]}
 
@@ -577,7 +614,7 @@ class SearchEngine:
                 "page_problems": (record.get("extra") or {}).get("page_problems", [])}
 
     def paragraph(self, doc_id: str, number: int) -> dict | None:
-        store = self.store
+        store = self.pinned().store
         record = store.document(doc_id)
         if record is None:
             return None

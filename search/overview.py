@@ -116,12 +116,8 @@ class ArchiveOverview:
     seconds of the answerer's time) in a thread of their own, so that the counts never wait
     for them: until they are ready, `examples` is empty and `examples_pending` true."""
 
-    def __init__(self, engine, answerer, facts=None):
-        from search.answer.facts import FactTable
-
-        self.engine = engine
-        self.answerer = answerer
-        self.facts = facts or FactTable(engine)
+    def __init__(self, engine):
+        self.engine = engine  # the switching engine: each get() reads one version pinned from it
         self._lock = threading.Lock()
         self._counts: dict | None = None
         self._examples: tuple[str, list[dict]] | None = None  # (index version, examples)
@@ -170,7 +166,9 @@ class ArchiveOverview:
         """Questions from the figures, taking documents in turn so that each gets asked about."""
         by_doc: dict[str, list[tuple[str, dict]]] = {}
         seen: set[str] = set()
-        for fact in self.facts.facts():
+        from search.answer.facts import FactTable
+
+        for fact in FactTable(engine).facts():
             question = question_from_fact(fact)
             if question and question not in seen:
                 seen.add(question)
@@ -184,6 +182,9 @@ class ArchiveOverview:
         return ordered
 
     def _examples_of(self, engine) -> list[dict]:
+        from search.answer import served_answerer
+
+        answerer = served_answerer(engine)  # on the version the examples are computed for
         examples: list[dict] = []
         per_doc: Counter = Counter()
         for question, fact in self._candidates(engine):
@@ -192,7 +193,7 @@ class ArchiveOverview:
             if per_doc[fact["doc_id"]] >= 2:
                 continue
             try:
-                answer = self.answerer.ask(question, k=3)
+                answer = answerer.ask(question, k=3)
             except Exception:  # an example is optional; a question the answerer cannot take is skipped
                 continue
             given = answer.get("answer")

@@ -22,13 +22,14 @@ def tracuu_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def running_server(index_dir: Path, log_path: Path, model_dir: Path | None = None, env: dict | None = None,
-                   port: int | None = None, timeout: float = 120):
-    """Yields the base URL; the server's output goes to `log_path`; stopped on exit."""
+def running_server(index_dir: Path | None, log_path: Path, model_dir: Path | None = None, env: dict | None = None,
+                   port: int | None = None, timeout: float = 120, store: str | None = None):
+    """Yields the base URL; the server's output goes to `log_path`; stopped on exit.
+    `store`: a postgresql:// URL served instead of `index_dir`."""
     import httpx
 
     port = port or free_port()
-    args = ["serve", "--port", str(port), "--index-dir", str(index_dir)]
+    args = ["serve", "--port", str(port)] + (["--store", store] if store else ["--index-dir", str(index_dir)])
     if model_dir is not None:
         args += ["--model", str(model_dir)]
     base = f"http://127.0.0.1:{port}"

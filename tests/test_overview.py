@@ -9,7 +9,7 @@ from conftest import BAC_GIANG, NGHE_AN
 def test_the_overview_counts_what_the_archive_holds(engine):
     from search.overview import ArchiveOverview
 
-    counts = ArchiveOverview(engine, answerer=None)._compute(engine.pinned())
+    counts = ArchiveOverview(engine)._compute(engine.pinned())
     assert counts["documents"] == 5 and counts["passages"] == engine.health()["passages"]
     provinces = {f["value"]: f["count"] for f in counts["facets"]["province"]}
     assert provinces == {"Nghệ An": 2, "Bắc Giang": 1, "Quảng Ngãi": 1, None: 1}

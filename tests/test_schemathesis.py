@@ -2,9 +2,11 @@
 fixed seed and every check; the OpenAPI document must hold for every generated request
 (0 failures) and nothing may answer 5xx.
 
-The only hook (tests/schemathesis_hooks.py) keeps generated year ranges in order, a rule
-JSON Schema cannot state. The reader key is used on the keyed server: the admin key would
-let generated files into the corpus folder of the shared test index.
+No hook filters what is generated: every request the OpenAPI document allows is one the
+server must serve (a year range given backwards is read in order, and the document says
+so; issue 24). Every route is fuzzed, GET /directives/{directive_id} with its example id
+too. The reader key is used on the keyed server: the admin key would let generated files
+into the corpus folder of the shared test index.
 """
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 
 SEED = "20261130"
 # Bounded: examples per operation in the fuzzing phase; the coverage phase adds a fixed set
@@ -35,11 +36,14 @@ def run_schemathesis(base: str, work: Path, name: str, headers: list[str]) -> su
                # a path parameter with a pattern (directive ids) makes Hypothesis discard many drawn
                # strings; that is a generator limitation, not an API failure
                "--suppress-health-check", "filter_too_much", "--no-color", "--request-timeout", "120",
+               # `--checks all` includes max_response_time, 10 s by default: a wall-clock limit, which
+               # a shared CI machine breaks (a first /ask took 77 s at load average 19); latency is
+               # measured by the benchmarks (eval/), not asserted here
+               "--max-response-time", "120",
                "--report", "junit", "--report-dir", str(work)]
     for header in headers:
         command += ["--header", header]
-    env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",
-               PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
+    env = {k: v for k, v in os.environ.items() if k != "SCHEMATHESIS_HOOKS"}
     return subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=3600)
 
 

@@ -2,6 +2,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.convertors import Convertor, register_url_convertor
 
 from api.problems import problem_content
+from api.routes import served_engine
 from api.schemas import DocumentView, ParagraphView
 
 router = APIRouter(tags=["documents"])
@@ -27,7 +28,7 @@ register_url_convertor("doc_id", DocumentIdConvertor())
 
 @router.get("/documents/{doc_id:path}/paragraphs/{n}", response_model=ParagraphView, responses=NOT_FOUND)
 def paragraph(request: Request, doc_id: str, n: int):
-    found = request.app.state.engine.paragraph(doc_id, n)
+    found = served_engine(request).paragraph(doc_id, n)
     if found is None:
         raise HTTPException(404, f"Văn bản {doc_id!r} không có đoạn {n}.")
     return found
@@ -35,7 +36,7 @@ def paragraph(request: Request, doc_id: str, n: int):
 
 @router.get("/documents/{doc_id:doc_id}", response_model=DocumentView, responses=NOT_FOUND)
 def document(request: Request, doc_id: str):
-    found = request.app.state.engine.document(doc_id)
+    found = served_engine(request).document(doc_id)
     if found is None:
         raise HTTPException(404, f"Không có văn bản {doc_id!r} (xem GET /documents).")
     return found

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from api.contract import FACETS_DESCRIPTION, Q_DESCRIPTION, K, SearchText
 from api.problems import problem_content
+from api.routes import served_engine
 from api.routes.search import ERRORS, query_filters
 from api.schemas import DocumentSearchResponse, Mode, PrecedentsResponse
 from search.filters import Filters
@@ -24,8 +25,8 @@ def search_documents(request: Request, q: Annotated[SearchText, Query(descriptio
                      facets: Annotated[bool, Query(description=FACETS_DESCRIPTION)] = True):
     """Documents matching the query, best first, each with its best passages; facet counts
     are documents."""
-    return request.app.state.engine.search_documents(q, k=k, per_document=per_document, mode=mode,
-                                                     filters=filters, facets=facets)
+    return served_engine(request).search_documents(q, k=k, per_document=per_document, mode=mode,
+                                                   filters=filters, facets=facets)
 
 
 @router.get("/precedents", response_model=PrecedentsResponse,
@@ -33,7 +34,7 @@ def search_documents(request: Request, q: Annotated[SearchText, Query(descriptio
 def precedents(request: Request, passage_id: Annotated[str, Query(description="e.g. nghe-an-…-114.txt#p9.1")],
                k: Annotated[K, Query(description="passages to return (1–100)")] = 5):
     """The passages of other provinces' documents most like this one ("Tìm tiền lệ ở tỉnh khác")."""
-    found = request.app.state.engine.precedents(passage_id, k=k)
+    found = served_engine(request).precedents(passage_id, k=k)
     if found is None:
         raise HTTPException(404, f"Không có đoạn văn {passage_id!r}.")
     return found

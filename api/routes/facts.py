@@ -5,7 +5,8 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.contract import FilterText, SearchText, Year, check_year_range
+from api.contract import YEAR_TO_DESCRIPTION, FilterText, SearchText, Year, ordered_years
+from api.routes import served_engine
 from api.routes.search import ERRORS
 from api.schemas import FactTableResponse
 
@@ -24,7 +25,7 @@ def facts(request: Request,
                                                              "quyết', 'lượt tiếp công dân', 'resolved complaints'")],
           province: Annotated[Optional[FilterText], Query(description="only this province")] = None,
           year_from: Annotated[Optional[Year], Query()] = None,
-          year_to: Annotated[Optional[Year], Query(description="not before year_from")] = None,
+          year_to: Annotated[Optional[Year], Query(description=YEAR_TO_DESCRIPTION)] = None,
           by: Annotated[str, Query(pattern=BY_PATTERN, description="row field, column field: province, year, "
                                                                    "district, doc_type")] = "province,year",
           format: Annotated[Literal["json", "csv", "xlsx", "docx"],
@@ -35,12 +36,11 @@ def facts(request: Request,
     from api.facts_export import MEDIA_TYPES, export
     from search.answer.facts import FactTable
 
-    check_year_range(year_from, year_to)
-    table = getattr(request.app.state, "fact_table", None)
-    if table is None or table.engine is not request.app.state.engine:
-        table = request.app.state.fact_table = FactTable(request.app.state.engine)
-    result = table.table(indicator, by=tuple(f.strip() for f in by.split(",") if f.strip()), province=province,
-                         year_from=year_from, year_to=year_to)
+    year_from, year_to = ordered_years(year_from, year_to)
+    # a table per request, on the request's index version (what it derives is kept with the version)
+    result = FactTable(served_engine(request)).table(
+        indicator, by=tuple(f.strip() for f in by.split(",") if f.strip()), province=province,
+        year_from=year_from, year_to=year_to)
     if format == "json":
         return result
     return Response(export(result, format), media_type=MEDIA_TYPES[format],

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.contract import FACETS_DESCRIPTION, K, Mode, SearchBody, SearchText, query_filters, Q_DESCRIPTION
 from api.problems import problem_content
+from api.routes import served_engine
 from api.schemas import SearchResponse
 from search.filters import Filters
 
@@ -22,10 +23,10 @@ def search_get(request: Request, q: Annotated[SearchText, Query(description=Q_DE
                k: Annotated[K, Query(description="passages to return (1–100)")] = 10, mode: Mode = "hybrid",
                filters: Filters = Depends(query_filters),
                facets: Annotated[bool, Query(description=FACETS_DESCRIPTION)] = True):
-    return request.app.state.engine.search(q, k=k, mode=mode, filters=filters, facets=facets)
+    return served_engine(request).search(q, k=k, mode=mode, filters=filters, facets=facets)
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
 def search_post(request: Request, body: SearchBody):
-    return request.app.state.engine.search(body.q, k=body.k, mode=body.mode, filters=body.filters(),
-                                           facets=body.facets)
+    return served_engine(request).search(body.q, k=body.k, mode=body.mode, filters=body.filters(),
+                                         facets=body.facets)

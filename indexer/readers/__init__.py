@@ -26,8 +26,11 @@ The bytes must agree with the suffix (names.py): a PDF named x.txt is refused wi
 fix, not indexed as text.
 
 Limits: a file larger than TRACUU_MAX_FILE_MB (default 50 MB; `--max-file-mb`) is
-rejected before it is read; archives (.docx) are checked for their uncompressed size
-before they are opened (zip bombs).
+rejected before it is read; every zip-based format (.docx, …) calls archive.py's
+`check_archive` before it is opened (TRACUU_MAX_UNCOMPRESSED_MB, TRACUU_MAX_ZIP_RATIO:
+zip bombs); a PDF over TRACUU_MAX_PDF_PAGES pages is refused before its pages are read
+(indexer.document.check_page_count), a document over TRACUU_MAX_PASSAGES passages before it
+is embedded.
 """
 from __future__ import annotations
 

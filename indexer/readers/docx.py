@@ -8,12 +8,11 @@
   layout the .txt reports use;
 - tables → one line per row with the header of each column (tables.py);
 - tracked deletions and field codes are skipped.
-Before parsing, the zip directory is checked: not a zip → rejected; total
-uncompressed size over the limit or an absurd compression ratio → rejected (zip bomb).
+Before parsing, the zip directory is checked (archive.py: not a zip, too large
+uncompressed, a part expanding like a zip bomb → rejected, naming the limit).
 """
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from indexer.document import Document, IngestError
@@ -21,29 +20,6 @@ from indexer.readers.tables import table_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
-MAX_RATIO = 200
-
-
-def check_zip(path: Path, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES, kind: str = ".docx",
-              member: str = "word/document.xml") -> None:
-    """Refuse what is not a zip package of `kind` holding `member`, or would expand too far
-    (also used for .xlsx, .ods and .odt, which are zip packages too)."""
-    if not zipfile.is_zipfile(path):
-        raise IngestError(str(path), f"not a valid {kind} (not a zip archive)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, OSError) as err:
-        raise IngestError(str(path), f"not a valid {kind} (broken zip: {err})") from None
-    total = sum(i.file_size for i in infos)
-    compressed = sum(i.compress_size for i in infos) or 1
-    if total > max_uncompressed or (total > 50 * 1024 * 1024 and total / compressed > MAX_RATIO):
-        raise IngestError(str(path), f"refused: expands to {total / 1048576:.0f} MB uncompressed "
-                                     f"(ratio {total / compressed:.0f}:1), a zip bomb or not a document")
-    if member not in names:
-        raise IngestError(str(path), f"not a valid {kind} (zip archive without {member})")
 
 
 class _Numbering:
@@ -217,9 +193,10 @@ def _inside(node, stop, tags) -> bool:
 
 
 def read_docx(path: Path, doc_id: str) -> Document:
-    from indexer.document import make_document, max_file_bytes
+    from indexer.document import make_document
+    from indexer.readers.archive import check_archive
 
-    check_zip(path, min(MAX_UNCOMPRESSED_BYTES, 10 * max_file_bytes()))
+    check_archive(path, ".docx", required=("word/document.xml",))
     import docx
 
     try:

@@ -207,10 +207,10 @@ def _descendants(node, qname):
 
 
 def read_odt(path: Path, doc_id: str) -> Document:
-    from indexer.document import make_document, max_file_bytes
-    from indexer.readers.docx import MAX_UNCOMPRESSED_BYTES, check_zip
+    from indexer.document import make_document
+    from indexer.readers.archive import check_archive
 
-    check_zip(path, min(MAX_UNCOMPRESSED_BYTES, 10 * max_file_bytes()), kind=".odt", member="content.xml")
+    check_archive(path, ".odt", required=("content.xml",))  # size and zip-bomb limits
     from odf import opendocument
 
     try:

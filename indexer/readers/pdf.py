@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-from indexer.document import IngestError
+from indexer.document import Document, IngestError, check_page_count
 from indexer.readers.tables import table_lines
 
 MIN_TEXT_WORDS = 20
@@ -125,7 +125,10 @@ def read_pdf(path: Path, doc_id: str) -> Document:
         raise IngestError(str(path), f"broken PDF ({type(cause).__name__}: {cause})") from None
     try:
         with pdf:
+            check_page_count(path, len(pdf.pages))  # TRACUU_MAX_PDF_PAGES, before any page is read
             layouts = [_text_page(page, number) for number, page in enumerate(pdf.pages, start=1)]
+    except IngestError:
+        raise
     except Exception as err:
         if isinstance(err, (PDFPasswordIncorrect, PDFEncryptionError)):
             raise IngestError(str(path), "encrypted PDF: needs a password, cannot read its text") from None

@@ -61,10 +61,9 @@ def format_value(value, percent: bool = False) -> str:
 
 # --- the three file formats → [(sheet name, [(row number, [cell text, …]), …])] -------
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[str]]]]]:
-    from indexer.readers.docx import MAX_UNCOMPRESSED_BYTES, check_zip
-    from indexer.document import max_file_bytes
+    from indexer.readers.archive import check_archive
 
-    check_zip(path, min(MAX_UNCOMPRESSED_BYTES, 10 * max_file_bytes()), kind=".xlsx", member="xl/workbook.xml")
+    check_archive(path, ".xlsx", required=("xl/workbook.xml",))  # size and zip-bomb limits
     import openpyxl
 
     # data_only: a formula cell gives the value Excel saved with it, not the formula
@@ -161,10 +160,9 @@ def odf_text(element) -> str:
 
 
 def _ods_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[str]]]]]:
-    from indexer.readers.docx import MAX_UNCOMPRESSED_BYTES, check_zip
-    from indexer.document import max_file_bytes
+    from indexer.readers.archive import check_archive
 
-    check_zip(path, min(MAX_UNCOMPRESSED_BYTES, 10 * max_file_bytes()), kind=".ods", member="content.xml")
+    check_archive(path, ".ods", required=("content.xml",))  # size and zip-bomb limits
     from odf import opendocument
     from odf.namespaces import OFFICENS, TABLENS, TEXTNS
     from odf.table import Table, TableRow

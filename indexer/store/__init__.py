@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from indexer.store.base import DocumentSummary, Hit, PassageRecord, Store, StoreError, StoreWriter
+from indexer.store.base import (DocumentSummary, Hit, PassageRecord, Store, StoreError, StoreUnavailable,
+                                 StoreWriter)
 from indexer.store.files import FORMAT_VERSION
 from indexer.store.filters import FilterError, Filters
 
@@ -20,8 +21,8 @@ INDEX_DIR_ENV = "TRACUU_INDEX_DIR"
 DEFAULT_INDEX_DIR = "index"
 URL_SCHEMES = ("postgresql://", "postgres://")
 
-__all__ = ["open_store", "default_location", "is_url", "Store", "StoreWriter", "StoreError", "PassageRecord",
-           "DocumentSummary", "Hit", "Filters", "FilterError", "FORMAT_VERSION", "STORE_ENV"]
+__all__ = ["open_store", "default_location", "is_url", "Store", "StoreWriter", "StoreError", "StoreUnavailable",
+           "PassageRecord", "DocumentSummary", "Hit", "Filters", "FilterError", "FORMAT_VERSION", "STORE_ENV"]
 
 
 def is_url(location: str | Path) -> bool:

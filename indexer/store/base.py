@@ -40,6 +40,18 @@ class StoreError(RuntimeError):
     from what is asked. The message says what and how to fix it."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot be reached now (a server or a shard down, a query that ran out of
+    time): the same request may succeed later. `part` names what is down as its operator
+    knows it (the shard's foreign server `tracuu_shard1`, or the server's address);
+    `detail_vi` says it in Vietnamese for the API's problem detail; `whole`: no query at all
+    can be served (the server itself is down), not only those touching `part`."""
+
+    def __init__(self, message: str, part: str, detail_vi: str, whole: bool = False, retry_after: int = 5):
+        super().__init__(message)
+        self.part, self.detail_vi, self.whole, self.retry_after = part, detail_vi, whole, retry_after
+
+
 @dataclass
 class PassageRecord:
     """What a writer stores per passage. `passage` is the chunker's dict (passage_id,
@@ -100,6 +112,11 @@ class Store(abc.ABC):
     def warnings(self) -> list[str]:
         """What an operator must know about the version served (e.g. the current version was
         corrupt and an older intact one is served instead). Shown by /health and logged."""
+        return []
+
+    def unavailable(self) -> list[StoreUnavailable]:
+        """The parts that cannot be reached now ([] when every part answers), probed with a
+        short timeout: what /health reports. A store on local files has none."""
         return []
 
     def repair(self) -> list[str]:

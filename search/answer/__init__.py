@@ -14,11 +14,29 @@ reader.py      the learned reader: gradient-boosted trees and a logistic verifie
                with grouped cross-validation)
 facts.py       the table of figures across provinces × years (GET /facts, tracuu facts)
 """
+from collections import OrderedDict
+from functools import lru_cache
+
 from search.answer.answerer import Answerer as RuleAnswerer
 from search.answer.learned import LearnedAnswerer
+from search.answer.reader import Reader
+
+
+@lru_cache(maxsize=1)
+def served_reader() -> Reader:
+    """The reader's weights, read once per process (they change only with `make reader`)."""
+    return Reader()
 
 
 def served_answerer(engine) -> LearnedAnswerer:
     """What /ask and `tracuu ask` answer with: the learned reader, with the rule answerer as its
-    second opinion, one of the signs its verifier weighs (learned.py, LearnedAnswerer.second_reading)."""
-    return LearnedAnswerer(engine, second_opinion=RuleAnswerer(engine))
+    second opinion, one of the signs its verifier weighs (learned.py, LearnedAnswerer.second_reading).
+
+    Made for one question (it is cheap: what it derives from the index is kept with the index
+    version, IndexView.derived): both answerers read the engine pinned to the version served
+    now, so one answer retrieves and quotes from one version, whatever `tracuu add` or
+    `remove` commits meanwhile."""
+    engine = engine.pinned()
+    cache = engine.view.derived("answers.similarity", OrderedDict)
+    return LearnedAnswerer(engine, reader=served_reader(), second_opinion=RuleAnswerer(engine),
+                           similarity_cache=cache)

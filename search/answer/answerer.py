@@ -109,20 +109,22 @@ class Candidate:
 
 class Answerer:
     def __init__(self, engine: SearchEngine):
-        self.engine = engine
-        self._per_version: tuple = (None, {}, {})  # (index version, districts, years spoken per doc)
+        self.engine = engine  # pinned (SearchEngine.pinned()) to answer from one index version
 
     def _version_cache(self) -> tuple[dict, dict]:
-        """Facts derived from the documents of the served index version, computed once per version."""
+        """Facts derived from the documents of the engine's index version, computed once per
+        version and kept with it (IndexView.derived): districts, years spoken per document."""
         view = self.engine.view
-        if self._per_version[0] != view.version:
+
+        def build() -> tuple[dict, dict]:
             districts = {}
             for summary in view.catalog.values():
                 district = summary.metadata.get("district")
                 if district:
                     districts[search_key(district)] = district
-            self._per_version = (view.version, districts, {})
-        return self._per_version[1], self._per_version[2]
+            return districts, {}
+
+        return view.derived("answers.rules", build)
 
     # --- scope ------------------------------------------------------------------------
     def known_districts(self) -> dict[str, str]:

@@ -32,6 +32,8 @@ Shape of `FactTable.table(...)` (GET /facts, `tracuu facts --json`):
 """
 from __future__ import annotations
 
+import threading
+
 from indexer.facts import parse_indicator, parse_qualifiers, sub_period_label
 from indexer.store.factindex import FactQuery
 from search.answer.question import detect_language, english_to_vietnamese_terms, indicator_phrase
@@ -86,17 +88,26 @@ def _column_order(column: str) -> tuple:
     return (column == "không rõ", column[:4], len(column), column)
 
 
+class _VersionFacts:
+    """Kept with one index version (IndexView.derived): the facts extracted from its documents
+    (when its store keeps none) and the citations of the passages cited so far."""
+
+    def __init__(self):
+        self.computed: list[dict] | None = None
+        self.citations: dict[str, tuple[str, str]] = {}
+        self.lock = threading.Lock()
+
+
 class FactTable:
     def __init__(self, engine):
-        self.engine = engine
-        self._version = None
-        self._computed: list[dict] = []
-        self._citations: dict[str, tuple[str, str]] = {}
+        """`engine` pinned to one index version (SearchEngine.pinned(); done here if not):
+        a table's facts and citations come from that version only. Cheap to make per request:
+        what it derives is kept with the version."""
+        self.engine = engine.pinned() if hasattr(engine, "pinned") else engine
 
-    def _refresh(self) -> None:
-        version = self.engine.health()["index_version"]
-        if version != self._version:
-            self._version, self._computed, self._citations = version, [], {}
+    @property
+    def _version_facts(self) -> _VersionFacts:
+        return self.engine.view.derived("facts.table", _VersionFacts)
 
     def facts(self, query: FactQuery | None = None, province: str | None = None) -> list[dict]:
         """The facts answering a query, from the store's index of facts; an index written
@@ -109,25 +120,32 @@ class FactTable:
         stored = store.facts(None if filters.is_empty() else filters, query) if store is not None else None
         if stored is not None:
             return list(stored)
-        self._refresh()
-        if not self._computed:
-            from indexer.facts import document_facts
+        # an index whose store keeps no facts: extract them from its documents, once per version
+        kept = self._version_facts
+        with kept.lock:
+            if kept.computed is None:
+                from indexer.facts import document_facts
 
-            for summary in self.engine.documents_list():
-                document = self.engine.document(summary["doc_id"])
-                record = {"doc_id": summary["doc_id"], "metadata": summary["metadata"], "text": document["text"],
-                          "paragraphs": document.get("paragraphs")}
-                self._computed += document_facts(record, document["passages"])
-        return [f for f in self._computed
+                computed = []
+                for summary in self.engine.documents_list():
+                    document = self.engine.document(summary["doc_id"])
+                    if document is None:
+                        continue
+                    record = {"doc_id": summary["doc_id"], "metadata": summary["metadata"], "text": document["text"],
+                              "paragraphs": document.get("paragraphs")}
+                    computed += document_facts(record, document["passages"])
+                kept.computed = computed
+        return [f for f in kept.computed
                 if query.accepts(f) and (filters.is_empty() or filters.accepts({"province": f["province"]}))]
 
     def citation(self, fact: dict) -> tuple[str, str]:
         """(citation, Vietnamese citation as the page copies it) of a fact's passage."""
-        self._refresh()
-        if fact["passage_id"] not in self._citations:
-            for p in self.engine.document(fact["doc_id"])["passages"]:
-                self._citations[p["passage_id"]] = (p["citation"], p.get("citation_vi") or p["citation"])
-        return self._citations.get(fact["passage_id"], (fact["doc_id"], fact["doc_id"]))
+        citations = self._version_facts.citations
+        if fact["passage_id"] not in citations:
+            document = self.engine.document(fact["doc_id"])
+            for p in document["passages"] if document else ():
+                citations[p["passage_id"]] = (p["citation"], p.get("citation_vi") or p["citation"])
+        return citations.get(fact["passage_id"], (fact["doc_id"], fact["doc_id"]))
 
     def table(self, indicator: str, by: tuple[str, ...] = ("province", "year"), province: str | None = None,
               year_from: int | None = None, year_to: int | None = None) -> dict:

@@ -389,20 +389,23 @@ def add_similarity(ctx: QuestionContext, cands: list[Candidate], encoder, cache:
     cache = {} if cache is None else cache
     windows = {id(c): figure_window(c) for c in cands if c.kind == "figure"} if windows else {}
     wanted = [c.sentence_text for c in cands] + list(windows.values())
-    texts = list(dict.fromkeys(t for t in wanted if ("p", t) not in cache))
+    # read from the cache once, into a dict of this call's own: a cache shared by concurrent
+    # requests may drop an entry between its write and its read
+    vectors = {t: cache.get(("p", t)) for t in dict.fromkeys(wanted)}
+    texts = [t for t, v in vectors.items() if v is None]
     if texts:
         for t, v in zip(texts, encoder.encode_passages(texts, batch_size=32)):
-            cache[("p", t)] = v
+            cache[("p", t)] = vectors[t] = v
     key = ("q", ctx.analysis.question)
-    if key not in cache:
-        cache[key] = encoder.encode_queries([ctx.analysis.question])[0]
-    qv = cache[key]
+    qv = cache.get(key)
+    if qv is None:
+        qv = cache[key] = encoder.encode_queries([ctx.analysis.question])[0]
     for c in cands:
-        c.features["similarity_sentence"] = float(np.dot(qv, cache[("p", c.sentence_text)]))
+        c.features["similarity_sentence"] = float(np.dot(qv, vectors[c.sentence_text]))
         dense = (c.hit.get("scores") or {}).get("dense")
         c.features["similarity_passage"] = float(dense) if dense is not None else 0.0
         if id(c) in windows:
-            c.features["similarity_window"] = float(np.dot(qv, cache[("p", windows[id(c)])]))
+            c.features["similarity_window"] = float(np.dot(qv, vectors[windows[id(c)]]))
     add_relative(cands, ("similarity_sentence",))
     figures = [c for c in cands if c.kind == "figure"]
     if figures:

@@ -24,12 +24,14 @@ says why. Measured with cross-validation grouped by document by `python -m eval.
    (`best_guess_evidence`), to be shown as possibly related, never as the answer.
 
 The engine is used through its public methods only: search(), document(),
-documents_list(), health() and encoder.
+documents_list(), encoder, pinned() and view.derived() (what is derived from an index
+version is kept with that version, VersionFacts).
 """
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 
 from indexer.analysis import expand_abbreviations
@@ -107,75 +109,87 @@ def same_figure(a: dict | None, b: dict | None) -> bool:
     return a.get("denominator") == b.get("denominator")
 
 
+class VersionFacts:
+    """What the answerer derives from one index version (documents, districts, law names,
+    a few full documents at hand, years spoken), kept with that version (IndexView.derived)
+    and shared by every request reading it."""
+
+    def __init__(self, engine):
+        self.documents = {d["doc_id"]: d for d in engine.documents_list()}
+        self.districts = {search_key(d["metadata"]["district"]): d["metadata"]["district"]
+                          for d in self.documents.values() if (d.get("metadata") or {}).get("district")}
+        self.law_names: dict[str, set[str]] = {}
+        for doc_id, d in self.documents.items():
+            m = LAW_TITLE.match(search_key(d.get("title") or ""))
+            if m:
+                self.law_names.setdefault(" ".join(m.group(1).split()), set()).add(doc_id)
+        self.texts: OrderedDict[str, dict] = OrderedDict()
+        self.years_spoken: dict[str, set[int]] = {}
+        self.naming: dict[str, set[str]] = {}  # folded place → documents whose text names it
+        self.lock = threading.Lock()
+
+
 class LearnedAnswerer:
     def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None,
-                 second_opinion=None):
+                 second_opinion=None, similarity_cache: OrderedDict | None = None):
         """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
         with candidate sentences (default: the engine's); `second_opinion`: an answerer asked for
         its own reading of a figure question (served: the rule answerer, answerer.py): whether
-        it names the reader's figure is one of the signs the verifier weighs (see `ask`)."""
+        it names the reader's figure is one of the signs the verifier weighs (see `ask`).
+        `engine` should be pinned (SearchEngine.pinned()) so one answer reads one index version;
+        served_answerer does it."""
         self.engine = engine
         self.reader = reader or Reader()
         self.second_opinion = second_opinion
         self.mode = mode
         self._encoder = encoder
-        self._version = None
-        self._documents: dict[str, dict] = {}
-        self._districts: dict[str, str] = {}
-        self._texts: OrderedDict[str, dict] = OrderedDict()
-        self._years_spoken: dict[str, set[int]] = {}
-        self._naming: dict[str, set[str]] = {}  # folded place → documents whose text names it
-        self.similarity_cache: OrderedDict = OrderedDict()
+        # question and sentence vectors by text (features.add_similarity); not version-bound
+        self.similarity_cache: OrderedDict = OrderedDict() if similarity_cache is None else similarity_cache
         # figures compared with the question by their own window too (features.add_similarity)
         self.window_similarity = True
 
     # --- what the index holds, once per index version ------------------------------------
-    def _refresh(self) -> None:
-        version = self.engine.health()["index_version"]
-        if version == self._version:
-            return
-        self._documents = {d["doc_id"]: d for d in self.engine.documents_list()}
-        self._districts = {search_key(d["metadata"]["district"]): d["metadata"]["district"]
-                           for d in self._documents.values() if (d.get("metadata") or {}).get("district")}
-        self._law_names = {}
-        for doc_id, d in self._documents.items():
-            m = LAW_TITLE.match(search_key(d.get("title") or ""))
-            if m:
-                self._law_names.setdefault(" ".join(m.group(1).split()), set()).add(doc_id)
-        self._texts.clear()
-        self._years_spoken.clear()
-        self._naming = {}
-        self._version = version
+    @property
+    def version_facts(self) -> VersionFacts:
+        engine = self.engine.pinned()
+        return engine.view.derived("answers.learned", lambda: VersionFacts(engine))
 
     @property
     def encoder(self):
         return self._encoder if self._encoder is not None else self.engine.encoder
 
     def known_districts(self) -> dict[str, str]:
-        self._refresh()
-        return self._districts
+        return self.version_facts.districts
 
     def _document(self, doc_id: str) -> dict:
         """The full document (text, passages with citations), a few kept at hand."""
-        if doc_id not in self._texts:
-            self._texts[doc_id] = self.engine.document(doc_id)
-            while len(self._texts) > 32:
-                self._texts.popitem(last=False)
-        self._texts.move_to_end(doc_id)
-        return self._texts[doc_id]
+        facts = self.version_facts
+        with facts.lock:
+            found = facts.texts.get(doc_id)
+            if found is not None:
+                facts.texts.move_to_end(doc_id)
+                return found
+        found = self.engine.document(doc_id)
+        if found is None:  # the engine reads another version than the one asked about
+            raise KeyError(f"document {doc_id!r} is not in index version {self.engine.view.version}")
+        with facts.lock:
+            facts.texts[doc_id] = found
+            while len(facts.texts) > 32:
+                facts.texts.popitem(last=False)
+        return found
 
     def years_spoken(self, doc_id: str) -> set[int]:
         """Years a document speaks of ("năm 2022", "trong 2022"), comparisons ("so với năm 2021") aside."""
-        if doc_id not in self._years_spoken:
+        spoken = self.version_facts.years_spoken
+        if doc_id not in spoken:
             text = self._document(doc_id)["text"]
-            self._years_spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
-                                          - {int(y) for y in COMPARISON_YEAR.findall(text)})
-        return self._years_spoken[doc_id]
+            spoken[doc_id] = ({int(y) for y in YEAR_MENTION.findall(text)}
+                              - {int(y) for y in COMPARISON_YEAR.findall(text)})
+        return spoken[doc_id]
 
     # --- scope ---------------------------------------------------------------------------
     def scope(self, analysis: QuestionAnalysis, filters: Filters | None) -> tuple[set[str] | None, str | None]:
         """Documents the answer may come from (None: any), or the reason there are none."""
-        self._refresh()
         named = self.named_laws(analysis)
         if named and analysis.law_year:
             # "Luật Thanh tra 2022" when the index holds the 2010 law: its articles are another
@@ -210,7 +224,7 @@ class LearnedAnswerer:
         `naming`, the documents whose text names the place stand in for those about it."""
         allowed, about_place = set(), 0
         counts = analysis.asks in ("number", "percent")
-        for doc_id, doc in self._documents.items():
+        for doc_id, doc in self.version_facts.documents.items():
             metadata = doc.get("metadata") or {}
             if filters is not None and not filters.accepts(metadata):
                 continue
@@ -241,13 +255,14 @@ class LearnedAnswerer:
         the engine's lexical search (the index's own terms, not the corpus files) and confirmed
         in the passages' text; kept per index version."""
         key = search_key(place)
-        if key not in self._naming:
+        naming = self.version_facts.naming
+        if key not in naming:
             pattern = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
             hits = self.engine.search(place, k=50, mode="bm25", facets=False)["results"]
             # a passage's footnotes are indexed with it ("UBND huyện Yên Thế ban hành …" in a footnote)
-            self._naming[key] = {h["doc_id"] for h in hits if pattern.search(search_key(
+            naming[key] = {h["doc_id"] for h in hits if pattern.search(search_key(
                 " ".join([h["text"]] + [f.get("text") or "" for f in h.get("footnotes") or []])))}
-        return self._naming[key]
+        return naming[key]
 
     def about_place_asked(self, analysis: QuestionAnalysis, c: cand.Candidate) -> bool:
         """An answer from a document about another place, read because it names the place asked,
@@ -269,7 +284,7 @@ class LearnedAnswerer:
     def adopted_year(self, doc_id: str) -> int | None:
         """The year a law was adopted: its date ("Hà Nội, ngày 11 tháng 11 năm 2011"), else the
         year in its number ("02/2011/QH13")."""
-        metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
+        metadata = (self.version_facts.documents.get(doc_id) or {}).get("metadata") or {}
         found = re.match(r"((?:19|20)\d{2})", metadata.get("date") or "") or \
             re.search(r"/((?:19|20)\d{2})/", metadata.get("number") or "")
         return int(found.group(1)) if found else None
@@ -278,12 +293,13 @@ class LearnedAnswerer:
         """The documents a question names by title ("Theo Luật Khiếu nại", "Bộ luật Lao động
         2019"): the longest law names of the index found after "luật" in the question."""
         key = " ".join(re.findall(r"[a-z0-9]+", search_key(expand_abbreviations(analysis.question))))
-        found = [name for name in self._law_names if re.search(rf"\bluat {re.escape(name.replace(',', ''))}\b",
-                                                               key.replace(",", ""))]
+        law_names = self.version_facts.law_names
+        found = [name for name in law_names if re.search(rf"\bluat {re.escape(name.replace(',', ''))}\b",
+                                                         key.replace(",", ""))]
         if not found:
             return None
         longest = max(len(n) for n in found)
-        return set().union(*(self._law_names[n] for n in found if len(n) == longest))
+        return set().union(*(law_names[n] for n in found if len(n) == longest))
 
     def period_ok(self, analysis: QuestionAnalysis, hit: dict, sentence: str) -> bool:
         """A figure answers for the years asked only if its document covers exactly those
@@ -309,7 +325,7 @@ class LearnedAnswerer:
         """(passages read, passages shown): the best passages in scope, best first."""
         if doc_id is not None:  # reading comprehension over one given document
             document = self._document(doc_id)
-            metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
+            metadata = (self.version_facts.documents.get(doc_id) or {}).get("metadata") or {}
             hits = [dict(p, metadata=metadata) for p in document["passages"]]
             if len(hits) > 1 and self.encoder is not None:
                 import numpy as np
@@ -428,8 +444,11 @@ class LearnedAnswerer:
             found["metadata"] = self.document_answer(analysis, hits)
         every = [c for family in found.values() for c in family]
         add_similarity(ctx, every, self.encoder, self.similarity_cache, windows=self.window_similarity)
-        while len(self.similarity_cache) > 50000 and self.similarity_cache is not None:
-            self.similarity_cache.popitem(last=False)
+        while len(self.similarity_cache) > 50000:
+            try:
+                self.similarity_cache.popitem(last=False)
+            except KeyError:  # emptied by another request meanwhile
+                break
         return found
 
     def document_answer(self, analysis: QuestionAnalysis, hits: list[dict]) -> list[cand.Candidate]:
@@ -446,11 +465,11 @@ class LearnedAnswerer:
             if hit["doc_id"] not in fitting and metadata.get(field) and \
                     (kinds is None or metadata.get("doc_type") in kinds):
                 fitting.append(hit["doc_id"])
-        values = {search_key(str((self._documents.get(d) or {}).get("metadata", {}).get(field))) for d in fitting}
+        values = {search_key(str((self.version_facts.documents.get(d) or {}).get("metadata", {}).get(field))) for d in fitting}
         if len(values) != 1:
             return []  # no such document read, or two that disagree: the reader decides as for any question
         doc_id = fitting[0]
-        metadata = (self._documents.get(doc_id) or {}).get("metadata") or {}
+        metadata = (self.version_facts.documents.get(doc_id) or {}).get("metadata") or {}
         value = metadata[field]
         passages = [dict(p, metadata=metadata, rank=1) for p in self._document(doc_id)["passages"]]
         if field == "signer":

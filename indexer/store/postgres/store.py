@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.store.base import DocumentSummary, Hit, Store, StoreError
+from indexer.store.base import DocumentSummary, Hit, Store, StoreError, StoreUnavailable
 from indexer.store.factindex import FactQuery
 from indexer.store.filters import Filters, doc_years, reference_spellings
 from indexer.store.postgres import schema
@@ -44,6 +44,11 @@ WRITER_LOCK_KEY = 7_310_511_800  # pg_advisory_lock key: one writer per index
 DEFAULT_BM25 = {"k1": 1.5, "b": 0.75, "epsilon": 0.25}
 EXACT_BELOW = 20_000  # passages: under this, dense search scans exactly (it is as fast)
 SEED_POSTINGS = 2_000  # BM25's first pass (the MaxScore threshold) scores at most this many postings
+# Readers' statements end after this long (a stuck shard or a runaway query does not hold a
+# request, nor a connection, for ever); 0 turns it off. The writer's connection has none.
+STATEMENT_TIMEOUT_ENV = "TRACUU_PG_STATEMENT_TIMEOUT_MS"
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+PROBE_SECONDS = 2  # connect timeout of /health's probes of the server and each shard
 
 
 class QueryTerm(NamedTuple):
@@ -170,9 +175,7 @@ class _Pool:
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as err:
-            raise StoreError(f"cannot connect to {mask_password(self.url)}: "
-                             f"{mask_password(str(err)).strip()}. Is the server running "
-                             f"(`tracuu db start`)?") from None
+            raise server_down(self.url, err) from None
         for key, value in self.settings.items():
             conn.execute(f"SET {key} = '{value}'")
         return conn
@@ -181,7 +184,7 @@ class _Pool:
         return _Lease(self)
 
     def put(self, conn) -> None:
-        if conn.closed or conn.info.transaction_status != 0:  # 0 = idle
+        if conn.closed or conn.broken or conn.info.transaction_status != 0:  # 0 = idle
             conn.close()
             return
         with self._lock:
@@ -195,6 +198,31 @@ class _Pool:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+def statement_timeout_ms() -> int:
+    import os
+
+    raw = os.environ.get(STATEMENT_TIMEOUT_ENV, "")
+    return int(raw) if raw.strip().isdigit() else DEFAULT_STATEMENT_TIMEOUT_MS
+
+
+def server_down(url: str, err: Exception | None = None) -> StoreUnavailable:
+    """The server (or coordinator) at `url` cannot be reached: no query can be served."""
+    where = mask_password(url)
+    reason = mask_password(str(err)).strip().splitlines()[0] if err is not None and str(err).strip() else ""
+    return StoreUnavailable(f"cannot connect to {where}{': ' + reason if reason else ''}. Is the server running "
+                            f"(`tracuu db start`)?", part=where,
+                            detail_vi=f"máy chủ cơ sở dữ liệu {where} không phản hồi", whole=True)
+
+
+def shard_down(name: str, err: Exception | None = None) -> StoreUnavailable:
+    reason = str(err).strip().splitlines()[0] if err is not None and str(err).strip() else "no answer"
+    return StoreUnavailable(f"shard server {name} cannot be reached: {mask_password(reason)}", part=name,
+                            detail_vi=f"máy chủ phân mảnh {name} không phản hồi")
+
+
+SHARD_NAMED = re.compile(r'server "(' + schema.SHARD_SERVER_RE.strip("^$") + r')"')
 
 
 class _Lease:
@@ -221,7 +249,8 @@ class PostgresStore(Store):
         self.url = url
         self.dense_exact_below = dense_exact_below
         self.seed_postings = SEED_POSTINGS
-        self.pool = _Pool(url, {"jit": "off", **schema.HNSW_SETTINGS})
+        self.pool = _Pool(url, {"jit": "off", **schema.HNSW_SETTINGS,
+                                "statement_timeout": str(statement_timeout_ms())})
         self._gen: int | None = None
         self._stats: dict | None = None
         self._sharded: bool | None = None
@@ -231,6 +260,7 @@ class PostgresStore(Store):
         self._executor = None
         self._threads_lock = threading.Lock()
         self._empty_reason: str | None = None
+        self._probed: tuple[float, list[StoreUnavailable]] = (0.0, [])
         self.refresh()
 
     # --- versions -----------------------------------------------------------------------
@@ -238,24 +268,89 @@ class PostgresStore(Store):
         return mask_password(self.location)
 
     def _query(self, sql: str, params=None) -> list[tuple]:
-        with self.pool.get() as conn:
-            return conn.execute(sql, params).fetchall()
+        import psycopg
+
+        for attempt in (1, 2):
+            with self.pool.get() as conn:
+                try:
+                    return conn.execute(sql, params).fetchall()
+                except psycopg.OperationalError as err:  # connection lost, a shard down, a timeout
+                    if attempt == 1 and conn.broken:
+                        # the server dropped the pooled connections (it restarted): once more, afresh
+                        self.pool.close()
+                        continue
+                    raise self._unavailable(err, conn) from None
+
+    def _unavailable(self, err, conn) -> StoreUnavailable:
+        """What the failure of a reader's statement means: which part is down, or that it timed out."""
+        import psycopg
+
+        if isinstance(err, psycopg.errors.QueryCanceled):
+            seconds = statement_timeout_ms() / 1000
+            return StoreUnavailable(f"a query on {self.describe()} ran out of time ({STATEMENT_TIMEOUT_ENV}="
+                                    f"{statement_timeout_ms()}): {str(err).strip().splitlines()[0]}",
+                                    part=self.describe(), detail_vi=f"truy vấn trên {self.describe()} quá thời "
+                                                                    f"gian chờ ({seconds:g} giây)")
+        if conn.closed or conn.broken:
+            return server_down(self.location, err)
+        named = SHARD_NAMED.search(str(err))
+        if named:
+            return shard_down(named.group(1), err)
+        # a shard's connection dropped mid-query: the message names no server; ask each one
+        down = [p for p in self.unavailable(fresh=True) if not p.whole]
+        if down:
+            return down[0]
+        return shard_down("(không rõ)", err) if self._sharded else server_down(self.location, err)
+
+    def unavailable(self, fresh: bool = False) -> list[StoreUnavailable]:
+        """The server (coordinator) and, on a coordinator, each shard, probed with a connection
+        of PROBE_SECONDS timeout; the answer is kept a second (a /health poll costs a few
+        connections a second at most)."""
+        import time
+
+        import psycopg
+
+        at, found = self._probed
+        if not fresh and time.monotonic() - at < 1.0:
+            return found
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=PROBE_SECONDS) as conn:
+                conn.execute("SELECT 1")
+                shards = schema.shard_servers(conn) if self._sharded else []
+        except psycopg.OperationalError as err:
+            found = [server_down(self.location, err)]
+        else:
+            found = []
+            for name, info in shards:
+                try:
+                    with psycopg.connect(schema.shard_conninfo(info), autocommit=True,
+                                         connect_timeout=PROBE_SECONDS) as conn:
+                        conn.execute("SELECT 1")
+                except psycopg.OperationalError as err:
+                    found.append(shard_down(name, err))
+        self._probed = (time.monotonic(), found)
+        return found
 
     def refresh(self) -> bool:
         """Opening an empty database does not fail (a writer creates the first version);
         reading one raises StoreError saying how to build it."""
+        import psycopg
+
         with self.pool.get() as conn:
-            shards = schema.shard_servers(conn)
-            self._sharded = bool(shards)
-            if [p.url for p in self._shard_pools] != [schema.shard_conninfo(info) for _, info in shards]:
-                for pool in self._shard_pools:
-                    pool.close()
-                self._shard_pools = [_Pool(schema.shard_conninfo(info), self.pool.settings) for _, info in shards]
-            row = None
-            if schema.has_schema(conn):
-                self._partitions = schema.shard_partitions(conn) if self._sharded else []
-                row = conn.execute("SELECT gen, manifest, documents, passages, total_len, vocabulary, mean_idf "
-                                   "FROM tracuu_versions ORDER BY gen DESC LIMIT 1").fetchone()
+            try:
+                shards = schema.shard_servers(conn)
+                self._sharded = bool(shards)
+                if [p.url for p in self._shard_pools] != [schema.shard_conninfo(info) for _, info in shards]:
+                    for pool in self._shard_pools:
+                        pool.close()
+                    self._shard_pools = [_Pool(schema.shard_conninfo(info), self.pool.settings) for _, info in shards]
+                row = None
+                if schema.has_schema(conn):
+                    self._partitions = schema.shard_partitions(conn) if self._sharded else []
+                    row = conn.execute("SELECT gen, manifest, documents, passages, total_len, vocabulary, mean_idf "
+                                       "FROM tracuu_versions ORDER BY gen DESC LIMIT 1").fetchone()
+            except psycopg.OperationalError as err:
+                raise self._unavailable(err, conn) from None
         if row is None:
             return False
         changed = row[0] != self._gen
@@ -363,14 +458,19 @@ class PostgresStore(Store):
 
     def iter_passages(self, batch: int = 1000) -> Iterator[dict]:
         """Every passage in index order, streamed through a server-side cursor."""
+        import psycopg
+
         params = self._p()
         with self.pool.get() as conn:
-            with conn.transaction():
-                with conn.cursor(name="tracuu_iter_passages") as cur:
-                    cur.itersize = batch
-                    cur.execute(f"SELECT data FROM tracuu_passages WHERE {live()} ORDER BY ord", params)
-                    for (data,) in cur:
-                        yield data
+            try:
+                with conn.transaction():
+                    with conn.cursor(name="tracuu_iter_passages") as cur:
+                        cur.itersize = batch
+                        cur.execute(f"SELECT data FROM tracuu_passages WHERE {live()} ORDER BY ord", params)
+                        for (data,) in cur:
+                            yield data
+            except psycopg.OperationalError as err:  # as _query: a named StoreUnavailable
+                raise self._unavailable(err, conn) from None
 
     def candidates(self, filters: Filters) -> set[str] | None:
         if filters is None or filters.is_empty():
