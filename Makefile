@@ -71,6 +71,7 @@ bench: model
 	$(PY) -m eval.load_bench
 	$(PY) -m eval.ask_bench
 	$(PY) -m eval.store_bench  # 10k passages; the big sizes: python -m eval.store_bench --sizes 10000,100000,1000000
+	$(PY) -m eval.facts_bench  # p50 of a table of figures at 100k passages (synthetic: corpus/ repeated)
 
 # re-fit the answer reader's weights (search/answer/reader_weights.json) from the labelled questions
 reader: model
@@ -83,6 +84,8 @@ eval: model
 	$(VENV)/bin/tracuu eval ../shared/datasets/vlsp2023-legal-retrieval
 	$(PY) -m eval.ablations
 	$(PY) -m eval.qa all --rules
+	$(PY) eval/data/validate_facts.py
+	$(PY) -m eval.facts  # precision/recall of the facts and table cells (eval/results/facts.md)
 
 clean:
 	rm -rf $(INDEX_DIR) .pytest_cache

@@ -291,7 +291,52 @@ class FactIndicator(BaseModel):
     predicate: Optional[str] = Field(None, description="predicate group asked: resolve, receive, meet, reduce …")
     words: list[str] = Field(..., description="content words of the counted thing (folded)")
     rate: Optional[bool] = Field(None, description="true: rates (%), false: counts")
+    unit: Optional[str] = Field(None, description="unit class asked: visits (lượt), people, cases …")
+    qualifiers: list[str] = Field(default_factory=list, description="qualifiers asked (thuoc-tham-quyen, dinh-ky, "
+                                                                    "chu-tich-huyen …); facts must have exactly these")
+    label: Optional[str] = Field(None, description="the canonical Vietnamese label when the cells share one")
+
+
+class FactRowGroup(BaseModel):
+    row: str
+    province: Optional[str] = None
+    district: Optional[str] = None
+    level: Optional[str] = Field(None, description="tỉnh, huyện or xã")
+    parent: Optional[str] = Field(None, description="the province row a district row is grouped under")
+
+
+class FactNote(BaseModel):
+    n: int
+    citation_vi: str = Field(..., description="the cell's citation in the Vietnamese administrative style")
+    citation: str
+    sentence: str
+    link: str
+
+
+class FactVariant(BaseModel):
+    indicator: str
+    label: str
+    qualifiers: list[str]
+    facts: int
+
+
+class ChartPoint(BaseModel):
+    x: str
+    y: Optional[float] = None
+    raw: str
+    note: int
+    link: str
+
+
+class ChartSeries(BaseModel):
+    name: str
+    points: list[ChartPoint]
+
+
+class FactChart(BaseModel):
+    kind: str = Field(..., description="bar (one period or non-year columns) or line (by year)")
     unit: Optional[str] = None
+    series: list[ChartSeries]
 
 
 class FactBrief(BaseModel):
@@ -314,9 +359,16 @@ class FactCell(BaseModel):
     denominator: Optional[float] = None
     label: str = Field(..., description="the indicator this figure measures, in words")
     indicator: str = Field(..., description="the normalised indicator key: predicate:counted-words[:rate]")
-    place: Optional[str] = Field(None, description="district, province of the document")
-    level: Optional[str] = None
+    wording: Optional[str] = Field(None, description="the document's own words for what is counted")
+    qualifiers: list[str] = Field(default_factory=list)
+    place: Optional[str] = Field(None, description="district, province of the figure")
+    province: Optional[str] = None
+    district: Optional[str] = None
+    level: Optional[str] = Field(None, description="tỉnh, huyện or xã")
     period: str
+    period_inferred: bool = Field(False, description="the year is not in the figure's sentence: taken from its "
+                                                     "paragraph, section or document (period_source)")
+    period_source: Optional[str] = None
     sub_period: Optional[str] = None
     doc_id: str
     passage_id: str
@@ -324,6 +376,8 @@ class FactCell(BaseModel):
     span: list[int] = Field(..., description="[start, end) of the figure in the document text")
     sentence: str
     citation: str
+    citation_vi: Optional[str] = None
+    note: int = Field(0, description="its number in the source note under the table")
     link: str = Field(..., description="the document view at this paragraph")
     others: list[FactBrief] = Field(default_factory=list, description="other figures of the same cell")
 
@@ -332,8 +386,16 @@ class FactTableResponse(BaseModel):
     indicator: FactIndicator
     by: list[str]
     rows: list[str]
+    row_groups: list[FactRowGroup] = Field(default_factory=list, description="each row's place and level, "
+                                           "district rows under their province")
     columns: list[str]
     cells: list[FactCell]
+    chart: Optional[FactChart] = None
+    labels: list[str] = Field(default_factory=list, description="the indicators' canonical labels")
+    wordings: list[str] = Field(default_factory=list, description="the documents' wordings merged into them")
+    variants: list[FactVariant] = Field(default_factory=list, description="indicators with the same words and "
+                                        "other qualifiers (not in the table)")
+    notes: list[FactNote] = Field(default_factory=list, description="the numbered source note")
     facts: int = Field(..., description="figures matching the indicator")
     reason: Optional[str] = Field(None, description="why the table is empty, when the indicator names nothing "
                                                     "to count")

@@ -1,19 +1,35 @@
 """The table of figures: every figure a document states, as a fact with its indicator.
 
-A fact is one figure read the way the answer stage reads it (indexer/clauses.py): its
-value and unit, the indicator it measures — normalised predicate + counted thing, so
-"đơn thư khiếu nại đã giải quyết", "vụ việc khiếu nại được giải quyết" and "resolved
-complaints" are one key —, its place (the document's province and district), level,
-period (the year its sentence names, else the document's period, with any sub-period
-such as 6 tháng đầu năm) and where it stands (document, passage, paragraph, span,
-sentence) so every cell of a table links to its source.
+A fact is what its sentence says (issue 23):
 
-Computed in one separate step of the index build (`document_facts`), stored by the store
-beside the passages, read back by search/answer/facts.py.
+- its indicator: the predicate (tiếp nhận, giải quyết, tiếp công dân, đề nghị giải quyết …),
+  the counted thing (khiếu nại, tố cáo …; the topic of its list item when its own words
+  are generic: "08 vụ" under "Tổng số đơn khiếu nại …"), its qualifiers (thuộc / không
+  thuộc thẩm quyền, lần đầu, đông người, định kỳ / đột xuất / thường xuyên, of whom:
+  Chủ tịch UBND tỉnh / huyện / xã) and its unit class (lượt are visits, đơn / vụ việc are
+  cases). Two facts differing in any of these are different indicators. Container words
+  ("đơn thư" / "đơn", "vụ việc" / "vụ") are no part of the key, so wordings that differ
+  only in them are one indicator; each fact keeps its own `wording` so a table can say
+  which wordings it merged. The `label` is one canonical Vietnamese label per indicator
+  ("Số đơn khiếu nại thuộc thẩm quyền đã giải quyết");
+- its place and level: a district report's figures, or a figure whose words name a
+  district ("thị xã Thái Hòa"), are the district's (`district`, with `province` beside
+  it); a provincial report's figure whose words say "cấp huyện" is the province's
+  district level, not the province's total (`level` "huyện", `district` None);
+- its period: the year its sentence names, else its paragraph, its section, the
+  document's metadata or the year the document's text speaks of most; `period.source`
+  says which, `period.inferred` is true unless it is the sentence;
+- where it stands (document, passage, paragraph, span, sentence) so every cell of a
+  table links to its source.
+
+Computed by the store's writer when a document is added (`document_facts`), stored beside
+the passages and queried by indicator, place and period (indexer/store/); the table is
+built by search/answer/facts.py.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, predicates_in, sentence_figures, sentences
 
@@ -23,23 +39,77 @@ GENERIC = {"don", "thu", "vu", "viec", "so", "cac", "nhung", "cua", "da", "duoc"
            "ty", "le", "ti", "tren", "duoi", "hon", "khoang", "gan", "va", "voi", "cho", "trong", "nam", "thang",
            "dat", "co", "la", "tai", "theo", "thuoc", "tham", "quyen", "nguoi", "luot", "ca", "tinh", "huyen",
            "xa", "cap", "nay", "do", "cong", "dan", "ve", "de", "chi", "khi", "the", "of", "and", "petitions",
-           "cases", "number"}
+           "cases", "number", "lan", "dau", "dong", "dinh", "ky", "dot", "xuat", "thuong", "xuyen", "chu", "tich",
+           "ubnd", "uy", "ban", "nhan", "tap", "trung", "mot", "hai", "ba", "bon", "sau", "muoi", "tu", "den",
+           "phai", "con", "lai", "hien", "moi", "binh", "giai", "doan", "uoc", "nhu", "cu", "the", "nhieu", "hon",
+           "khoang", "tren", "gom", "trong", "do", "hang", "tai", "qua", "ngay", "sau", "truoc", "len"}
 # what reports count side by side: a figure's topic when its own words are generic ("08 vụ" under
-# "Tổng số đơn khiếu nại …")
-TOPICS = ("khieu nai", "to cao", "kien nghi", "phan anh", "tranh chap dat dai", "tiep cong dan",
-          "thu tuc hanh chinh", "dich vu cong truc tuyen", "bien che", "mo hinh", "hoa giai", "doi thoai",
-          "ho so", "can bo", "cong chuc", "vien chuc", "don vi hanh chinh", "thon", "to dan pho", "lanh dao",
-          "nong thon moi")
-UNIT_CLASSES = {"luot": "visits", "nguoi": "people", "don": "cases", "vu": "cases", "viec": "cases",
-                "ho so": "files", "thu tuc": "procedures", "%": "rate"}
-PREDICATE_LABEL = {key: forms[0] for key, forms in PREDICATES.items() if key}
+# "Tổng số đơn khiếu nại …"); folded form → the reports' own spelling
+TOPIC_LABELS = {
+    "khieu nai": "khiếu nại", "to cao": "tố cáo", "kien nghi": "kiến nghị", "phan anh": "phản ánh",
+    "tranh chap dat dai": "tranh chấp đất đai", "tiep cong dan": "tiếp công dân",
+    "thu tuc hanh chinh": "thủ tục hành chính", "dich vu cong truc tuyen": "dịch vụ công trực tuyến",
+    "bien che": "biên chế", "mo hinh": "mô hình", "hoa giai": "hòa giải", "doi thoai": "đối thoại",
+    "ho so": "hồ sơ", "can bo": "cán bộ", "cong chuc": "công chức", "vien chuc": "viên chức",
+    "don vi hanh chinh": "đơn vị hành chính", "thon": "thôn", "to dan pho": "tổ dân phố", "lanh dao": "lãnh đạo",
+    "nong thon moi": "nông thôn mới", "ma tuy": "ma túy", "nghien": "nghiện",
+}
+# the answer stage's features (search/answer/features.py) read the original list, whose
+# weights were fitted on it; the facts also know the drug-prevention reports' topics
+TOPICS = tuple(t for t in TOPIC_LABELS if t not in ("ma tuy", "nghien"))
+FACT_TOPICS = tuple(TOPIC_LABELS)
+# qualifiers that make a different indicator: folded pattern → (key, label). "không thuộc thẩm
+# quyền" is tried before "thuộc thẩm quyền" and hides it.
+QUALIFIERS = (
+    (r"\bkhong thuoc tham quyen\b", "ngoai-tham-quyen", "không thuộc thẩm quyền"),
+    (r"(?<!khong )\bthuoc tham quyen\b", "thuoc-tham-quyen", "thuộc thẩm quyền"),
+    (r"\blan dau\b", "lan-dau", "lần đầu"),
+    (r"\bdong nguoi\b", "dong-nguoi", "đông người"),
+    (r"\bdinh ky\b", "dinh-ky", "định kỳ"),
+    (r"\bdot xuat\b", "dot-xuat", "đột xuất"),
+    (r"\bthuong xuyen\b", "thuong-xuyen", "thường xuyên"),
+    (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?tinh\b", "chu-tich-tinh", "của Chủ tịch UBND tỉnh"),
+    (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?huyen\b", "chu-tich-huyen", "của Chủ tịch UBND cấp huyện"),
+    (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?xa\b", "chu-tich-xa", "của Chủ tịch UBND cấp xã"),
+)
+QUALIFIER_LABEL = {key: label for _, key, label in QUALIFIERS}
+QUALIFIER_ORDER = [key for _, key, _ in QUALIFIERS]
+# "… lượt người đến KNTC và KNPA giải quyết 480 vụ việc", "đề nghị giải quyết 5.552 vụ việc": the
+# cases citizens asked to have resolved, not cases resolved
+REQUEST = re.compile(r"(?:\bde nghi\b|\byeu cau\b|(?:^|\bnguoi |\bdan )\s*den\b(?! nay| het| thang| ngay| cuoi))(?:(?!\bden nay\b)[^.;]){0,80}"
+                     r"\bgiai quyet\b\W*(?:duoc\W*)?$")
+PREDICATE_LABELS = {
+    "receive": "đã tiếp nhận", "meet": "tiếp công dân", "resolve": "đã giải quyết",
+    "request": "đề nghị giải quyết", "reduce": "giảm", "increase": "tăng", "reach": "đạt", "rank": "xếp hạng",
+    "establish": "thành lập", "issue": "ban hành", "organise": "tổ chức", "sign": "ký", "build": "xây dựng",
+    "transfer": "chuyển", "list": "rà soát, lập danh sách", "discipline": "xử lý kỷ luật", "merge": "sắp xếp",
+    "mobilise": "vận động", "remain": "đang giải quyết, tồn đọng", "provide": "triển khai", "is": "", "have": "",
+    "supervise": "giám sát, kiểm tra", "train": "đào tạo, bồi dưỡng", "fine": "xử phạt",
+}
+UNIT_CLASSES = (("luot", "visits"), ("lan", "visits"), ("nguoi", "people"), ("don", "cases"), ("thu", "cases"),
+                ("vu", "cases"), ("viec", "cases"), ("ho so", "files"), ("thu tuc", "procedures"),
+                ("mo hinh", "models"), ("cuoc", "events"), ("xa", "communes"), ("don vi", "units"))
+UNIT_NOUNS = {"visits": "lượt", "people": "người", "cases": "đơn, vụ việc", "files": "hồ sơ",
+              "procedures": "thủ tục", "models": "mô hình", "events": "cuộc", "communes": "xã", "units": "đơn vị"}
+# "UBND các huyện, thành phố tiếp 2.571 lượt", "UBND các xã, phường, thị trấn tiếp 3.814 lượt": the
+# districts' or communes' total in a provincial report
+AGENCY_LEVEL = re.compile(r"\b(?:ubnd|uy ban nhan dan) cac (huyen|xa)\b")
+LEVEL_KEYS = {"huyen": "huyen", "xa": "xa"}
+CONTAINERS = {"", "don", "don thu", "vu", "vu viec", "viec", "truong hop"}
+LEVEL_NAMES = {"tinh": "tỉnh", "huyen": "huyện", "xa": "xã"}
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|đến(?: năm)?)\s*((?:19|20)\d{2})\b|"
+                       r"\b[Tt]ừ (?:năm |tháng |ngày )?(?:[\d/]+/)?((?:19|20)\d{2}) đến (?:hết )?(?:năm |tháng |ngày )?"
+                       r"(?:[\d/]+/)?((?:19|20)\d{2})\b")
+DATE_YEAR = re.compile(r"\d{1,2}/\d{1,2}/((?:19|20)\d{2})|tháng \d{1,2}(?:/| năm )((?:19|20)\d{2})")
 COMPARED = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
                       re.IGNORECASE)
+# a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
+DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
 
 
 def topic_words(text_key: str) -> list[str]:
-    return [t for t in TOPICS if re.search(rf"\b{t}\b", text_key)]
+    return [t for t in FACT_TOPICS if re.search(rf"\b{t}\b", text_key)]
 
 
 def counted_words(text: str) -> list[str]:
@@ -47,33 +117,163 @@ def counted_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_]+", folded(text)) if w not in GENERIC]
 
 
-def indicator_key(predicate: str | None, words: list[str], kind: str) -> str:
+def content_words(text: str) -> list[str]:
+    """Counted words less the predicates' own ('đề nghị giải quyết 5.552 vụ việc' counts nothing
+    named: its words are all predicate)."""
+    key = folded(text)
+    for a, b, _ in reversed(predicates_in(key)):
+        key = key[:a] + " " + key[b:]
+    return counted_words(re.sub(r"\b(de nghi|yeu cau|so voi cung ky|so voi)\b", " ", key))
+
+
+def qualifiers_in(text_key: str) -> list[str]:
+    return [key for pattern, key, _ in QUALIFIERS if re.search(pattern, text_key)]
+
+
+def unit_class(unit: str | None, kind: str) -> str:
+    if kind == "percent":
+        return "rate"
+    key = folded(unit or "")
+    for word, name in UNIT_CLASSES:
+        if re.match(rf"{word}\b", key):
+            return name
+    return "count"
+
+
+def indicator_key(predicate: str | None, words: list[str], kind: str, qualifiers: list[str] | None = None,
+                  unit: str = "") -> str:
     """'resolve:khieu-nai' — predicate group, then the counted thing's words in order, once each;
-    rates ('%') are their own indicator ('resolve:khieu-nai:rate')."""
+    then its qualifiers ('resolve:khieu-nai+thuoc-tham-quyen') and unit class ('@visits'); rates
+    are their own indicator ('resolve:khieu-nai:rate')."""
     seen = list(dict.fromkeys(words))
     key = f"{predicate or 'state'}:{'-'.join(seen) or 'unspecified'}"
+    key += "".join(f"+{q}" for q in qualifiers or [])
+    key += f"@{unit}" if unit and unit not in ("rate", "cases", "count") else ""
     return key + (":rate" if kind == "percent" else "")
 
 
-def indicator_label(predicate: str | None, words: list[str], kind: str) -> str:
-    verb = PREDICATE_LABEL.get(predicate or "", "")
-    thing = " ".join(dict.fromkeys(words))
-    label = f"{thing} ({verb})" if verb else thing
-    return ("tỷ lệ " if kind == "percent" else "") + label
+def indicator_label(predicate: str | None, thing: str, kind: str, qualifiers: list[str] | None = None,
+                    unit: str = "") -> str:
+    """One canonical Vietnamese label per indicator: 'Số đơn khiếu nại thuộc thẩm quyền đã giải quyết',
+    'Số lượt tiếp công dân định kỳ của Chủ tịch UBND cấp huyện', 'Tỷ lệ đơn khiếu nại, tố cáo đã giải quyết'."""
+    verb = PREDICATE_LABELS.get(predicate or "", "")
+    quals = " ".join(QUALIFIER_LABEL[q] for q in qualifiers or [])
+    if predicate == "meet":
+        noun, thing = ("lượt" if unit == "visits" else UNIT_NOUNS.get(unit, "")), ""
+        parts = [noun, verb, quals]
+    else:
+        if unit in ("cases", "count", "rate") and folded(thing) in CONTAINERS:
+            thing = ""
+        noun = "đơn" if unit in ("cases", "count", "rate") and thing.split(",")[0] in ("khiếu nại", "tố cáo",
+                                                                                        "kiến nghị", "phản ánh") \
+            else "vụ việc" if unit == "cases" else UNIT_NOUNS.get(unit, "") if unit not in ("rate", "count") else ""
+        if noun and folded(thing).startswith(folded(noun)):
+            noun = ""
+        parts = [noun, thing, quals, verb]
+    text = " ".join(p for p in parts if p).strip()
+    if kind == "percent":
+        return "Tỷ lệ " + (text or "(không rõ)")
+    return ("Số " + text) if text else "Số liệu (không rõ chỉ tiêu)"
 
 
-def _period(metadata: dict, sentence: str, figure) -> dict:
-    """The year(s) a figure speaks for: the one year its sentence names (comparisons aside),
-    else the document's period; with the sub-period its clause names."""
-    compared = {int(y) for pair in COMPARED.findall(sentence) for y in pair if y}
-    years = sorted({int(y) for y in YEAR.findall(sentence)} - compared)
+def _accented(text: str, key: str) -> str:
+    """The text's own spelling of a folded phrase (first occurrence), else None."""
+    words = re.findall(r"[^\W\d_]+", text)
+    keys = [folded(w) for w in words]
+    target = key.split()
+    for i in range(len(keys) - len(target) + 1):
+        if keys[i:i + len(target)] == target:
+            return " ".join(words[i:i + len(target)]).lower()
+    return None
+
+
+def _years(text: str) -> tuple[int, int] | None:
+    """The one year (or span of years) a text speaks for: years named, less those compared
+    against ('so với năm 2021') and those of dates ('ngày 23/3/2022' dates an act)."""
+    span = YEAR_SPAN.search(text)
+    if span:
+        low, high = [int(y) for y in span.groups() if y]
+        if low < high:
+            return low, high
+    compared = {int(y) for pair in COMPARED.findall(text) for y in pair if y}
+    years = {int(y) for y in YEAR.findall(text)} - compared
+    if len(years) == 1:
+        year = years.pop()
+        return year, year
+    return None
+
+
+def document_years(metadata: dict, text: str) -> tuple[int | None, int | None, str]:
+    """The period a whole document speaks for: its metadata period, its date's year, else the
+    year its text names most often (dates of acts and years compared against aside)."""
     period = metadata.get("period") or {}
     low, high = period.get("from"), period.get("to") or period.get("from")
-    if low is None and (metadata.get("date") or "")[:4].isdigit():
-        low = high = int(metadata["date"][:4])
-    if len(years) == 1 and (low is None or low <= years[0] <= (high or years[0])):
-        low = high = years[0]
-    return {"from": low, "to": high, "sub": figure.sub_period}
+    if low is not None:
+        return low, high, "document"
+    if (metadata.get("date") or "")[:4].isdigit():
+        year = int(metadata["date"][:4])
+        return year, year, "document"
+    compared = Counter(int(y) for pair in COMPARED.findall(text) for y in pair if y)
+    dated = Counter(int(y) for pair in DATE_YEAR.findall(text) for y in pair if y)
+    counts = Counter(int(y) for y in YEAR.findall(text)) - compared - dated
+    if counts:
+        (year, n), *rest = counts.most_common(2)
+        if not rest or n > rest[0][1]:
+            return year, year, "document"
+    return None, None, "unknown"
+
+
+def _period(document_period: tuple, sentence: str, paragraph: str, section: str, figure) -> dict:
+    """The year(s) a figure speaks for, from the nearest text that names one: its sentence,
+    its paragraph, its section heading, else the document."""
+    low, high, source = document_period
+    # a paragraph or heading naming one year speaks for it in a one-year report; in a report
+    # over several years a year named nearby is as often another sentence's ("năm 2019 triển
+    # khai …" beside the five-year totals), so there the document's period stands
+    several = low is not None and high is not None and high > low
+    for text, where in ((sentence, "sentence"), (paragraph, "paragraph"), (section, "section")):
+        if several and where != "sentence":
+            break
+        years = _years(text) if text else None
+        if years is None:
+            continue
+        inside = low is None or (low <= years[0] and years[1] <= (high or years[1]))
+        if inside or where == "sentence":
+            low, high, source = years[0], years[1], where
+            break
+    sub = None if source == "sentence" and high != low else figure.sub_period
+    return {"from": low, "to": high, "sub": sub, "source": source,
+            "inferred": source != "sentence"}
+
+
+def _wording(sentence: str, figure) -> str:
+    """The document's own words for what a figure counts: its unit when that names the
+    thing ('đơn thư khiếu nại'), the words after a rate ('100% đơn thư khiếu nại, tố cáo'),
+    else the words before it back to its clause."""
+    q = figure.quantity
+    if q.kind == "percent":
+        after = re.split(r"[;.(]|\bso v", sentence[q.end:q.end + 80])[0].strip(" ,")
+        if topic_words(folded(after)):
+            return after
+    own = figure.context[:len(figure.context) - len(q.raw)]
+    own = re.split(r"[;:(),]", own)[-1] if re.search(r"[^\W\d_]", re.split(r"[;:(),]", own)[-1]) else own
+    words = re.findall(r"[^\W\d_]+", own)[-8:]
+    unit = (q.unit or "").strip()
+    return " ".join(words + ([unit] if unit and unit != "%" else [])).strip()
+
+
+def _place(metadata: dict, context: str, levels: set[str]) -> tuple[str | None, str | None, str | None]:
+    """(province, district, level) of a figure."""
+    province, district = metadata.get("province"), metadata.get("district")
+    named = DISTRICT_NAMED.search(context)
+    if named and not district:
+        district = named.group(1)
+    level = sorted(levels)[0] if len(levels) == 1 else None
+    if district:
+        return province, district, LEVEL_NAMES["xa" if level == "xa" else "huyen"]
+    if level:
+        return province, None, LEVEL_NAMES[level]
+    return province, None, LEVEL_NAMES["tinh"] if province else None
 
 
 def document_facts(record: dict, passages: list[dict]) -> list[dict]:
@@ -81,77 +281,175 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
     chunker's dicts (passage_id, text, paragraph, start …) of that document, in order."""
     metadata = record.get("metadata") or {}
     text = record.get("text") or ""
+    document_period = document_years(metadata, text)
+    paragraphs = [(p["start"], p["end"]) for p in record.get("paragraphs") or []]
     facts = []
     for passage in passages:
         body = passage["text"]
+        section = " ".join(passage.get("heading_path") or []) if isinstance(passage.get("heading_path"), list) \
+            else str(passage.get("section") or "")
         for s_start, s_end in sentences(body):
             sentence = body[s_start:s_end]
             line_start = body.rfind("\n", 0, s_start) + 1
-            lead_key = folded(body[max(line_start, s_start - 300):s_start])
+            line_end = body.find("\n", s_end)
+            paragraph = body[line_start:line_end if line_end != -1 else len(body)]
+            at = passage["start"] + s_start
+            whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
+            if whole is not None and text[at:at + len(sentence)] == sentence:
+                paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
+            previous_end = previous_start = 0
+            lead = body[max(line_start, s_start - 300):s_start]
+            cut = lead.rstrip()[:-1].rfind(". ")
+            lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
+            lead_key = folded(lead)
             for figure in sentence_figures(sentence):
                 q = figure.quantity
                 if q.kind not in FACT_KINDS or q.number is None:
                     continue
-                context_key = folded(figure.context)
+                # its own words: back to its clause's start or the figure before it (durations and
+                # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
+                own_text = sentence[max(figure.clause[0], previous_end):q.start]
+                previous_start, previous_end = previous_end, q.end
+                context_key = folded(figure.context) + " " + folded(own_text)
+                if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
+                    after = re.split(r"[;.]|\bso v", sentence[q.end:q.end + 80])[0]
+                    if topic_words(folded(after)):
+                        context_key = folded(after) + " " + folded(own_text)
                 words = counted_words(figure.counted if q.kind != "percent" else figure.context.replace(q.raw, " "))
-                topics = topic_words(context_key) or topic_words(lead_key)
-                for t in topics:  # the topic first, then what else the unit says
-                    words = [w for w in words if w not in t.split()]
-                words = [w for t in topics for w in t.split()] + words
+                own_topics = topic_words(context_key)
+                # else the nearest part of its sentence before it that names one ("với 45 vụ việc khiếu
+                # nại, tố cáo phải giải quyết; đến nay đã giải quyết được 38/45 vụ việc"), else the
+                # sentence before it in its paragraph ("- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn.
+                # Số vụ việc đã giải quyết: 08 vụ")
                 predicate = figure.predicate
                 if predicate in WEAK_PREDICATES:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
-                a = passage["start"] + s_start + q.start
-                exact = text[a:a + len(q.raw)] == q.raw
+                source_key = context_key
+                own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
+                if not own_topics and predicate != "meet" and not own_words:
+                    parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
+                    source_key = next((k for k in parts if topic_words(k)), lead_key)
+                topics = own_topics or topic_words(source_key)
+                qualifiers = qualifiers_in(context_key) + ([] if own_topics else qualifiers_in(source_key))
+                qualifiers = [k for k in QUALIFIER_ORDER if k in qualifiers]
+                before_key = folded(own_text)
+                if predicate == "resolve" and REQUEST.search(before_key):
+                    predicate = "request"
+                unit = unit_class(q.unit, q.kind)
+                if predicate == "meet":  # a reception count: whatever citizens came about
+                    topics, words = [], []
+                if topics:  # the topic is the counted thing; other words are how it is counted
+                    words = [w for t in topics for w in t.split()]
+                    thing = ", ".join(_accented(sentence + " " + lead, t) or TOPIC_LABELS[t] for t in topics)
+                else:
+                    words = list(dict.fromkeys(own_words))[-6:] if own_words else words[:4]
+                    thing = _thing(own_text, q, words)
+                segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
+                levels = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
+                province, district, level = _place(metadata, figure.context, levels)
+                named = _province_named(segment)
+                if named and named != province and not district:
+                    # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
+                    # the figure is the province its own words name, not the document's
+                    province = named
+                a = _locate(text, passage, body, s_start + q.start, q.raw)
+                exact = a is not None
                 facts.append({
-                    "indicator": indicator_key(predicate, words[:6], q.kind),
-                    "label": indicator_label(predicate, words[:6], q.kind),
-                    "predicate": predicate, "counted": " ".join(words[:6]),
+                    "indicator": indicator_key(predicate, words, q.kind, qualifiers, unit),
+                    "label": indicator_label(predicate, thing, q.kind, qualifiers, unit),
+                    "predicate": predicate, "counted": " ".join(words), "words": list(dict.fromkeys(words)),
+                    "qualifiers": qualifiers, "unit_class": unit, "wording": _wording(sentence, figure),
                     "value": q.number, "denominator": q.denominator, "unit": q.unit, "kind": q.kind, "raw": q.raw,
                     "scaled": q.scaled,
-                    "province": metadata.get("province"), "district": metadata.get("district"),
-                    "level": sorted(figure.levels)[0] if len(figure.levels) == 1 else
-                    ("huyen" if metadata.get("district") else None),
-                    "period": _period(metadata, sentence, figure),
-                    "comparison": figure.comparison,
+                    "province": province, "district": district, "level": level,
+                    "period": _period(document_period, sentence, paragraph, section, figure),
+                    "comparison": figure.comparison, "breakdown": figure.breakdown,
                     "doc_id": record["doc_id"], "passage_id": passage["passage_id"],
                     "paragraph": passage["paragraph"],
-                    "span": [a, a + len(q.raw)] if exact else [passage["start"], passage["end"]],
+                    "span": [a, a + len(q.raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
                     "sentence": sentence,
                 })
     return facts
 
 
-UNIT_HINTS = ("luot", "nguoi", "ho so")
+def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | None:
+    """Where a figure stands in the document text. A passage's text is the document's slice
+    unless the chunker joined a paragraph broken by a page or footnote: then the figure is
+    found by the words just before it."""
+    a = passage["start"] + at
+    if text[a:a + len(raw)] == raw:
+        return a
+    before = body[max(0, at - 24):at]
+    window_end = passage["end"] + 200
+    i = text.find(raw, passage["start"], window_end)
+    while i != -1:
+        if text[max(0, i - len(before)):i] == before:
+            return i
+        i = text.find(raw, i + 1, window_end)
+    return None
+
+
+def _province_named(segment: str) -> str | None:
+    """The province named last in a figure's part of its sentence, if any."""
+    from indexer.gazetteer import find_provinces
+
+    found = find_provinces(segment)
+    return max(found, key=lambda p: p[1])[0] if found else None
+
+
+def _thing(context: str, q, words: list[str]) -> str:
+    """The counted thing in the document's spelling when no topic names it: the unit
+    ('mô hình'), else the content words before the figure."""
+    unit = (q.unit or "").strip()
+    if unit and unit != "%":
+        return unit.lower()
+    spelled = [w for w in re.findall(r"[^\W\d_]+", context) if folded(w) in words]
+    return " ".join(dict.fromkeys(w.lower() for w in spelled))
+
+
+UNIT_HINTS = (("luot", "visits"), ("lan", "visits"), ("nguoi", "people"), ("ho so", "files"))
 
 
 def fact_matches(fact: dict, predicate: str | None, words: set[str], rate: bool | None,
-                 unit: str | None = None) -> bool:
-    """A fact answers an indicator asked as (predicate group, content words, unit): same
-    predicate, every word asked among the fact's counted words, the unit asked ('lượt' are
-    visits, not cases); rates only when rates are asked."""
+                 unit: str | None = None, qualifiers: list[str] | None = None) -> bool:
+    """A fact answers an indicator asked as (predicate group, content words, unit class,
+    qualifiers): same predicate, every word asked among the fact's counted words, the unit
+    asked ('lượt' are visits, not cases), the same qualifiers (a periodic reception by
+    district chairmen is another indicator than all receptions); rates only when asked."""
     if predicate and fact["predicate"] != predicate:
         return False
     if rate is not None and (fact["kind"] == "percent") != rate:
         return False
-    if unit and unit not in folded(fact.get("unit") or ""):
+    if unit and fact.get("unit_class", unit) != unit:
+        return False
+    if qualifiers is not None and sorted(fact.get("qualifiers") or []) != sorted(qualifiers):
         return False
     return words <= set(fact["counted"].split())
 
 
 def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str | None]:
     """'đơn khiếu nại đã giải quyết' → ('resolve', {'khieu', 'nai'}, False, None);
-    'lượt tiếp công dân' → ('meet', set(), False, 'luot')."""
+    'lượt tiếp công dân' → ('meet', set(), False, 'visits')."""
     key = folded(phrase)
-    groups = [g for _, _, g in predicates_in(key) if g not in WEAK_PREDICATES]
+    found = [(a, b, g) for a, b, g in predicates_in(key) if g not in WEAK_PREDICATES]
+    groups = [g for _, _, g in found]
+    if groups and groups[-1] == "resolve" and REQUEST.search(key):
+        groups[-1] = "request"
     rate = True if re.search(r"\b(ty le|ti le|phan tram|rate|percentage|share)\b", key) else None
-    words = {w for w in counted_words(phrase) if not any(w in f.split() for f in PREDICATES.get(groups[-1], ()))} \
-        if groups else set(counted_words(phrase))
+    words = set(content_words(phrase))
+    if groups and groups[-1] == "meet":
+        words = set()
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
         rate = False
-    unit = next((u for u in UNIT_HINTS if re.search(rf"\b{u}\b", key)), None)
+    unit = next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", key)), None)
     return (groups[-1] if groups else None), words, rate, unit
+
+
+def parse_qualifiers(phrase: str) -> list[str]:
+    """The qualifiers an indicator asked in words names ('đơn khiếu nại thuộc thẩm quyền đã giải
+    quyết' → ['thuoc-tham-quyen'])."""
+    return qualifiers_in(folded(phrase))
 
 
 def sub_period_label(sub: str | None) -> str:
@@ -166,4 +464,5 @@ def sub_period_label(sub: str | None) -> str:
     return sub
 
 
-__all__ = ["document_facts", "fact_matches", "indicator_key", "parse_indicator", "sub_period_label"]
+__all__ = ["document_facts", "fact_matches", "indicator_key", "indicator_label", "parse_indicator",
+           "parse_qualifiers", "sub_period_label"]

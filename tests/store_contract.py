@@ -315,3 +315,52 @@ class StoreContract:
         second.join(timeout=30)
         assert got
         got[0].abort()
+
+    # --- the table of figures (issue 23): facts indexed by indicator, place and period ------------
+    def test_facts_are_kept_and_queried_by_indicator_place_and_period(self, filled, stored_corpus):
+        """Every document's facts are what indexer.facts.document_facts reads from its record
+        and passages; a FactQuery returns exactly those a full scan with FactQuery.accepts
+        returns, in index order, under place filters and the facts' own years."""
+        from indexer.facts import document_facts
+        from indexer.store.factindex import FactQuery
+
+        corpus = stored_corpus
+        every = [f for d in corpus.documents for f in document_facts(d, corpus.passages[d["doc_id"]])]
+        assert [f["raw"] for f in filled.facts()] == [f["raw"] for f in every]
+        queries = [FactQuery(predicate="resolve", words=("khieu", "nai")),
+                   FactQuery(predicate="meet", unit_class="visits", qualifiers=()),
+                   FactQuery(predicate="meet", qualifiers=("chu-tich-huyen", "dinh-ky")),
+                   FactQuery(rate=True, year_from=2019, year_to=2019),
+                   FactQuery(words=("khieu", "nai"), qualifiers=("thuoc-tham-quyen",))]
+        for query in queries:
+            expected = [(f["doc_id"], f["span"]) for f in every if query.accepts(f)]
+            assert expected, query
+            assert [(f["doc_id"], f["span"]) for f in filled.facts(None, query)] == expected, query
+        under = Filters(province="Nghệ An", year_from=2022)
+        got = list(filled.facts(under, FactQuery(predicate="meet")))
+        assert got and {f["district"] for f in got} == {"Thái Hòa"}  # Thái Hòa's 2022, not the 2015–2020 report
+        assert [f["raw"] for f in got] == [f["raw"] for f in every if f["doc_id"] == THAI_HOA
+                                           and f["predicate"] == "meet" and f["period"]["to"] >= 2022]
+        assert list(filled.facts(Filters(province="Hà Giang"), FactQuery(predicate="meet"))) == []
+
+    def test_facts_follow_their_documents(self, make_store, stored_corpus):
+        """Facts are replaced and removed with their document, and a writer may set them."""
+        from indexer.store.factindex import FactQuery
+
+        corpus = stored_corpus
+        store = make_store()
+        write(store, corpus, {BINH_SON, THAI_HOA})
+        with store.writer() as writer:
+            writer.remove_documents([THAI_HOA])
+            binh_son = next(d for d in corpus.documents if d["doc_id"] == BINH_SON)
+            writer.add_document(binh_son, corpus.records(BINH_SON))
+            writer.set_facts(BINH_SON, [{"doc_id": BINH_SON, "raw": "1 vụ", "predicate": "resolve",
+                                         "words": ["khieu", "nai"], "counted": "khieu nai", "qualifiers": [],
+                                         "unit_class": "cases", "kind": "number", "value": 1,
+                                         "period": {"from": 2021, "to": 2021}, "span": [0, 4]}])
+            writer.set_manifest(manifest_for(corpus, [binh_son]))
+            writer.commit()
+        store.refresh()
+        assert [f["raw"] for f in store.facts()] == ["1 vụ"]
+        assert [f["raw"] for f in store.facts(None, FactQuery(predicate="resolve", words=("khieu",)))] == ["1 vụ"]
+        assert list(store.facts(None, FactQuery(predicate="meet"))) == []

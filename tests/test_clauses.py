@@ -1,7 +1,7 @@
 """Clause-level reading of figures (indexer/clauses.py) and the facts built from it
 (indexer/facts.py), on sentences quoted from the reports in corpus/ and from the laws."""
 from indexer.clauses import clauses, levels_in, sentence_figures, sub_period_key
-from indexer.facts import document_facts, fact_matches, indicator_key, parse_indicator
+from indexer.facts import document_facts, fact_matches, indicator_key, parse_indicator, parse_qualifiers
 
 NGHE_AN = ("Số lần tiếp công dân định kỳ của Chủ tịch UBND cấp huyện trong 5 năm là 12.001 lượt; số lượt tiếp "
            "dân của Chủ tịch UBND tỉnh là: 1360 lượt; toàn tỉnh đã tiếp nhận 1.215 đơn thư khiếu nại, 684 đơn "
@@ -82,10 +82,31 @@ def test_facts_map_wordings_to_one_indicator():
                "Số vụ việc đã giải quyết: 08 vụ.", "paragraph": 1, "start": 0, "end": 90}
     record["text"] = passage["text"]
     facts = {f["raw"]: f for f in document_facts(record, [passage])}
-    assert facts["08 vụ"]["indicator"] == "resolve:khieu-nai"  # the topic comes from the item's head
-    assert facts["08 vụ"]["period"] == {"from": 2021, "to": 2021, "sub": None}
+    # the topic and its qualifier come from the item's head; the district's figure is the district's
+    assert facts["08 vụ"]["indicator"] == "resolve:khieu-nai+thuoc-tham-quyen"
+    assert facts["08 vụ"]["label"] == "Số đơn khiếu nại thuộc thẩm quyền đã giải quyết"
+    assert (facts["08 vụ"]["district"], facts["08 vụ"]["province"], facts["08 vụ"]["level"]) == \
+        ("Bình Sơn", "Quảng Ngãi", "huyện")
+    assert facts["08 vụ"]["period"] == {"from": 2021, "to": 2021, "sub": None, "source": "document",
+                                        "inferred": True}
     assert record["text"][slice(*facts["08 vụ"]["span"])] == "08 vụ"
-    for wording in ("đơn khiếu nại đã giải quyết", "vụ việc khiếu nại được giải quyết", "đơn thư khiếu nại đã xử lý"):
-        assert fact_matches(facts["08 vụ"], *parse_indicator(wording)), wording
+    for wording in ("đơn khiếu nại thuộc thẩm quyền đã giải quyết", "vụ việc khiếu nại thuộc thẩm quyền được giải "
+                    "quyết", "đơn thư khiếu nại thuộc thẩm quyền đã xử lý"):
+        assert fact_matches(facts["08 vụ"], *parse_indicator(wording), parse_qualifiers(wording)), wording
+    # a qualifier makes another indicator
+    assert not fact_matches(facts["08 vụ"], *parse_indicator("đơn khiếu nại đã giải quyết"), [])
     assert not fact_matches(facts["08 vụ"], *parse_indicator("đơn tố cáo đã giải quyết"))
+
+
+def test_citizens_asking_for_a_resolution_is_no_resolution():
+    # corpus/ Bắc Giang: "… đã tiếp 487 lượt người đến KNTC và KNPA giải quyết 480 vụ việc"
+    sentence = ("Ban Tiếp công dân tiếp công dân thường xuyên đã tiếp 487 lượt người đến KNTC và KNPA giải quyết "
+                "480 vụ việc; đến nay đã giải quyết được 38/45 vụ việc.")
+    record = {"doc_id": "d.txt", "text": sentence, "metadata": {"province": "Bắc Giang",
+                                                                  "period": {"from": 2019, "to": 2019}}}
+    passage = {"passage_id": "d.txt#p1", "text": sentence, "paragraph": 1, "start": 0, "end": len(sentence)}
+    facts = {f["raw"]: f for f in document_facts(record, [passage])}
+    assert facts["480 vụ việc"]["predicate"] == "request"
+    assert facts["38/45 vụ việc"]["predicate"] == "resolve"  # "đến nay" is no citizen coming
+    assert facts["487 lượt người"]["predicate"] == "meet" and "thuong-xuyen" in facts["487 lượt người"]["qualifiers"]
     assert indicator_key("resolve", ["khieu", "nai"], "percent") == "resolve:khieu-nai:rate"

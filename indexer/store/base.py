@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.store.factindex import FactQuery
 from indexer.store.filters import Filters
 
 Hit = tuple[str, float]  # (passage_id, score), best first
@@ -176,11 +177,13 @@ class Store(abc.ABC):
         """The one writer (an exclusive lock across processes); use as a context manager."""
 
     # --- the table of figures (indexer/facts.py) ----------------------------------------------
-    def facts(self, filters: Filters | None = None) -> Iterator[dict] | None:
+    def facts(self, filters: Filters | None = None, query: "FactQuery | None" = None) -> Iterator[dict] | None:
         """The figures extracted at index time (one dict per figure: indicator, value, unit,
         kind, place, level, period, doc_id, passage_id, paragraph, span, sentence; see
-        indexer/facts.py) of the documents the filters accept, in index order. None: this
-        store keeps no facts (the answer stage then extracts them from the documents)."""
+        indexer/facts.py) of the documents the filters accept (their years are the
+        facts' own periods) that answer the query (indexer/store/factindex.py), in index
+        order, found through the store's index of facts. None: this store keeps no facts
+        (the answer stage then extracts them from the documents)."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional
@@ -228,9 +231,10 @@ class StoreWriter(abc.ABC):
         """Drop everything written since the writer was opened."""
 
     def set_facts(self, doc_id: str, facts: Sequence[dict]) -> None:  # noqa: B027 - optional
-        """The figures of a document added in this writer (indexer/facts.py); they are
-        replaced with the document and removed with it. A backend that keeps no facts
-        ignores them (its `Store.facts` returns None)."""
+        """The figures of a document added in this writer, instead of those the writer
+        extracts itself (indexer/facts.py `document_facts`, run on every document added);
+        they are replaced with the document and removed with it. A backend that keeps no
+        facts ignores them (its `Store.facts` returns None)."""
 
     def __enter__(self) -> "StoreWriter":
         return self

@@ -24,11 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.facts import document_facts
 from indexer.store import files
 from indexer.store.base import DocumentSummary, Hit, PassageRecord, Store, StoreError, StoreWriter
 from indexer.store.bm25 import BM25Index, assemble_term_matrix
 from indexer.store.dense import (HNSW_EF_CONSTRUCTION, HNSW_M, DenseIndex, ann_min_passages,
                                   build_hnsw)
+from indexer.store.factindex import FACTS_FILE, FactIndex, FactQuery
 from indexer.store.filters import Filters
 
 log = logging.getLogger("tracuu.store")
@@ -86,6 +88,22 @@ class _Version:
         self._dense: DenseIndex | None = None
         self._masks: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self._facts: FactIndex | None = None
+        self.doc_number = doc_number
+
+    @property
+    def fact_index(self) -> FactIndex | None:
+        """The version's facts and their postings (None: a version written before facts were kept)."""
+        if self._facts is None and FACTS_FILE in self.manifest.get("files", {}):
+            with self._lock:
+                if self._facts is None:
+                    try:
+                        facts = files.read_jsonl(self.path / FACTS_FILE)
+                    except (OSError, ValueError) as err:
+                        raise StoreError(f"{self.path / FACTS_FILE} is corrupted ({err}); "
+                                         f"{files.rebuild_hint(self.path.parent)}") from None
+                    self._facts = FactIndex(facts, self.doc_number)
+        return self._facts
 
     # built on first use: a writer reusing this version's passages needs neither
     @property
@@ -285,6 +303,23 @@ class LocalStore(Store):
         for passage in self._served().passages:
             yield dict(passage)
 
+    def facts(self, filters: Filters | None = None, query: FactQuery | None = None) -> Iterator[dict] | None:
+        v = self._served()
+        index = v.fact_index
+        if index is None:
+            return None
+        query = query or FactQuery()
+        allowed = None
+        if filters is not None:
+            if filters.year_from or filters.year_to:  # years are the facts' own (FactQuery)
+                query = FactQuery(**{**query.__dict__, "year_from": query.year_from or filters.year_from,
+                                     "year_to": query.year_to or filters.year_to})
+                filters = Filters(**{**filters.__dict__, "year_from": None, "year_to": None})
+            if not filters.is_empty():
+                allowed = {v.doc_number[d] for d in v.doc_order
+                           if filters.accepts(v.documents[d].get("metadata") or {}, d)}
+        return iter([dict(index.facts[row]) for row in index.rows(query, allowed)])
+
     def candidates(self, filters: Filters) -> set[str] | None:
         v = self._served()
         allowed = v.allowed(filters)
@@ -377,6 +412,16 @@ class LocalStore(Store):
         return done
 
 
+def _facts_by_doc(v: _Version | None) -> dict[str, list[dict]] | None:
+    """The base version's facts by document (None: it kept none; they are extracted again)."""
+    if v is None or v.fact_index is None:
+        return None if v is not None else {}
+    out: dict[str, list[dict]] = {}
+    for fact in v.fact_index.facts:
+        out.setdefault(fact["doc_id"], []).append(fact)
+    return out
+
+
 def _term_counts(v: _Version, row: int) -> dict[str, int]:
     """One passage's raw counts without building the BM25 weights (a writer reusing rows)."""
     if not hasattr(v, "_terms"):
@@ -432,7 +477,14 @@ class LocalWriter(StoreWriter):
             if p.passage.get("doc_id") != doc_id:
                 raise ValueError(f"passage {p.passage.get('passage_id')} belongs to {p.passage.get('doc_id')}, "
                                  f"not {doc_id}")
-        self._entries()[doc_id] = ("new", record, list(passages))
+        self._entries()[doc_id] = ("new", record, list(passages), None)
+
+    def set_facts(self, doc_id: str, facts: Sequence[dict]) -> None:
+        self._check_open()
+        entry = self._entries().get(doc_id)
+        if entry is None or entry[0] != "new":
+            raise ValueError(f"set_facts: {doc_id} was not added by this writer")
+        self._entries()[doc_id] = entry[:3] + (list(facts),)
 
     def remove_documents(self, doc_ids: Iterable[str]) -> None:
         self._check_open()
@@ -445,18 +497,22 @@ class LocalWriter(StoreWriter):
         if self._manifest is None:
             raise StoreError("set_manifest() must be called before commit()")
         base, entries = self._base, self._entries()
-        records, passages, counts, vectors = [], [], [], []
+        records, passages, counts, vectors, facts = [], [], [], [], []
         dim = (self._manifest.get("model") or {}).get("dim")
+        base_facts = _facts_by_doc(base)
         for doc_id, entry in entries.items():
             if entry[0] == "base":
                 records.append(base.documents[doc_id])
+                facts += base_facts.get(doc_id, []) if base_facts is not None else \
+                    document_facts(base.documents[doc_id], [base.passages[row] for row in base.rows_by_doc[doc_id]])
                 for row in base.rows_by_doc[doc_id]:
                     passages.append(base.passages[row])
                     counts.append(_term_counts(base, row))
                     vectors.append(base.embeddings[row])
                 continue
-            _, record, items = entry
+            _, record, items, own_facts = entry
             records.append(record)
+            facts += own_facts if own_facts is not None else document_facts(record, [i.passage for i in items])
             for item in items:
                 passages.append(item.passage)
                 counts.append(dict(item.terms))
@@ -491,7 +547,8 @@ class LocalWriter(StoreWriter):
                   (files.PASSAGES, lambda p: files.write_jsonl(p, passages)),
                   (files.BM25_TF, lambda p: files.save_term_freqs(p, term_freqs)),
                   (files.BM25_VOCAB, lambda p: files.write_json(p, vocabulary)),
-                  (files.EMBEDDINGS, lambda p: np.save(p, embeddings))]
+                  (files.EMBEDDINGS, lambda p: np.save(p, embeddings)),
+                  (FACTS_FILE, lambda p: files.write_jsonl(p, facts))]
         if ann is not None:
             import faiss
 

@@ -86,6 +86,31 @@ CREATE TABLE IF NOT EXISTS tracuu_terms (
 );
 """
 
+# The figures of each document (indexer/facts.py), queried by indicator, place and period
+# (indexer/store/factindex.py): B-tree on the predicate and qualifiers, GIN on the counted
+# words; year_lo/year_hi are the fact's own period, the other filter keys its document's.
+# On the coordinator only: a table query reads a few hundred rows, never the passages.
+FACT_TABLES = """
+CREATE TABLE IF NOT EXISTS tracuu_facts (
+    doc_id text NOT NULL,
+    ord bigint NOT NULL,
+    gen_added bigint NOT NULL,
+    gen_removed bigint,
+    predicate text,
+    words text[] NOT NULL,
+    qualifiers text NOT NULL,
+    unit_class text,
+    rate boolean NOT NULL,
+    province text, district text, doc_type text, year_lo integer, year_hi integer, refs text[],
+    data jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tracuu_facts_predicate ON tracuu_facts (predicate, qualifiers);
+CREATE INDEX IF NOT EXISTS tracuu_facts_words ON tracuu_facts USING gin (words);
+CREATE INDEX IF NOT EXISTS tracuu_facts_doc ON tracuu_facts (doc_id);
+"""
+FACT_FIELDS = ("doc_id", "ord", "gen_added", "predicate", "words", "qualifiers", "unit_class", "rate", "province",
+               "district", "doc_type", "year_lo", "year_hi", "refs", "data")
+
 PASSAGE_COLUMNS = """
     passage_id text NOT NULL,
     doc_id text NOT NULL,
@@ -265,6 +290,7 @@ def create_schema(conn, dim: int, bulk_indexes: bool = True) -> None:
 
     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     conn.execute(COORDINATOR_TABLES)
+    conn.execute(FACT_TABLES)
     shards = shard_servers(conn)
     if not shards:
         conn.execute(passage_table_sql(dim, bulk_indexes))
@@ -289,7 +315,8 @@ def drop_schema(conn) -> None:
     for _, info in shard_servers(conn):
         with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:
             shard.execute("DROP TABLE IF EXISTS tracuu_passages")
-    conn.execute("DROP TABLE IF EXISTS tracuu_passages, tracuu_terms, tracuu_vocab, tracuu_documents, tracuu_versions CASCADE")
+    conn.execute("DROP TABLE IF EXISTS tracuu_passages, tracuu_terms, tracuu_vocab, tracuu_documents, tracuu_versions, "
+                 "tracuu_facts CASCADE")
 
 
 def analyze(conn) -> None:
@@ -301,3 +328,5 @@ def analyze(conn) -> None:
         with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:
             shard.execute("ANALYZE tracuu_passages")
     conn.execute("ANALYZE tracuu_passages, tracuu_documents, tracuu_terms, tracuu_vocab")
+    if conn.execute("SELECT to_regclass('tracuu_facts') IS NOT NULL").fetchone()[0]:
+        conn.execute("ANALYZE tracuu_facts")

@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from indexer.store.base import DocumentSummary, Hit, Store, StoreError
+from indexer.store.factindex import FactQuery
 from indexer.store.filters import Filters, doc_years, reference_spellings
 from indexer.store.postgres import schema
 from indexer.textnorm import search_key
@@ -263,6 +264,41 @@ class PostgresStore(Store):
         rows = self._query(f"SELECT record FROM tracuu_documents WHERE doc_id = %(doc)s AND {live()}",
                            self._p(doc=doc_id))
         return rows[0][0] if rows else None
+
+    def facts(self, filters: Filters | None = None, query: FactQuery | None = None) -> Iterator[dict] | None:
+        """From tracuu_facts through its indexes (predicate and qualifiers, GIN on the words);
+        None for a version written before facts were kept."""
+        if not self._served()["manifest"].get("facts"):
+            return None
+        query = query or FactQuery()
+        if filters is not None and (query.year_from is None and query.year_to is None):
+            query = FactQuery(**{**query.__dict__, "year_from": filters.year_from, "year_to": filters.year_to})
+        where, params = filter_sql(filters and Filters(**{**filters.__dict__, "year_from": None, "year_to": None}),
+                                   alias="f")
+        clauses = []
+        if query.predicate:
+            clauses.append("f.predicate = %(q_pred)s")
+            params["q_pred"] = query.predicate
+        if query.words:
+            clauses.append("f.words @> %(q_words)s::text[]")
+            params["q_words"] = list(query.words)
+        if query.qualifiers is not None:
+            clauses.append("f.qualifiers = %(q_quals)s")
+            params["q_quals"] = "+".join(sorted(query.qualifiers))
+        if query.rate is not None:
+            clauses.append("f.rate = %(q_rate)s")
+            params["q_rate"] = query.rate
+        if query.unit_class:
+            clauses.append("f.unit_class = %(q_unit)s")
+            params["q_unit"] = query.unit_class
+        if query.year_from is not None or query.year_to is not None:
+            clauses.append("f.year_hi >= %(q_low)s AND f.year_lo <= %(q_high)s")
+            params["q_low"], params["q_high"] = query.year_from or -10**6, query.year_to or 10**6
+        extra = "".join(" AND " + c for c in clauses)
+        rows = self._query(f"SELECT f.data FROM tracuu_facts f JOIN tracuu_documents d ON d.doc_id = f.doc_id "
+                           f"WHERE {live('f')} AND {live('d')}{extra}{where} "
+                           f"ORDER BY d.ord, f.ord", self._p(**params))
+        return iter([r[0] for r in rows])
 
     def documents(self, filters: Filters | None = None) -> Iterator[DocumentSummary]:
         where, params = filter_sql(filters)

@@ -23,9 +23,10 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from indexer.facts import document_facts
 from indexer.store.base import PassageRecord, StoreError, StoreWriter
 from indexer.store.postgres import schema
-from indexer.store.postgres.store import (WRITER_LOCK_KEY, PostgresStore, filter_keys, int_array_text,
+from indexer.store.postgres.store import (WRITER_LOCK_KEY, PostgresStore, filter_keys, int_array_text, live,
                                           mask_password, sparse_text, vector_text)
 
 COPY_BATCH = 2000
@@ -105,6 +106,7 @@ class PostgresWriter(StoreWriter):
             # a first build: on a single server its rows go into the table before the HNSW
             # and GIN postings indexes, which commit() builds over them (schema.BULK_INDEXES)
             self._ddl(lambda conn: schema.create_schema(conn, dim, bulk_indexes=False))
+        self.conn.execute(schema.FACT_TABLES)  # idempotent: an index from before facts were kept gets the table
         self.sharded = bool(schema.shard_servers(self.conn))
         self.dim = dim or current
         row = self.conn.execute("SELECT gen, documents, passages, total_len, df_hist, next_ord "
@@ -165,6 +167,8 @@ class PostgresWriter(StoreWriter):
             self._df_delta.update({t: -1 for t in tids})
             self._n_delta -= 1
             self._len_delta -= length
+        self.conn.execute(f"UPDATE tracuu_facts SET gen_removed = %(gen)s WHERE {where} AND {base_live}", p)
+        self.conn.execute(f"DELETE FROM tracuu_facts WHERE {where} AND gen_added = %(gen)s", p)
         docs = self.conn.execute(f"UPDATE tracuu_documents SET gen_removed = %(gen)s WHERE {where} "
                                  f"AND {base_live} RETURNING doc_id", p).fetchall()
         docs += self.conn.execute(f"DELETE FROM tracuu_documents WHERE {where} AND gen_added = %(gen)s "
@@ -239,10 +243,52 @@ class PostgresWriter(StoreWriter):
             self._df_delta.update(ids)
             self._n_delta += 1
             self._len_delta += sum(p.terms.values())
+        self._write_facts(doc_id, document_facts(record, [p.passage for p in passages]), keys)
         self._docs_delta += 1
         self._live_docs.add(doc_id)
         if len(self._pending) >= COPY_BATCH:
             self._flush()
+
+    def set_facts(self, doc_id: str, facts: Sequence[dict]) -> None:
+        self._check_open()
+        if not self._ready or doc_id not in self._live_docs:
+            raise ValueError(f"set_facts: {doc_id} was not added by this writer")
+        self.conn.execute("DELETE FROM tracuu_facts WHERE doc_id = %s AND gen_added = %s", (doc_id, self.gen))
+        row = self.conn.execute("SELECT metadata FROM tracuu_documents WHERE doc_id = %s AND gen_added = %s",
+                                (doc_id, self.gen)).fetchone()
+        if row is None:
+            raise ValueError(f"set_facts: {doc_id} was not added by this writer")
+        self._write_facts(doc_id, facts, filter_keys(row[0]))
+
+    def _backfill_facts(self, base_gen: int) -> None:
+        """The base version was written before facts were kept: the documents it carries over
+        get theirs now, so the new version's facts are whole."""
+        kept = self.conn.execute("SELECT manifest ? 'facts' FROM tracuu_versions WHERE gen = %s",
+                                 (base_gen,)).fetchone()
+        if kept is None or kept[0]:
+            return
+        rows = self.conn.execute(f"SELECT doc_id, record, metadata FROM tracuu_documents WHERE {live()} "
+                                 f"AND gen_added < %(gen)s", {"gen": self.gen}).fetchall()
+        for doc_id, record, metadata in rows:
+            passages = [r[0] for r in self.conn.execute(
+                f"SELECT data FROM tracuu_passages WHERE doc_id = %(doc)s AND {live()} ORDER BY ord",
+                {"doc": doc_id, "gen": self.gen})]
+            self._write_facts(doc_id, document_facts(record, passages), filter_keys(metadata))
+
+    def _write_facts(self, doc_id: str, facts: Sequence[dict], keys: dict) -> None:
+        """The document's facts with their index columns (schema.FACT_TABLES)."""
+        if not facts:
+            return
+        columns = ", ".join(schema.FACT_FIELDS)
+        with self.conn.cursor().copy(f"COPY tracuu_facts ({columns}) FROM STDIN") as copy:
+            for i, fact in enumerate(facts):
+                period = fact.get("period") or {}
+                low, high = period.get("from"), period.get("to") or period.get("from")
+                copy.write_row((doc_id, i, self.gen, fact.get("predicate"), list(fact.get("words") or []),
+                                "+".join(sorted(fact.get("qualifiers") or [])), fact.get("unit_class"),
+                                fact.get("kind") == "percent", keys["province"], keys["district"],
+                                keys["doc_type"], low, high, keys["refs"], _json(fact)))
+        self._facts_written = True
 
     def _flush(self) -> None:
         if not self._pending:
@@ -297,7 +343,10 @@ class PostgresWriter(StoreWriter):
         n = (0 if self._reset else base["passages"]) + self._n_delta
         total_len = (0 if self._reset else base["total_len"]) + self._len_delta
         documents = (0 if self._reset else base["documents"]) + self._docs_delta
+        if not self._reset and base["gen"]:
+            self._backfill_facts(base["gen"])
         manifest = dict(self.manifest)
+        manifest["facts"] = True  # every document added through this writer has its facts (tracuu_facts)
         manifest.setdefault("corpus", {})
         manifest["corpus"] = {**manifest["corpus"], "documents": documents, "passages": n}
         if not self.sharded and schema.missing_bulk_indexes(self.conn):
@@ -324,6 +373,7 @@ class PostgresWriter(StoreWriter):
             return
         self.conn.execute("DELETE FROM tracuu_passages WHERE gen_removed <= %s", (base_gen,))
         self.conn.execute("DELETE FROM tracuu_documents WHERE gen_removed <= %s", (base_gen,))
+        self.conn.execute("DELETE FROM tracuu_facts WHERE gen_removed <= %s", (base_gen,))
         self.conn.execute("DELETE FROM tracuu_terms t USING tracuu_terms newer WHERE newer.id = t.id "
                           "AND newer.gen > t.gen AND newer.gen <= %s", (base_gen,))
         self.conn.execute("DELETE FROM tracuu_versions WHERE gen < %s", (base_gen,))
