@@ -457,7 +457,7 @@
       const name = g.sub && g.parent && g.row.endsWith(", " + g.parent) ? g.row.slice(0, -(g.parent.length + 2)) : g.row;
       return el("tr", { class: g.sub ? "sub-row" : "", "data-row": g.row },
         el("th", { scope: "row", title: g.row }, name,
-           g.level && g.level !== "tỉnh" ? el("span", { class: "level", text: ` (cấp ${g.level})` }) : null),
+           g.level && g.level !== "tỉnh" && !/\bcấp /.test(name) ? el("span", { class: "level", text: ` (cấp ${g.level})` }) : null),
         ...columns.map(col => {
           const cell = cells.get(g.row + "\u0000" + col);
           if (!cell) return el("td", { class: "empty num", text: "—" });
@@ -501,10 +501,16 @@
         el("ul", {}, ...table.variants.map(v => el("li", {}, el("span", { class: "qualified", text: v.label }),
                                                   ` — ${count(v.facts, "số liệu")}`)))));
     }
-    const notesList = el("ol", { class: "fact-notes" }, ...(table.notes || []).map(n => el("li", { id: "fact-note-" + n.n, value: String(n.n) },
-      el("a", { href: (table.cells.find(c => c.note === n.n) && cellHref(table.cells.find(c => c.note === n.n))) || n.link,
-                text: n.citation_vi || n.citation }),
-      el("blockquote", { class: "evidence-quote", text: n.sentence }))));
+    const noteCell = new Map(table.cells.map(c => [c.note, c]));
+    const quoted = new Map();  // a sentence holding several cells' figures is quoted once
+    const notesList = el("ol", { class: "fact-notes" }, ...(table.notes || []).map(n => {
+      const first = quoted.get(n.sentence);
+      if (!first) quoted.set(n.sentence, n.n);
+      return el("li", { id: "fact-note-" + n.n, value: String(n.n) },
+        el("a", { href: noteCell.has(n.n) ? cellHref(noteCell.get(n.n)) : n.link, text: n.citation_vi || n.citation }),
+        first ? el("span", { class: "muted", text: ` — cùng câu với [${first}]` })
+              : el("blockquote", { class: "evidence-quote", text: n.sentence }));
+    }));
     factsBox.append(el("h3", { class: "notes-title", text: "Nguồn" }), notesList);
     if (feats.factsParams && feats.factsParams.includes("format")) {
       const exports = el("p", { class: "exports" }, "Tải bảng kèm nguồn: ");
@@ -570,13 +576,15 @@
                                      onclick: () => { current = m; draw(); } }));
     }
     draw();
+    // drawn to its box's width: redrawn when the box changes width (the facets column arriving, a
+    // phone turned), never wider than the page
     let timer = null;
-    const onResize = () => {
-      if (!box.isConnected) { window.removeEventListener("resize", onResize); return; }
+    const observer = new ResizeObserver(() => {
+      if (!box.isConnected) { observer.disconnect(); return; }
       clearTimeout(timer);
-      timer = setTimeout(() => { if (area.clientWidth !== lastWidth) draw(); }, 150);
-    };
-    window.addEventListener("resize", onResize);
+      timer = setTimeout(() => { if (area.clientWidth !== lastWidth) draw(); }, 100);
+    });
+    observer.observe(area);
   }
 
   // --- the views ------------------------------------------------------------------------------------
