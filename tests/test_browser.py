@@ -805,6 +805,14 @@ def facts_settled(driver) -> bool:
     return settled(driver) and driver.execute_script("return document.getElementById('facts').dataset.state === 'done'")
 
 
+def fits_the_width(driver, box) -> bool:
+    """No sideways scroll, and the box itself inside the viewport: the page hides what overflows
+    sideways, so a too-wide chart would be cut, not scrolled (a wide chart scrolls inside its box)."""
+    return no_horizontal_scroll(driver) and driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth"
+        " && document.querySelector('main').scrollWidth <= innerWidth", box)
+
+
 def open_comparison(driver, base: str, question: str):
     from urllib.parse import urlencode
 
@@ -840,7 +848,7 @@ def test_a_comparison_shows_the_table_and_its_chart_and_no_refusal(browser, serv
     assert {b.get_attribute("data-note") for b in bars} == charted
     for bar in bars:
         assert server + bar.get_dom_attribute("href") == cell_links[bar.get_attribute("data-note")]
-    assert no_horizontal_scroll(browser)
+    assert fits_the_width(browser, box)
     assert all(e.startswith(server) for e in browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"))
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", box)
@@ -859,7 +867,7 @@ def test_a_comparison_shows_the_table_and_its_chart_and_no_refusal(browser, serv
     assert cell["raw"] in [m.text for m in target.find_elements(By.CSS_SELECTOR, "mark")]
 
 
-def test_a_comparison_table_groups_districts_and_marks_inferred_years(browser, server):
+def test_a_comparison_table_groups_districts_and_marks_inferred_years(browser, server, width):
     """District rows come under their province, a year taken from the paragraph or document is
     marked, the merged wordings and the indicators kept apart are listed, the chart switches
     between bars by place and lines by year (each point a link too), and the exports are the
@@ -874,6 +882,7 @@ def test_a_comparison_table_groups_districts_and_marks_inferred_years(browser, s
     box = browser.find_element(By.ID, "facts")
     assert box.is_displayed()
     assert "Không có câu trả lời" not in browser.find_element(By.TAG_NAME, "main").text
+    assert fits_the_width(browser, box)
     rows = box.find_elements(By.CSS_SELECTOR, ".facts-table tbody tr[data-row]")
     order = [r.get_attribute("data-row") for r in rows]
     districts = [g for g in table["row_groups"] if g["parent"]]
@@ -901,7 +910,8 @@ def test_a_comparison_table_groups_districts_and_marks_inferred_years(browser, s
         note = point.get_attribute("data-note")
         cell_link = box.find_element(By.CSS_SELECTOR, f"td[data-note='{note}'] a").get_attribute("href")
         assert server + point.get_dom_attribute("href") == cell_link
-    shot(browser, "facts-districts-lines-desktop", full_page=False)
+    assert fits_the_width(browser, box)
+    shot(browser, f"facts-districts-lines-{width}", full_page=False)
 
     links = {a.get_attribute("data-format"): a.get_attribute("href") for a in box.find_elements(By.CSS_SELECTOR, "a.export")}
     assert set(links) == {"csv", "xlsx", "docx"}

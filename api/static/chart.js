@@ -51,7 +51,9 @@ const TracuuChart = (() => {
     // wide enough for its marks; wider than its box only when it must be (the box then scrolls, not the page)
     const slots = barMode ? groups.reduce((n, g) => n + Math.max(1, g.points.length), 0) + groups.length
                           : columns.length;
-    const width = Math.max(box.clientWidth || 320, yLabelWidth + slots * (barMode ? 26 : 70) + 20);
+    // a bar at least 26 px, a place's cluster (its bars and the gap after) wide enough for ~11 characters
+    const minSlot = barMode ? Math.max(26, ...groups.map(g => 80 / (Math.max(1, g.points.length) + 1))) : 70;
+    const width = Math.max(box.clientWidth || 320, Math.ceil(yLabelWidth + slots * minSlot + 20));
     const height = 240, left = yLabelWidth, right = 12, top0 = 22, bottom = 40;
     const plotW = width - left - right, plotH = height - top0 - bottom;
     const y = v => top0 + plotH - (v / top) * plotH;
@@ -82,7 +84,7 @@ const TracuuChart = (() => {
             svg("text", { x: x + unit / 2, y: y(0) - h - 4, "text-anchor": "middle", class: "value" }, number(p.value)));
           marks.append(a);
         });
-        root.append(label(g.name, Math.max(4, Math.floor(n * unit / 7)),
+        root.append(label(g.name, Math.max(4, Math.floor((n + 1) * unit / 7)),
                           { x: x0 + (n * unit) / 2, y: height - bottom + 16, "text-anchor": "middle", class: "axis" }));
         slot += n + 1;
       });
