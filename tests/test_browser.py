@@ -795,3 +795,129 @@ def test_a_refusal_shows_the_best_guess_as_a_guess(browser, server):
     assert box.find_element(By.CSS_SELECTOR, ".best-guess-label").text == "Câu có thể liên quan:"
     assert box.find_element(By.CSS_SELECTOR, "blockquote").text.strip()[:40] in guess["sentence"]
     assert box.find_element(By.CSS_SELECTOR, "cite").text == guess["citation"]
+
+
+# --- the table of figures for a comparison question (issue 23, item 4) -----------------------------------
+COMPARISON = "so sánh số đơn khiếu nại đã giải quyết giữa các tỉnh"
+
+
+def facts_settled(driver) -> bool:
+    return settled(driver) and driver.execute_script("return document.getElementById('facts').dataset.state === 'done'")
+
+
+def fits_the_width(driver, box) -> bool:
+    """No sideways scroll, and the box itself inside the viewport: the page hides what overflows
+    sideways, so a too-wide chart would be cut, not scrolled (a wide chart scrolls inside its box)."""
+    return no_horizontal_scroll(driver) and driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth"
+        " && document.querySelector('main').scrollWidth <= innerWidth", box)
+
+
+def open_comparison(driver, base: str, question: str):
+    from urllib.parse import urlencode
+
+    open_page(driver, base + "/?" + urlencode({"q": question}))
+    wait_for(driver, facts_settled, f"the table for {question!r} never came back")
+
+
+def test_a_comparison_shows_the_table_and_its_chart_and_no_refusal(browser, server, width):
+    """'So sánh … giữa các tỉnh' is answered by the province × year table: no "Không có câu trả
+    lời" box above it; its chart, drawn by the page as inline SVG, has a bar per cell figure and
+    each bar links where its cell does — to the sentence, marked on the document page."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    table = httpx.get(server + "/facts", params={"indicator": COMPARISON}, timeout=120).json()
+    assert table["cells"], f"/facts has no cell for {COMPARISON!r}: nothing to show"
+    open_comparison(browser, server, COMPARISON)
+    box = browser.find_element(By.ID, "facts")
+    assert box.is_displayed()
+    answer = browser.find_element(By.ID, "answer")
+    assert not answer.is_displayed() or "refusal" not in answer.get_attribute("class").split()
+    assert "Không có câu trả lời" not in browser.find_element(By.TAG_NAME, "main").text
+    # the table: the rows and cells /facts gives, each cell a link to its sentence
+    rows = [r.get_attribute("data-row") for r in box.find_elements(By.CSS_SELECTOR, ".facts-table tbody tr[data-row]")]
+    assert rows == table["rows"]
+    cell_links = {td.get_attribute("data-note"): td.find_element(By.CSS_SELECTOR, "a").get_attribute("href")
+                  for td in box.find_elements(By.CSS_SELECTOR, ".facts-table td[data-note]")}
+    assert set(cell_links) == {str(c["note"]) for c in table["cells"]}
+    # the chart: inline SVG from the page (no image, no other origin), one mark per charted cell
+    bars = box.find_elements(By.CSS_SELECTOR, ".chart svg a.bar")
+    assert bars, "the chart has no bar"
+    charted = {str(c["note"]) for c in table["cells"] if c["value"] is not None}
+    assert {b.get_attribute("data-note") for b in bars} == charted
+    for bar in bars:
+        assert server + bar.get_dom_attribute("href") == cell_links[bar.get_attribute("data-note")]
+    assert fits_the_width(browser, box)
+    assert all(e.startswith(server) for e in browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", box)
+    shot(browser, f"facts-comparison-{width}", full_page=False)
+
+    # a bar leads to its sentence: the document page at the cited paragraph, the figure marked
+    bar = bars[0]
+    cell = next(c for c in table["cells"] if str(c["note"]) == bar.get_attribute("data-note"))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", bar)
+    bar.find_element(By.CSS_SELECTOR, "rect").click()
+    wait_for(browser, lambda d: "/view/" in d.current_url and d.execute_script("return document.body.dataset.ready"),
+             "the bar did not open its document")
+    assert browser.current_url.endswith(f"#p{cell['paragraph']}")
+    target = browser.find_element(By.ID, f"p{cell['paragraph']}")
+    assert "cited" in target.get_attribute("class").split()
+    assert cell["raw"] in [m.text for m in target.find_elements(By.CSS_SELECTOR, "mark")]
+
+
+def test_a_comparison_table_groups_districts_and_marks_inferred_years(browser, server, width):
+    """District rows come under their province, a year taken from the paragraph or document is
+    marked, the merged wordings and the indicators kept apart are listed, the chart switches
+    between bars by place and lines by year (each point a link too), and the exports are the
+    same table as CSV, XLSX and DOCX."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    # /ask takes this for a question of a number and finds none sure enough: the table answers it
+    question = "so sánh bao nhiêu lượt tiếp công dân giữa các tỉnh"
+    table = httpx.get(server + "/facts", params={"indicator": question}, timeout=120).json()
+    open_comparison(browser, server, question)
+    box = browser.find_element(By.ID, "facts")
+    assert box.is_displayed()
+    assert "Không có câu trả lời" not in browser.find_element(By.TAG_NAME, "main").text
+    assert fits_the_width(browser, box)
+    rows = box.find_elements(By.CSS_SELECTOR, ".facts-table tbody tr[data-row]")
+    order = [r.get_attribute("data-row") for r in rows]
+    districts = [g for g in table["row_groups"] if g["parent"]]
+    assert districts, "no district row to group: the corpus has Thái Hòa's 137 lượt"
+    for g in districts:  # under its province: after the province's own row (or its heading), indented
+        row = rows[order.index(g["row"])]
+        assert "sub-row" in row.get_attribute("class").split()
+        above = row.find_element(By.XPATH, "preceding-sibling::tr[not(contains(@class,'sub-row'))][1]")
+        assert above.get_attribute("data-row") == g["parent"] or above.text == g["parent"]
+    inferred = [c for c in table["cells"] if c["period_inferred"]]
+    marks = box.find_elements(By.CSS_SELECTOR, "td[data-note] .inferred")
+    assert len(marks) == len(inferred)
+    if inferred:
+        assert "suy ra" in box.find_element(By.CSS_SELECTOR, ".legend-inferred").text
+    wordings = box.find_element(By.CSS_SELECTOR, ".facts-meta .wordings").text if table["wordings"] else ""
+    assert all(w in wordings for w in table["wordings"])
+    assert [e.text for e in box.find_elements(By.CSS_SELECTOR, ".variants .qualified")] == \
+        [v["label"] for v in table["variants"]]
+
+    box.find_element(By.CSS_SELECTOR, ".chart-modes button[data-mode='line']").click()
+    points = box.find_elements(By.CSS_SELECTOR, ".chart svg a.point")
+    assert {p.get_attribute("data-note") for p in points} == \
+        {str(c["note"]) for c in table["cells"] if c["value"] is not None}
+    for point in points:
+        note = point.get_attribute("data-note")
+        cell_link = box.find_element(By.CSS_SELECTOR, f"td[data-note='{note}'] a").get_attribute("href")
+        assert server + point.get_dom_attribute("href") == cell_link
+    assert fits_the_width(browser, box)
+    shot(browser, f"facts-districts-lines-{width}", full_page=False)
+
+    links = {a.get_attribute("data-format"): a.get_attribute("href") for a in box.find_elements(By.CSS_SELECTOR, "a.export")}
+    assert set(links) == {"csv", "xlsx", "docx"}
+    csv = httpx.get(links["csv"], timeout=120)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert all(c["raw"] in csv.text for c in table["cells"])
+    for fmt in ("xlsx", "docx"):
+        got = httpx.get(links[fmt], timeout=120)
+        assert got.status_code == 200 and got.content[:2] == b"PK", fmt  # an Office file (a zip)

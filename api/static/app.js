@@ -372,6 +372,9 @@
     for (const [k, v] of Object.entries(s.filters)) if (feats.askFields.includes(k)) body[k] = v;
     try {
       const answer = await api("/ask", { method: "POST", body });
+      // a comparison question is answered by its table: no refusal box above it
+      const refused = !(answer.answer && Number(answer.confidence) >= ANSWER_MIN_CONFIDENCE);
+      if (refused && asksComparison(s.q) && await factsShown) { if (mySeq === seq) answerBox.hidden = true; return; }
       if (mySeq === seq) renderAnswer(answer, s.q);
     } catch (err) {
       if (mySeq === seq) answerBox.hidden = true;
@@ -380,47 +383,208 @@
     }
   }
 
-  // --- the table of figures (GET /facts), when a question asks to compare places ----------------------
-  const COMPARE_QUESTION = /\b(so sanh|giua cac (tinh|dia phuong|huyen)|cac tinh|theo tinh|by province|compare|across provinces|each province)\b/;
+  // --- the table of figures (GET /facts), when a question asks to compare places or years ------------
+  // (folded text) "so sánh … giữa các tỉnh", "theo tỉnh", "qua các năm", "by province" …
+  const COMPARE_QUESTION = /\b(so sanh|giua cac (tinh|dia phuong|huyen|nam)|cac tinh|theo tinh|tung tinh|moi tinh|qua cac nam|theo (tung )?nam|hang nam|by province|by year|compare[sd]?|comparison|across provinces|each province|per province|over the years)\b/;
+  const OVER_YEARS = /\b(qua cac nam|theo (tung )?nam|hang nam|giua cac nam|by year|over the years)\b/;
+  // the comparison's own words are not part of what is counted (the server drops them too)
+  const COMPARE_WORDS = /so s[aá]nh|gi[uữ]a c[aá]c (t[iỉ]nh|đ[iị]a ph[uư][oơ]ng|huy[eệ]n|n[aă]m)|theo (t[uừ]ng )?(t[iỉ]nh|n[aă]m)|c[aá]c t[iỉ]nh|t[uừ]ng t[iỉ]nh|m[oỗ]i t[iỉ]nh|qua c[aá]c n[aă]m|h[aằ]ng n[aă]m|by (province|year)|across provinces|(each|per) province|over the years|compar(e[sd]?|ison)/giu;
+  const PERIOD_SOURCE = { paragraph: "đoạn văn", section: "mục", document: "văn bản", title: "tên văn bản" };
+  const asksComparison = q => COMPARE_QUESTION.test(fold(q));
+  let factsShown = Promise.resolve(false);
+
+  function indicatorOf(q) {
+    return q.replace(COMPARE_WORDS, " ").replace(/[?.!]+$/, "").replace(/\s+/g, " ").trim() || q;
+  }
+
+  /* The table for a comparison question; resolves to whether a table is shown. */
   async function facts(s, mySeq) {
     factsBox.hidden = true;
     factsBox.replaceChildren();
-    if (!feats.facts || !COMPARE_QUESTION.test(fold(s.q))) return;
+    if (!feats.facts || !asksComparison(s.q)) { factsBox.dataset.state = "done"; return false; }
+    factsBox.dataset.state = "pending";
     const params = new URLSearchParams();
     const name = (feats.factsParams || []).find(p => ["indicator", "q", "query"].includes(p)) || "indicator";
-    // the indicator is what is counted: the comparison's own words are not part of it
-    const indicator = s.q.replace(/so s[aá]nh|gi[uữ]a c[aá]c (t[iỉ]nh|đ[iị]a ph[uư][oơ]ng|huy[eệ]n)|theo t[iỉ]nh|c[aá]c t[iỉ]nh|by province|across provinces|each province|compare[sd]?/giu, " ")
-      .replace(/[?.!]+$/, "").replace(/\s+/g, " ").trim() || s.q;
-    params.set(name, indicator);
+    params.set(name, indicatorOf(s.q));
     for (const [k, v] of Object.entries(s.filters)) if ((feats.factsParams || []).includes(k)) params.set(k, v);
     try {
       const table = await api("/facts?" + params.toString());
-      if (mySeq === seq) renderFacts(table);
-    } catch (err) { /* no table: the results still answer */ }
+      return mySeq === seq && renderFacts(table, params, OVER_YEARS.test(fold(s.q)) ? "line" : "bar");
+    } catch (err) {
+      return false;  // no table: the results still answer
+    } finally {
+      if (mySeq === seq) factsBox.dataset.state = "done";
+    }
   }
 
-  function renderFacts(table) {
-    const rows = table.rows || table.provinces || [];
-    const columns = table.columns || table.years || [];
-    if (!rows.length || !columns.length) return;
-    const cellOf = (row, col) => {
-      const cells = table.cells || {};
-      if (Array.isArray(cells)) return cells.find(c => String(c.row ?? c.province) === String(row) && String(c.column ?? c.year) === String(col));
-      return (cells[row] || {})[col];
-    };
-    const head = el("tr", {}, el("th", { text: table.row_label || "Tỉnh/thành" }), ...columns.map(c => el("th", { text: String(c) })));
-    const body = rows.map(r => el("tr", {}, el("th", { text: String(r) }), ...columns.map(c => {
-      const cell = cellOf(r, c);
-      if (!cell) return el("td", { class: "empty", text: "—" });
-      const href = cell.link || (cell.doc_id ? viewUrl(cell.doc_id, cell.paragraph, { passage: cell.passage_id, hl: cell.raw || cell.value }) : null);
-      return el("td", {}, href ? el("a", { href, title: cell.citation || "", text: String(cell.raw ?? cell.value) })
-                               : String(cell.raw ?? cell.value));
-    })));
-    const what = table.indicator && (typeof table.indicator === "object" ? table.indicator.query : table.indicator);
-    factsBox.append(el("h2", { text: what ? `Bảng số liệu: ${what}` : "Bảng số liệu theo tỉnh và năm" }),
-                    el("div", { class: "table-scroll" }, el("table", {}, el("thead", {}, head), el("tbody", {}, ...body))),
-                    el("p", { class: "muted", text: "Mỗi ô dẫn đến câu văn chứa số liệu." }));
+  const cellHref = cell => viewUrl(cell.doc_id, cell.paragraph, { passage: cell.passage_id, hl: cell.raw });
+  const cellTitle = cell => `[${cell.note}] ${cell.label} · ${cell.place || cell.row} · ${cell.period}: ${cell.raw}` +
+    `\n${cell.citation_vi || cell.citation}`;
+
+  /* Rows in their groups: a province, then its district-level total and districts under it; a
+     district whose province has no figure of its own still comes under its province's name. */
+  function groupedRows(table) {
+    const groups = table.row_groups && table.row_groups.length ? table.row_groups
+      : (table.rows || []).map(row => ({ row, parent: null }));
+    const out = [];
+    let heading = null;
+    for (const g of groups) {
+      const parent = g.parent || null;
+      if (parent && heading !== parent && !groups.some(o => o.row === parent)) {
+        out.push({ heading: parent });
+      }
+      heading = parent || g.row;
+      out.push(Object.assign({}, g, { sub: !!parent }));
+    }
+    return out;
+  }
+
+  function renderFacts(table, params, mode) {
+    const rows = table.rows || [], columns = table.columns || [];
+    if (!rows.length || !columns.length || !(table.cells || []).length) return false;
+    const cells = new Map(table.cells.map(c => [c.row + "\u0000" + c.column, c]));
+    const asked = table.indicator || {};
+    const what = indicatorOf(asked.query || "");
+    const title = asked.label || (what.charAt(0).toUpperCase() + what.slice(1));
+    let inferred = false;
+
+    const head = el("tr", {}, el("th", { scope: "col", text: table.by && table.by[0] === "province" ? "Địa bàn" : "" }),
+                    ...columns.map(c => el("th", { scope: "col", class: "num", text: String(c) })));
+    const body = groupedRows(table).map(g => {
+      if (g.heading) {
+        return el("tr", { class: "group-row" }, el("th", { scope: "row", colspan: String(columns.length + 1), text: g.heading }));
+      }
+      const name = g.sub && g.parent && g.row.endsWith(", " + g.parent) ? g.row.slice(0, -(g.parent.length + 2)) : g.row;
+      return el("tr", { class: g.sub ? "sub-row" : "", "data-row": g.row },
+        el("th", { scope: "row", title: g.row }, name,
+           g.level && g.level !== "tỉnh" && !/\bcấp /.test(name) ? el("span", { class: "level", text: ` (cấp ${g.level})` }) : null),
+        ...columns.map(col => {
+          const cell = cells.get(g.row + "\u0000" + col);
+          if (!cell) return el("td", { class: "empty num", text: "—" });
+          const td = el("td", { class: "num", "data-note": String(cell.note) },
+            el("a", { href: cellHref(cell), title: cellTitle(cell), text: cell.raw }),
+            el("sup", {}, el("a", { href: "#fact-note-" + cell.note, class: "note-ref", text: String(cell.note) })));
+          if (cell.period_inferred) {
+            inferred = true;
+            td.append(el("span", { class: "inferred", title: "Năm suy ra từ " + (PERIOD_SOURCE[cell.period_source] || "văn bản") +
+                                                           ", không nêu trong câu", text: "*" }));
+          }
+          if (cell.kind === "percent" && asked.rate === false) td.append(el("span", { class: "cell-kind", text: "tỷ lệ" }));
+          if ((cell.others || []).length) {
+            td.title = "Cùng ô còn: " + cell.others.map(o => `${o.raw} (${o.label})`).join("; ");
+          }
+          return td;
+        }));
+    });
+
+    const facts = el("div", { class: "facts-head" },
+      el("h2", {}, "Bảng số liệu: ", el("span", { class: "indicator-label", text: title })));
+    const meta = el("ul", { class: "facts-meta" });
+    if ((table.labels || []).length > 1) meta.append(el("li", { text: "Chỉ tiêu: " + table.labels.join("; ") }));
+    if ((table.wordings || []).length) {
+      meta.append(el("li", { class: "wordings" }, "Gộp các cách diễn đạt: ",
+        ...table.wordings.flatMap((w, i) => [i ? "; " : "", el("q", { text: w })])));
+    }
+    const chartBox = el("div", { class: "chart-box" });
+    factsBox.replaceChildren(facts, meta,
+      el("div", { class: "table-scroll" }, el("table", { class: "facts-table" },
+        el("caption", { class: "sr-only", text: title }), el("thead", {}, head), el("tbody", {}, ...body))),
+      inferred ? el("p", { class: "muted legend-inferred" }, el("span", { class: "inferred", text: "*" }),
+                    " năm suy ra từ đoạn, mục hoặc văn bản chứa số liệu (câu văn không nêu năm).") : "",
+      chartBox);
     factsBox.hidden = false;
+    renderChart(chartBox, table, mode, title);
+
+    if ((table.variants || []).length) {  // the same thing counted with another qualifier is another indicator
+      factsBox.append(el("div", { class: "variants" },
+        el("p", { class: "muted", text: "Không gộp vào bảng (khác phạm vi: thẩm quyền, lần đầu, đông người, định kỳ, cấp…):" }),
+        el("ul", {}, ...table.variants.map(v => el("li", {}, el("span", { class: "qualified", text: v.label }),
+                                                  ` — ${count(v.facts, "số liệu")}`)))));
+    }
+    const noteCell = new Map(table.cells.map(c => [c.note, c]));
+    const quoted = new Map();  // a sentence holding several cells' figures is quoted once
+    const notesList = el("ol", { class: "fact-notes" }, ...(table.notes || []).map(n => {
+      const first = quoted.get(n.sentence);
+      if (!first) quoted.set(n.sentence, n.n);
+      return el("li", { id: "fact-note-" + n.n, value: String(n.n) },
+        el("a", { href: noteCell.has(n.n) ? cellHref(noteCell.get(n.n)) : n.link, text: n.citation_vi || n.citation }),
+        first ? el("span", { class: "muted", text: ` — cùng câu với [${first}]` })
+              : el("blockquote", { class: "evidence-quote", text: n.sentence }));
+    }));
+    factsBox.append(el("h3", { class: "notes-title", text: "Nguồn" }), notesList);
+    if (feats.factsParams && feats.factsParams.includes("format")) {
+      const exports = el("p", { class: "exports" }, "Tải bảng kèm nguồn: ");
+      for (const format of ["csv", "xlsx", "docx"]) {
+        const p = new URLSearchParams(params);
+        p.set("format", format);
+        const href = "/facts?" + p.toString();
+        exports.append(el("a", { href, class: "export", "data-format": format, download: `bang-so-lieu.${format}`,
+          onclick: ev => {  // with an API key the file is fetched with it
+            if (!T.getKey()) return;
+            ev.preventDefault();
+            T.download(href, `bang-so-lieu.${format}`).catch(err => setStatus(describeError(err), "error"));
+          } }, format.toUpperCase()), " ");
+      }
+      factsBox.append(exports);
+    }
+    return true;
+  }
+
+  /* The chart of the table's cells: counts and rates apart (one axis never mixes them); bars by
+     place or lines by year, the reader may switch; each mark links to its sentence. */
+  function renderChart(box, table, mode, title) {
+    const columns = table.columns;
+    const kinds = [["count", "Số lượng", c => c.kind !== "percent"], ["percent", "Tỷ lệ (%)", c => c.kind === "percent"]];
+    const panels = kinds.map(([key, name, test]) => {
+      const chosen = table.cells.filter(test);
+      const groups = table.rows.map(row => ({ name: row, points: columns
+        .map(col => chosen.find(c => c.row === row && c.column === col))
+        .filter(c => c && Number.isFinite(c.value))
+        .map(c => ({ column: c.column, value: c.value, raw: c.raw, note: c.note, cell: c })) }))
+        .filter(g => g.points.length);
+      const units = [...new Set(chosen.map(c => c.unit).filter(Boolean))];
+      return { key, name: units.length === 1 && key === "count" ? `${name} (${units[0]})` : name, groups };
+    }).filter(p => p.groups.length);
+    if (!panels.length) return;
+    const switcher = el("div", { class: "chart-modes", role: "group", "aria-label": "Kiểu biểu đồ" });
+    const area = el("div", { class: "chart-area" });
+    box.replaceChildren(el("h3", { class: "chart-title", text: "Biểu đồ" }), switcher, area);
+    let current = mode, lastWidth = 0;
+    const draw = () => {
+      lastWidth = area.clientWidth;
+      area.replaceChildren();
+      for (const p of panels) {
+        const figure = el("figure", { class: "chart", "data-kind": p.key });
+        const scroll = el("div", { class: "chart-scroll" });
+        figure.append(el("figcaption", { text: p.name }), scroll);
+        area.append(figure);
+        TracuuChart.draw(scroll, p.groups, columns, {
+          mode: current, title: `${title} — ${p.name}`,
+          hrefOf: point => cellHref(point.cell), titleOf: (g, point) => cellTitle(point.cell) });
+        const keys = current === "line" ? p.groups.map(g => g.name) : columns.filter(c => p.groups.some(g => g.points.some(x => x.column === c)));
+        figure.append(el("ul", { class: "chart-legend" }, ...keys.map(k => {
+          const i = current === "line" ? p.groups.findIndex(g => g.name === k) : columns.indexOf(k);
+          const swatch = el("span", { class: "swatch" });
+          swatch.style.background = TracuuChart.colorOf(i);
+          return el("li", {}, swatch, String(k));
+        })));
+      }
+      for (const b of switcher.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.mode === current));
+    };
+    for (const [m, text] of [["bar", "Cột theo địa bàn"], ["line", "Đường theo năm"]]) {
+      switcher.append(el("button", { type: "button", class: "toggle", "data-mode": m, text,
+                                     onclick: () => { current = m; draw(); } }));
+    }
+    draw();
+    // drawn to its box's width: redrawn when the box changes width (the facets column arriving, a
+    // phone turned), never wider than the page
+    let timer = null;
+    const observer = new ResizeObserver(() => {
+      if (!box.isConnected) { observer.disconnect(); return; }
+      clearTimeout(timer);
+      timer = setTimeout(() => { if (area.clientWidth !== lastWidth) draw(); }, 100);
+    });
+    observer.observe(area);
   }
 
   // --- the views ------------------------------------------------------------------------------------
@@ -767,8 +931,8 @@
         await compareView(s, mySeq);
       } else {
         showView("results");
+        factsShown = facts(s, mySeq);
         ask(s, mySeq);
-        facts(s, mySeq);
         await searchView(s, mySeq);
       }
     } catch (err) {

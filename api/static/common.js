@@ -179,8 +179,28 @@ const Tracuu = (() => {
     return ok;
   }
 
+  /* Save a file the API serves (an export), sending the API key like every request does: a plain
+     link cannot carry the Authorization header a server with keys asks for. */
+  async function download(path, filename) {
+    const headers = {};
+    const key = getKey();
+    if (key) headers["Authorization"] = "Bearer " + key;
+    const response = await fetch(path, { headers });
+    if (!response.ok) {
+      let detail = "";
+      try { detail = errorDetail(await response.json()); } catch (e) { /* not JSON */ }
+      throw new ApiError(response.status, detail, response.headers.get("Retry-After"));
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
   const { normalizeSpans, appendRich, plainText, bestWindow } = TracuuText;  // api/static/text.js
   return { api, ApiError, describeError, features, getKey, setKey, normalizeSpans, appendRich, plainText,
            bestWindow, el, docPath, viewUrl, directiveUrl, META_LABELS, metaValue, docSubtitle, passageWhere,
-           vietnameseOnly, copyText, dateVi, periodVi, typeLabel, writeHeaders, updatesMode };
+           vietnameseOnly, copyText, download, dateVi, periodVi, typeLabel, writeHeaders, updatesMode };
 })();
