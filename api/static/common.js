@@ -119,7 +119,7 @@ const Tracuu = (() => {
   function directiveUrl(id) { return "/?directive=" + encodeURIComponent(id); }
 
   const META_LABELS = {
-    issuer: "Cơ quan ban hành", number: "Số hiệu", date: "Ngày", signer: "Người ký", period: "Giai đoạn",
+    issuer: "Cơ quan ban hành", number: "Số hiệu", date: "Ngày", signer: "Người ký", signer_title: "Chức vụ người ký", subject: "Trích yếu", period: "Giai đoạn",
     doc_type: "Loại văn bản", province: "Tỉnh/thành", district: "Huyện/thị", references: "Văn bản dẫn chiếu",
   };
   // how a document and a passage are named in one line: api/static/text.js, shared with the widget

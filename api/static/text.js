@@ -107,7 +107,8 @@ window.TracuuText = window.TracuuText || (() => {
                       "nghị quyết": "Nghị quyết", "kế hoạch": "Kế hoạch", "quyết định": "Quyết định",
                       "quy chế": "Quy chế", "luật": "Luật", "bộ luật": "Bộ luật", "quy định": "Quy định",
                       "chương trình": "Chương trình", "hướng dẫn": "Hướng dẫn", "công văn": "Công văn",
-                      "thông báo": "Thông báo", "thông tư": "Thông tư", "nghị định": "Nghị định" };
+                      "thông báo": "Thông báo", "thông tư": "Thông tư", "nghị định": "Nghị định",
+                      "tờ trình": "Tờ trình", "tham luận": "Tham luận", "đề án": "Đề án" };
 
   function typeLabel(type) {  // "tin bài" → "Bài viết"; an unknown type capitalised
     if (!type) return "";

@@ -11,7 +11,7 @@
   const highlight = params.get("hl");
   // who issued it, its number and date, who signed, the period it reports on, what it implements
   const REFS_SHOWN = 8;
-  const META_ORDER = ["doc_type", "issuer", "number", "date", "signer", "period", "province", "district", "references"];
+  const META_ORDER = ["doc_type", "subject", "issuer", "number", "date", "signer", "signer_title", "period", "province", "district", "references"];
 
   if (document.referrer && new URL(document.referrer).origin === location.origin && new URL(document.referrer).pathname === "/") {
     $("#back").href = document.referrer;
