@@ -331,7 +331,6 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     scanned += [(path, name, file_sha256(path)) for name, path in staged.items()]
     if staged:
         scanned.sort(key=lambda s: corpus / s[1])  # corpus order, as if the staged files were in the folder
-    scanned = scan_corpus(corpus)
     from indexer.readers.ocr import set_page_listener
     set_page_listener(progress.ocr_pages if progress is not None else None)  # scanned pages OCR'd
     sidecars = {} if corpus.is_file() else {
