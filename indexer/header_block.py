@@ -73,6 +73,8 @@ _ORGANS = ("ban thuong truc", "thuong truc", "ban thuong vu", "ban chap hanh")
 _PARTY_COMMITTEE = re.compile(r"^(?:tinh|thanh|huyen|quan|thi|dang) uy\b")
 # a level word and the place after it; "xã hội" and "tỉnh ủy" name no place
 _LEVEL = re.compile(r"\b(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\b(?!\s+(?:uy|hoi)\b)")
+_LEVEL_SPELLINGS = {"tinh": "tỉnh", "thanh pho": "thành phố", "huyen": "huyện", "quan": "quận", "thi xa": "thị xã",
+                    "xa": "xã", "phuong": "phường", "thi tran": "thị trấn"}
 _ABBREVIATIONS = (("uy ban nhan dan", "UBND"), ("hoi dong nhan dan", "HĐND"),
                   ("uy ban mat tran to quoc", "Ủy ban MTTQ"), ("mat tran to quoc", "MTTQ"))
 # codes of a number that say a type when the type line is missing ("507/UBND-KGVX" is a công văn)
@@ -165,8 +167,12 @@ def _named(unit: str) -> str:
         level = _LEVEL.match(" ".join(folded[i:]))
         if level and not in_place:
             size = len(level.group(1).split())
-            out.extend(w.lower() for w in words[i:i + size])
+            out.append(_LEVEL_SPELLINGS[level.group(1)])  # OCR's "TÍNH" is "tỉnh"
             i, in_place = i + size, True
+            province = canonical_province(" ".join(words[i:]))
+            if province and fold(province) == " ".join(folded[i:]):
+                out.append(province)
+                break
             continue
         head = next((h for h in _ORGANISATION_HEADS if starts(h)), None) if not out else None
         if head:
@@ -261,8 +267,10 @@ def read_header_block(text: str) -> HeaderBlock:
             block.subject = vv.group(1).strip() or None
             block.doc_type = "công văn"
             continue
-        if line.upper() == line and not fold(line).startswith(_MOTTO) and block.date is None:
-            (body_lines if block.number is None else parent_lines).append(line)
+        # OCR that lost "Số:" leaves the number's code on the issuer's line ("… QUẢNG NGÃI /TB-UBND")
+        column = re.split(r"\s+(?=\S*[/\d])", line)[0]
+        if column.upper() == column and not fold(column).startswith(_MOTTO) and block.date is None:
+            (body_lines if block.number is None else parent_lines).append(column)
     if body_lines and (block.number or block.date):
         block.issuing_body = " ".join(body_lines)
         block.issuer = _issuer(_units(" ".join(parent_lines)) + _units(block.issuing_body))

@@ -70,3 +70,12 @@ def test_no_issuer_without_a_header_and_a_closing_formula_still_names_one():
     no_header = "BÁO CÁO\nKết quả công tác\nNội dung.\nTrên đây là kết quả, UBND huyện Bình Sơn kính báo cáo./.\n"
     assert read_header_block(no_header).issuer is None
     assert extract_metadata("bs.txt", "", no_header)["issuer"] == "UBND huyện Bình Sơn"
+
+
+def test_ocr_that_lost_the_number_label_leaves_the_issuer_clean():
+    # as Tesseract reads a scanned Quảng Ngãi notice: "Số:" gone, its code on the issuer's line, "TỈNH" → "TÍNH"
+    text = ("ỦY BAN NHÂN DÂN TÍNH QUẢNG NGÃI /TB-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 0† tháng 02 năm 2025\nTHÔNG BÁO\n"
+            "Về việc thụ lý giải quyết khiếu nại lần hai" + BODY)
+    block = read_header_block(text)
+    assert block.issuer == "UBND tỉnh Quảng Ngãi" and block.date == "2025-02"
