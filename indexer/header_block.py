@@ -67,7 +67,7 @@ _ORGANISATION_HEADS = sorted((
     "doan", "hoi", "lien doan", "mat tran", "vien", "toa an", "vien kiem sat", "chu tich",
 ), key=len, reverse=True)
 # the heads after which the next word is capitalised too ("Sở Nội vụ", "Ban Thường trực")
-_NAMED_DOMAIN_HEADS = {"so", "ban", "bo", "cuc", "chi cuc", "tong cuc", "phong", "vu"}
+_NAMED_DOMAIN_HEADS = {"so", "ban", "bo", "cuc", "chi cuc", "tong cuc", "phong"}
 # an organ of its parent body: named with the parent ("Ban Thường trực Ủy ban MTTQ … xã Lương Minh")
 _ORGANS = ("ban thuong truc", "thuong truc", "ban thuong vu", "ban chap hanh")
 _PARTY_COMMITTEE = re.compile(r"^(?:tinh|thanh|huyen|quan|thi|dang) uy\b")
@@ -212,7 +212,7 @@ def _issuer(units: list[str]) -> str | None:
     parent_place = " ".join(parent.split()[len(folded_parent[:place.start()].split()):])
     bare_level = re.search(r"\s(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)$", folded_issuer)
     if bare_level and fold(parent_place).startswith(bare_level.group(1)):
-        return issuer[:bare_level.start()] + " " + parent_place
+        return " ".join(issuer.split()[:-len(bare_level.group(1).split())] + [parent_place])
     # a unit under a district or commune is named with it ("Phòng Nội vụ huyện Bình Sơn");
     # under a province, the citation adds the province
     if not _LEVEL.search(folded_issuer) and not canonical_province(parent_place):
@@ -268,7 +268,7 @@ def read_header_block(text: str) -> HeaderBlock:
             block.doc_type = "công văn"
             continue
         # OCR that lost "Số:" leaves the number's code on the issuer's line ("… QUẢNG NGÃI /TB-UBND")
-        column = re.split(r"\s+(?=\S*[/\d])", line)[0]
+        column = re.split(r"\s+(?=\S*/)", line)[0]  # (not at a digit: "UBND QUẬN 1")
         if column.upper() == column and not fold(column).startswith(_MOTTO) and block.date is None:
             (body_lines if block.number is None else parent_lines).append(column)
     if body_lines and (block.number or block.date):

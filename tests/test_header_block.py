@@ -79,3 +79,9 @@ def test_ocr_that_lost_the_number_label_leaves_the_issuer_clean():
             "Về việc thụ lý giải quyết khiếu nại lần hai" + BODY)
     block = read_header_block(text)
     assert block.issuer == "UBND tỉnh Quảng Ngãi" and block.date == "2025-02"
+
+
+def test_a_numbered_district_keeps_its_number():
+    text = ("ỦY BAN NHÂN DÂN QUẬN 1\nSố: 20/KH-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Thành phố Hồ Chí Minh, ngày 03 tháng 4 năm 2023\nKẾ HOẠCH\nTổ chức" + BODY)
+    assert read_header_block(text).issuer == "UBND quận 1"
