@@ -7,6 +7,8 @@ Metadata (province, date), when known, is appended by `format_citation`'s caller
 """
 from __future__ import annotations
 
+import re
+
 TITLE_MAX_CHARS = 120
 # sections that name themselves; others are a report's heading numbers, cited as "mục B. II"
 # ("bảng Phụ lục 2, dòng 7": a spreadsheet row, indexer/readers/spreadsheet.py)
@@ -68,7 +70,7 @@ def _date_vi(date: str | None) -> str | None:
 
 def _issuer_with_place(metadata: dict) -> str | None:
     """'Sở Nội vụ' + Bắc Giang → 'Sở Nội vụ tỉnh Bắc Giang'; 'Ban Dân vận Tỉnh ủy' → '… Tỉnh ủy Nghệ An';
-    'UBND huyện Bình Sơn' → 'UBND huyện Bình Sơn, tỉnh Quảng Ngãi'."""
+    'UBND huyện Bình Sơn' → 'UBND huyện Bình Sơn, tỉnh Quảng Ngãi'; '… xã Lương Minh' stays as written."""
     from indexer.gazetteer import CENTRAL_CITIES, HO_CHI_MINH_CITY
     from indexer.textnorm import search_key
 
@@ -83,6 +85,10 @@ def _issuer_with_place(metadata: dict) -> str | None:
         return None
     folded = search_key(issuer)
     if province and search_key(province) in folded:
+        return issuer
+    # a commune's body names its own place ("… xã Lương Minh"); the gazetteer has no communes, so
+    # the province beside it would be inferred from the body, not stated: the name stays as written
+    if re.search(r"(?<!\w)(?:xã|phường|thị trấn)\s+(?:[A-ZĐ\u00C0-\u1EF8]|\d)", issuer):
         return issuer
     if folded.endswith(("tinh uy", "thanh uy")) and province:
         return f"{issuer} {province}"

@@ -19,15 +19,24 @@ format it came from (`indexer/readers/layout.py` lays PDF and OCR'd pages out so
     PHÓ CHÁNH VĂN PHÒNG                     signer's title
     Nguyễn Phước Bình                       signer
 
-`indexer.metadata.extract_metadata` takes the type, trích yếu, signer and signer's title
-from here; a field the text does not state is None.
+`indexer.metadata.extract_metadata` takes the type, trích yếu, issuer, signer and signer's
+title from here; a field the text does not state is None.
+
+The issuer is the lowest unit of the left column, named as the header names it
+("ỦY BAN NHÂN DÂN / TỈNH NINH BÌNH" → "UBND tỉnh Ninh Bình"; "UBND TỈNH LÂM ĐỒNG / SỞ NỘI VỤ"
+→ "Sở Nội vụ", the citation adds the province); an organ of its parent takes the parent's
+name ("ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH / BAN THƯỜNG TRỰC" → "Ban Thường trực Ủy ban MTTQ
+Việt Nam xã Lương Minh"), a unit ending on a bare level word takes the parent's place
+("HỘI ĐỒNG … TỈNH" under "UBND TỈNH LÂM ĐỒNG" → "Hội đồng … tỉnh Lâm Đồng"). A header whose
+cells come as one line (a .docx header table) or whose date runs over two lines
+("Cần Thơ, ngày 21 / tháng 11 năm 2025") is read the same.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from indexer.gazetteer import fold
+from indexer.gazetteer import canonical_province, fold
 
 HEADER_LINES = 16
 TYPES = {  # folded type line → doc_type
@@ -47,6 +56,27 @@ _PLACE_DATE = re.compile(r"^(?P<place>[^\W\d][^,\n]{1,40}?)\s*,\s*(?:ngày\s*(?:
 _CAPACITY = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*\S")
 _SIGNING_TITLE = re.compile(r"chu tich|giam doc|truong|bi thu|van phong|thu ky")
 _MOTTO = ("cong hoa xa hoi", "doc lap", "dang cong san viet nam")
+# where one line holds several header cells (a .docx header table read row by row): before
+# "Số:", before the Quốc hiệu, after the Tiêu ngữ
+_CELL_BREAK = re.compile(r"\s+(?=S[ốô]\s*:)|\s*;?\s*(?=C[ỘO]NG\s+H[ÒO]A\s+XÃ\s+HỘI)|(?<=[Hh]ạnh\s[Pp]húc)\s*(?=\S)")
+# head words of an organisation's name (folded), longest first; "ban" inside "ủy ban" is no head
+_ORGANISATION_HEADS = sorted((
+    "uy ban", "ubnd", "hdnd", "hoi dong", "so", "ban", "bo", "cuc", "chi cuc", "tong cuc", "van phong", "phong",
+    "thanh tra", "cong an", "bo chi huy", "tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy", "dang uy",
+    "dang bo", "chinh phu", "thu tuong", "quoc hoi", "truong", "benh vien", "trung tam", "kho bac", "ngan hang",
+    "doan", "hoi", "lien doan", "mat tran", "vien", "toa an", "vien kiem sat", "chu tich",
+), key=len, reverse=True)
+# the heads after which the next word is capitalised too ("Sở Nội vụ", "Ban Thường trực")
+_NAMED_DOMAIN_HEADS = {"so", "ban", "bo", "cuc", "chi cuc", "tong cuc", "phong"}
+# an organ of its parent body: named with the parent ("Ban Thường trực Ủy ban MTTQ … xã Lương Minh")
+_ORGANS = ("ban thuong truc", "thuong truc", "ban thuong vu", "ban chap hanh")
+_PARTY_COMMITTEE = re.compile(r"^(?:tinh|thanh|huyen|quan|thi|dang) uy\b")
+# a level word and the place after it; "xã hội" and "tỉnh ủy" name no place
+_LEVEL = re.compile(r"\b(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\b(?!\s+(?:uy|hoi)\b)")
+_LEVEL_SPELLINGS = {"tinh": "tỉnh", "thanh pho": "thành phố", "huyen": "huyện", "quan": "quận", "thi xa": "thị xã",
+                    "xa": "xã", "phuong": "phường", "thi tran": "thị trấn"}
+_ABBREVIATIONS = (("uy ban nhan dan", "UBND"), ("hoi dong nhan dan", "HĐND"),
+                  ("uy ban mat tran to quoc", "Ủy ban MTTQ"), ("mat tran to quoc", "MTTQ"))
 # codes of a number that say a type when the type line is missing ("507/UBND-KGVX" is a công văn)
 _CODE_TYPES = {"CT": "chỉ thị", "QĐ": "quyết định", "TB": "thông báo", "TTr": "tờ trình", "BC": "báo cáo",
                "KH": "kế hoạch", "NQ": "nghị quyết", "KL": "kết luận"}
@@ -54,7 +84,8 @@ _CODE_TYPES = {"CT": "chỉ thị", "QĐ": "quyết định", "TB": "thông báo
 
 @dataclass
 class HeaderBlock:
-    issuing_body: str | None = None
+    issuing_body: str | None = None     # the left column's lines as printed ("UBND TỈNH LÂM ĐỒNG SỞ NỘI VỤ")
+    issuer: str | None = None           # its lowest unit, named ("Sở Nội vụ", "UBND tỉnh Ninh Bình")
     number: str | None = None
     place: str | None = None
     date: str | None = None
@@ -77,7 +108,116 @@ class HeaderBlock:
 
 
 def _lines(text: str) -> list[str]:
-    return [" ".join(line.replace("*", "").split()) for line in text.splitlines() if line.strip(" *\t")]
+    lines = [" ".join(line.replace("*", "").split()) for line in text.splitlines() if line.strip(" *\t")]
+    cells = [cell.strip(" ;") for line in lines[:HEADER_LINES] for cell in _CELL_BREAK.split(line)]
+    return [cell for cell in cells if cell] + lines[HEADER_LINES:]
+
+
+def _organisation_starts(words: list[str]) -> list[int]:
+    """Indexes of the words that begin an organisation's name ("SỞ" in "UBND TỈNH X SỞ NỘI VỤ")."""
+    folded = [fold(w) for w in words]
+    starts = []
+    i = 0
+    while i < len(words):
+        head = next((h for h in _ORGANISATION_HEADS if folded[i:i + len(h.split())] == h.split()), None)
+        if head is None:
+            i += 1
+            continue
+        starts.append(i)
+        i += len(head.split())
+    return starts
+
+
+def _units(column: str) -> list[str]:
+    """The organisations of a header column, parent first: a new one begins at a head word
+    once the text before it names a place or is a party committee (so "VĂN PHÒNG ĐOÀN ĐBQH VÀ
+    HỘI ĐỒNG NHÂN DÂN" stays one)."""
+    words = column.split()
+    units, start = [], 0
+    for i in _organisation_starts(words):
+        before = fold(" ".join(words[start:i]))
+        if i > start and (_LEVEL.search(before) or _PARTY_COMMITTEE.match(before)):
+            units.append(" ".join(words[start:i]))
+            start = i
+    if start < len(words):
+        units.append(" ".join(words[start:]))
+    return [u.strip(" ,;-") for u in units if u.strip(" ,;-")]
+
+
+def _named(unit: str) -> str:
+    """An upper-case unit as it is written in running text: "ỦY BAN NHÂN DÂN TỈNH NINH BÌNH"
+    → "UBND tỉnh Ninh Bình", "SỞ NỘI VỤ" → "Sở Nội vụ", "ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH" →
+    "Ủy ban MTTQ Việt Nam xã Lương Minh". A unit already in mixed case is kept."""
+    if unit != unit.upper():
+        return unit
+    words = unit.split()
+    folded = [fold(w).strip(",;.:") for w in words]
+    out: list[str] = []
+    i, in_place = 0, False
+
+    def starts(phrase: str) -> bool:
+        return folded[i:i + len(phrase.split())] == phrase.split()
+
+    while i < len(words):
+        short = next((a for a in _ABBREVIATIONS if starts(a[0])), None)
+        if short:
+            out.append(short[1])
+            i += len(short[0].split())
+            continue
+        level = _LEVEL.match(" ".join(folded[i:]))
+        if level and not in_place:
+            size = len(level.group(1).split())
+            out.append(_LEVEL_SPELLINGS[level.group(1)])  # OCR's "TÍNH" is "tỉnh"
+            i, in_place = i + size, True
+            province = canonical_province(" ".join(words[i:]))
+            if province and fold(province) == " ".join(folded[i:]):
+                out.append(province)
+                break
+            continue
+        head = next((h for h in _ORGANISATION_HEADS if starts(h)), None) if not out else None
+        if head:
+            size = len(head.split())
+            out.extend([words[i].capitalize()] + [w.lower() for w in words[i + 1:i + size]])
+            if head in _NAMED_DOMAIN_HEADS and i + size < len(words):
+                out.append(words[i + size].capitalize())
+                size += 1
+            i, in_place = i + size, bool(_PARTY_COMMITTEE.match(head))  # "Tỉnh ủy Nghệ An"
+            continue
+        word = words[i]
+        if not re.search(r"[aeiouy]", folded[i]):
+            out.append(word)                        # MTTQ, CCHC: abbreviations stay
+        elif in_place or starts("viet nam") or (i and folded[i - 1:i + 1] == ["viet", "nam"]):
+            out.append(word.capitalize())
+        else:
+            out.append(word.lower())
+        i += 1
+    return " ".join(out)
+
+
+def _issuer(units: list[str]) -> str | None:
+    """The lowest unit named, with what of its parent it needs (see the module's docstring)."""
+    units = [u for u in units if _organisation_starts(u.split())[:1] == [0]]
+    if not units:
+        return None
+    issuer = _named(units[-1])
+    if len(units) == 1:
+        return issuer
+    parent = _named(units[-2])
+    folded_issuer, folded_parent = fold(issuer), fold(parent)
+    if folded_issuer.startswith(_ORGANS) or _PARTY_COMMITTEE.match(folded_parent):
+        return f"{issuer} {parent}"
+    place = _LEVEL.search(folded_parent)
+    if place is None:
+        return issuer
+    parent_place = " ".join(parent.split()[len(folded_parent[:place.start()].split()):])
+    bare_level = re.search(r"\s(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)$", folded_issuer)
+    if bare_level and fold(parent_place).startswith(bare_level.group(1)):
+        return " ".join(issuer.split()[:-len(bare_level.group(1).split())] + [parent_place])
+    # a unit under a district or commune is named with it ("Phòng Nội vụ huyện Bình Sơn");
+    # under a province, the citation adds the province
+    if not _LEVEL.search(folded_issuer) and not canonical_province(parent_place):
+        return f"{issuer} {parent_place}"
+    return issuer
 
 
 def _iso(y: str, m: str | None, d: str | None) -> str:
@@ -103,14 +243,21 @@ def read_header_block(text: str) -> HeaderBlock:
             break
     zone = head[:type_index] if type_index is not None else head
     body_lines: list[str] = []
+    parent_lines: list[str] = []  # the left column's upper lines read after "Số:" (the parent printed above)
+    joined_with_previous = False
     for i, line in enumerate(zone):
+        if joined_with_previous:
+            joined_with_previous = False
+            continue
         number = _NUMBER.match(line)
         if number and block.number is None:
-            block.number = re.sub(r"\s*/\s*", "/", number.group(1)).strip() or None
-            if block.issuing_body is None and body_lines:
-                block.issuing_body = " ".join(body_lines)
+            block.number = re.sub(r"\s*/\s*", "/", number.group(1)).strip(" ;") or None
             continue
         date = _PLACE_DATE.match(line)
+        if date is None and block.date is None and i + 1 < len(zone) and "," in line:
+            # "Cần Thơ, ngày 21" / "tháng 11 năm 2025"
+            date = _PLACE_DATE.match(line + " " + zone[i + 1])
+            joined_with_previous = date is not None
         if date and block.date is None:
             block.place = date.group("place").strip()
             block.date = _iso(date.group("y"), date.group("m"), date.group("d"))
@@ -120,8 +267,13 @@ def read_header_block(text: str) -> HeaderBlock:
             block.subject = vv.group(1).strip() or None
             block.doc_type = "công văn"
             continue
-        if block.number is None and line.upper() == line and not fold(line).startswith(_MOTTO):
-            body_lines.append(line)
+        # OCR that lost "Số:" leaves the number's code on the issuer's line ("… QUẢNG NGÃI /TB-UBND")
+        column = re.split(r"\s+(?=\S*/)", line)[0]  # (not at a digit: "UBND QUẬN 1")
+        if column.upper() == column and not fold(column).startswith(_MOTTO) and block.date is None:
+            (body_lines if block.number is None else parent_lines).append(column)
+    if body_lines and (block.number or block.date):
+        block.issuing_body = " ".join(body_lines)
+        block.issuer = _issuer(_units(" ".join(parent_lines)) + _units(block.issuing_body))
     if type_index is not None and type_index + 1 < len(lines):
         subject = lines[type_index + 1]
         if not _RECIPIENT.match(subject) and not _NUMBER.match(subject):

@@ -29,7 +29,9 @@ What is read, and from where
   the document's own year − N to that year; a review word (kết quả, tổng kết,
   sơ kết, báo cáo) followed by one year → that year to that year, ignoring the
   "nhiệm vụ … năm 2022" clause about next year's tasks.
-* ``issuer``: the closing formula "…, <issuer> (trân trọng|kính) báo cáo";
+* ``issuer``: the lowest unit of the header's issuing body (``indexer.header_block``:
+  "UBND TỈNH LÂM ĐỒNG / SỞ NỘI VỤ" → "Sở Nội vụ"); else the closing formula
+  "…, <issuer> (trân trọng|kính) báo cáo";
   for an article, the organisation in the author's position line
   ("Phó trưởng ban TT Ban Dân vận Tỉnh ủy" → "Ban Dân vận Tỉnh ủy").
 * ``signer``: a person's name as the last line, after a signing capacity
@@ -777,7 +779,8 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
 
     signer, position_line = _extract_signer(body.text, formal)
     signer = signer or block.signer
-    issuer = _extract_issuer(body.text, position_line)
+    # the header's issuing body names the issuer as the document does; else the closing formula
+    issuer = (block.issuer if formal else None) or _extract_issuer(body.text, position_line)
     if issuer is None and doc_type == "tham luận":
         issuer = _speaker_organisation(body.text)
     district, district_type = _extract_district(issuer, header.agency_lines, headline, body.text)

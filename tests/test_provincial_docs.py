@@ -43,8 +43,5 @@ def test_metadata_floor_on_the_provincial_documents(scored):
     assert len(speeches) == 3 and all(r["all"] for r in speeches), [(r["file"], r["guess"]) for r in speeches]
 
 
-@pytest.mark.xfail(reason="issuer, date and type from the administrative header block (issuing body, "
-                          "'Cần Thơ, ngày 21 / tháng 11 năm 2025' over two lines, 'KẾ HOẠCHTHỰC HIỆN' glued) "
-                          "come with the header-block module of issue 21 item 2", strict=False)
 def test_type_issuer_place_and_date_right_for_90_percent(scored):
     assert scored["all_right"] >= 0.9 * scored["documents"], scored["all_right"]
