@@ -221,8 +221,9 @@ def _machine() -> str:
 def _markdown(r: dict) -> str:
     lines = ["# Facts: precision and recall against hand-labelled figures (issue 23)", "",
              f"{r['date']}, {r['machine']}. `python -m eval.facts` (eval/facts.py says how a fact is judged).",
-             "Provincial documents (PDF/DOCX) are read by the readers of this branch's base; "
-             "PDF reading is being improved in parallel, so their text (and these numbers) may change.", "",
+             "Provincial documents (PDF/DOCX) are read by the project's readers (PDF layout of "
+             "indexer/readers/layout.py); their labels' sentences are checked verbatim against that text "
+             "(eval/data/validate_facts.py).", "",
              "| set | labelled | extracted in labelled sentences | right | precision | recall | figures found |",
              "|---|---|---|---|---|---|---|"]
     for name, s in r["sets"].items():

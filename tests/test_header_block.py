@@ -85,3 +85,28 @@ def test_a_numbered_district_keeps_its_number():
     text = ("ỦY BAN NHÂN DÂN QUẬN 1\nSố: 20/KH-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
             "Thành phố Hồ Chí Minh, ngày 03 tháng 4 năm 2023\nKẾ HOẠCH\nTổ chức" + BODY)
     assert read_header_block(text).issuer == "UBND quận 1"
+
+
+def test_a_wrapped_footnote_line_opening_with_a_figure_stays_in_its_note():
+    """Lâm Đồng's CCHC report: note 9 wraps onto a line starting "35 văn bản QPPL"; that
+    figure is not footnote 35 (markers run in sequence)."""
+    from types import SimpleNamespace
+
+    from indexer.readers.layout import Segment, _footnotes
+
+    def line(text, top, height):
+        x, words = 0.0, []
+        for token in text.split():
+            words.append(SimpleNamespace(text=token, x0=x, x1=x + 5 * len(token), top=top, bottom=top + height))
+            x += 5 * len(token) + 3
+        return Segment(words)
+
+    body = [line(f"Dòng thân bài số {i} của trang báo cáo.", 100 + 15 * i, 12) for i in range(6)]
+    notes_lines = [line("9 Trước sáp nhập: tỉnh Bình Thuận đã thực hiện rà soát", 200, 8),
+                   line("35 văn bản QPPL, đã xử lý xong 01 văn bản.", 210, 8),
+                   line("10 Sau sáp nhập: rà soát 12 văn bản.", 220, 8)]
+    kept, notes = _footnotes(body + notes_lines, 15)
+    assert kept == body
+    assert [n["text"] for n in notes] == [
+        "⁹ Trước sáp nhập: tỉnh Bình Thuận đã thực hiện rà soát 35 văn bản QPPL, đã xử lý xong 01 văn bản.",
+        "¹⁰ Sau sáp nhập: rà soát 12 văn bản."]

@@ -395,9 +395,13 @@ def _footnotes(lines: list[Segment], pitch: float) -> tuple[list[Segment], list[
     if cut == len(lines) or not re.match(r"^\d{1,2}\s*\S", lines[cut].text):
         return lines, []
     notes: list[dict] = []
+    numbers: list[int] = []
     for s in lines[cut:]:
         m = re.match(r"^(\d{1,2})\s*(\S.*)$", s.text)
-        if m:
+        # a number opens a footnote only in sequence ("9 …" then "10 …"): a wrapped line of a
+        # note that starts with a figure ("35 văn bản QPPL …" inside note 9) goes on with it
+        if m and (not numbers or int(m.group(1)) == numbers[-1] + 1):
+            numbers.append(int(m.group(1)))
             notes.append({"top": s.top, "text": m.group(1).translate(SUPERSCRIPT) + " " + m.group(2)})
         elif notes:
             notes[-1]["text"] += " " + s.text
