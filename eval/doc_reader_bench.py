@@ -25,6 +25,8 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from eval.retrieval import cpu_model
+
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(args.docx)
     lines = ["# .doc readers: antiword vs catdoc on Vietnamese text", "",
              f"Date {time.strftime('%Y-%m-%d')}; machine: {platform.processor() or platform.machine()}, "
-             f"{_cpu()}; {tool_version(['antiword', '-h'])}; catdoc {tool_version(['catdoc', '-V'])}; "
+             f"{cpu_model()}; {tool_version(['antiword', '-h'])}; catdoc {tool_version(['catdoc', '-V'])}; "
              f"{tool_version(['soffice', '--version'])} made the .doc files.", "",
              "Reference: python-docx's reading of the .docx each .doc was made from. Recall / precision: "
              "bag of words (NFC, lower case); marked: words with Vietnamese diacritics recovered; "
@@ -104,15 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(report, encoding="utf-8")
     return 0
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "?"
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ import time
 from itertools import combinations
 from pathlib import Path
 
+from eval.retrieval import cpu_model
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "datasets"
 
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     false = sum(flagged(r[3], r[4]) for r in neg_rows)
     lines = [
         "# Duplicate detection: containment of word shingles (indexer/duplicates.py)", "",
-        f"Date {time.strftime('%Y-%m-%d')}; {_cpu()}; Python {platform.python_version()}; "
+        f"Date {time.strftime('%Y-%m-%d')}; {cpu_model()}; Python {platform.python_version()}; "
         f"{_tesseract()}; {time.time() - t0:.0f} s. Shingles of {SHINGLE_WORDS} words (folded: no case, "
         f"no diacritics), MinHash of 128 permutations; duplicate when the estimated containment ≥ "
         f"{CONTAINMENT_THRESHOLD} and the size ratio ≥ {MIN_SIZE_RATIO}.", "",
@@ -159,15 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(report, encoding="utf-8")
     return 0
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 def _tesseract() -> str:
