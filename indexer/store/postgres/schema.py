@@ -227,6 +227,14 @@ def attach_shards(conn, shards: list[dict]) -> None:
     pulling every row), `async_capable` scans the shards concurrently under an Append."""
     conn.execute("CREATE EXTENSION IF NOT EXISTS postgres_fdw")
     gucs = shard_options(HNSW_SETTINGS)
+    # one transaction: `tracuu db start` re-attaches the shards of a running cluster (a shard
+    # restarted), and a query between the DROP and the CREATE of a user mapping would fail
+    # ("user mapping not found") instead of seeing the old or the new one
+    with conn.transaction():
+        _attach_shards(conn, shards, gucs)
+
+
+def _attach_shards(conn, shards: list[dict], gucs: str) -> None:
     for i, shard in enumerate(shards):
         name = SHARD_SERVER.format(i)
         options = {"host": shard["host"], "port": str(shard.get("port", 5432)), "dbname": shard["dbname"],
