@@ -284,7 +284,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
     document_period = document_years(metadata, text)
     paragraphs = [(p["start"], p["end"]) for p in record.get("paragraphs") or []]
     facts = []
-    for passage in passages:
+    for passage in passages + _footnote_passages(record, passages):
         body = passage["text"]
         section = " ".join(passage.get("heading_path") or []) if isinstance(passage.get("heading_path"), list) \
             else str(passage.get("section") or "")
@@ -371,6 +371,31 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "sentence": sentence,
                 })
     return facts
+
+
+def _footnote_passages(record: dict, passages: list[dict]) -> list[dict]:
+    """A document's footnotes as passages of their own: the chunker keeps their text apart
+    from the passages (a report's detail often stands there: "⁸ Trước sáp nhập: Sở Tư pháp …
+    tự kiểm tra 49 Quyết định QPPL"). Each is cited by the passage that marks it (else the
+    passage before it) and stands at its own place in the document text."""
+    text = record.get("text") or ""
+    out = []
+    for note in record.get("footnotes") or []:
+        if note.get("start") is None or not note.get("text"):
+            continue
+        start = text.find(note["text"], note["start"], note["start"] + len(note["text"]) + 8)  # after its marker
+        if start == -1:
+            continue
+        end = start + len(note["text"])
+        if any(p["start"] <= start < p["end"] for p in passages):
+            continue  # already read as part of a passage
+        cited = next((p for p in passages if any(f.get("marker") == note.get("marker") and f.get("start") == start
+                                                  for f in p.get("footnotes") or [])), None)
+        cited = cited or next((p for p in reversed(passages) if p["start"] <= start), passages[0] if passages else None)
+        if cited is None:
+            continue
+        out.append({**cited, "text": note["text"], "start": start, "end": end, "footnotes": []})
+    return out
 
 
 def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | None:
