@@ -238,7 +238,9 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
         if years is None:
             continue
         inside = low is None or (low <= years[0] and years[1] <= (high or years[1]))
-        if inside or where == "sentence":
+        # a heading naming one year ("1. Kết quả Chỉ số năm 2024") titles what is under it, even in
+        # a report dated the year after
+        if inside or where == "sentence" or (where == "section" and years[0] == years[1]):
             low, high, source = years[0], years[1], where
             break
     sub = None if source == "sentence" and high != low else figure.sub_period
@@ -302,10 +304,15 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             cut = lead.rstrip()[:-1].rfind(". ")
             lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
             lead_key = folded(lead)
+            told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
+            row = _table_row(sentence, text, passage["start"] + s_start, section)
             for figure in sentence_figures(sentence):
                 q = figure.quantity
                 if q.kind not in FACT_KINDS or q.number is None:
                     continue
+                cell = row.cell(q.start) if row else None
+                if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
+                    continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
                 own_text = sentence[max(figure.clause[0], previous_end):q.start]
@@ -337,14 +344,36 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if predicate == "resolve" and REQUEST.search(before_key):
                     predicate = "request"
                 unit = unit_class(q.unit, q.kind)
+                # what the figure counts in its own words: the clause before it, its unit with the
+                # nouns listed after it ("209 xã, phường, thị trấn", "49 Quyết định QPPL"), and for a
+                # rate the thing after it ("80% dân số ở khu vực nông thôn")
+                tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
+                described = content_words(own_text) + (
+                    content_words(f"{q.unit or ''} {tail}") if q.kind != "percent" else content_words(_rate_of(sentence, q)))
+                parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
+                    if figure.parenthetical or figure.breakdown else None
+                if parent is not None:
+                    # a part of a total ("tiếp nhận 634 đơn (gồm: khiếu nại 571 đơn …)", "tinh giản biên
+                    # chế … 1.672 người (khối hành chính 71 người …)"): counted as its total is, of its kind
+                    if (predicate is None or predicate in WEAK_PREDICATES) and parent[1] not in (None, *WEAK_PREDICATES):
+                        predicate = parent[1]
+                    if figure.parenthetical:
+                        described += parent[2]
+                elif q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
+                        and q.start - told[-1][0].quantity.end < 40:
+                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it
+                    described += told[-1][2]
+                told.append((figure, predicate, content_words(own_text) + content_words(f"{q.unit or ''} {tail}")
+                             if q.kind != "percent" else described))
                 if predicate == "meet":  # a reception count: whatever citizens came about
-                    topics, words = [], []
+                    topics, words, described = [], [], []
                 if topics:  # the topic is the counted thing; other words are how it is counted
                     words = [w for t in topics for w in t.split()]
                     thing = ", ".join(_accented(sentence + " " + lead, t) or TOPIC_LABELS[t] for t in topics)
                 else:
                     words = list(dict.fromkeys(own_words))[-6:] if own_words else words[:4]
-                    thing = _thing(own_text, q, words)
+                    thing = _thing(own_text, q, words, tail)
+                key_words, words = words, list(dict.fromkeys(words + described))
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 levels = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
                 province, district, level = _place(metadata, figure.context, levels)
@@ -353,10 +382,15 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
                     # the figure is the province its own words name, not the document's
                     province = named
+                if cell is not None:  # a table's cell: its row, its column and the table's subject say it
+                    predicate, key_words, words, thing = cell["predicate"], cell["words"], cell["words"], cell["thing"]
+                    qualifiers, unit = [], unit_class(q.unit, q.kind)
+                    if cell["province"]:
+                        province, district, level = cell["province"], None, LEVEL_NAMES["tinh"]
                 a = _locate(text, passage, body, s_start + q.start, q.raw)
                 exact = a is not None
                 facts.append({
-                    "indicator": indicator_key(predicate, words, q.kind, qualifiers, unit),
+                    "indicator": indicator_key(predicate, key_words, q.kind, qualifiers, unit),
                     "label": indicator_label(predicate, thing, q.kind, qualifiers, unit),
                     "predicate": predicate, "counted": " ".join(words), "words": list(dict.fromkeys(words)),
                     "qualifiers": qualifiers, "unit_class": unit, "wording": _wording(sentence, figure),
@@ -371,6 +405,70 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "sentence": sentence,
                 })
     return facts
+
+
+_ROW_START = re.compile(r"^(?:STT|TT|Số TT):\s*([^;]*);\s*(?:(?:Nội dung|Chỉ tiêu|Tiêu chí|Lĩnh vực):\s*([^;]*);)?")
+_HEADER_LINE = re.compile(r"(?m)^[^\d\n]*[^\W\d]:\s[^\d\n]*$")
+
+
+class _TableRow:
+    """A table row as the readers write it ("STT: 1; Nội dung: Công tác chỉ đạo, điều hành; Lâm
+    Đồng: 9,49/ 9,5; 99,9%; 12/63; Đắk Nông: …"), with the header row above it ("Lâm Đồng:
+    Điểm số; Chỉ số; Thứ hạng; …") and the table's subject (its section heading)."""
+
+    def __init__(self, sentence: str, name: str, items: list[tuple[int, int, str | None]], header: dict,
+                 subject: str):
+        self.sentence, self.name, self.items, self.header, self.subject = sentence, name, items, header, subject
+
+    def cell(self, at: int) -> dict | None:
+        group, column = None, -1
+        for start, end, key in self.items:
+            if key is not None:
+                group, column = key, -1
+            column += 1
+            if start <= at < end:
+                break
+        else:
+            return None
+        if group is None or group.split(":")[0] in ("STT", "TT", "Số TT", "Nội dung", "Chỉ tiêu", "Tiêu chí",
+                                                     "Lĩnh vực"):
+            return None
+        from indexer.gazetteer import find_provinces
+
+        names = self.header.get(group) or next(iter(self.header.values()), [])
+        heading = names[column] if column < len(names) else ""
+        found = find_provinces(group)
+        rank = "thu hang" in folded(heading) or "xep hang" in folded(heading)
+        words = list(dict.fromkeys(counted_words(heading) + counted_words(self.name) + counted_words(self.subject)))
+        thing = " — ".join(p for p in (heading, self.name, self.subject) if p)
+        return {"predicate": "rank" if rank else None, "words": words, "thing": thing,
+                "province": found[0][0] if found else None}
+
+
+def _table_row(sentence: str, text: str, at: int, section: str) -> _TableRow | None:
+    """The sentence as a table row, if it is one; `at` is where it stands in the document's
+    text, whose lines above it hold the table's header row."""
+    m = _ROW_START.match(sentence)
+    if not m:
+        return None
+    before = text[max(0, at - 3000):at]
+    name = (m.group(2) or (m.group(1) if not re.fullmatch(r"[\dIVXivx.]+", m.group(1).strip()) else "")).strip()
+    items, pos = [], 0
+    for piece in re.finditer(r"[^;]+", sentence):
+        text = piece.group()
+        key = text.split(":", 1)[0].strip() if re.match(r"\s*[^\d:;]+:\s", text) else None
+        items.append((piece.start(), piece.end(), key))
+    header = {}
+    lines = _HEADER_LINE.findall(before)
+    if lines:
+        key = None
+        for piece in lines[-1].split(";"):
+            if ":" in piece:
+                key, piece = [x.strip() for x in piece.split(":", 1)]
+            header.setdefault(key, []).append(piece.strip())
+    subject = re.sub(r"\b(?:[IVX]+|\d+)\.\s*|\bnăm (?:19|20)\d{2}\b|\bKết quả\b", " ", section)
+    subject = " ".join(subject.split()).strip(" .")
+    return _TableRow(sentence, name, items, header, subject.lower() if subject.isupper() else subject)
 
 
 def _footnote_passages(record: dict, passages: list[dict]) -> list[dict]:
@@ -398,6 +496,36 @@ def _footnote_passages(record: dict, passages: list[dict]) -> list[dict]:
     return out
 
 
+# where the nouns after a figure's unit stop: another clause, figure, verb or comparison
+_TAIL_END = re.compile(r"[;.:()]|\s+(?:và|so với|trong đó|đạt|chiếm|là|được|đã|do|theo|tại|trên|với|của)\s|,\s*(?=\S*\d)|\d")
+
+
+def _unit_tail(sentence: str, q) -> str:
+    """The nouns right after a figure's unit that say what it counts: ', phường, thị trấn' after
+    '209 xã', ' QPPL' after '49 Quyết định'; at most four syllables a piece, three pieces."""
+    rest = sentence[q.end:q.end + 80]
+    stop = _TAIL_END.search(rest)
+    rest = rest[:stop.start()] if stop else rest
+    pieces = rest.split(",")
+    kept = []
+    for i, piece in enumerate(pieces[:4]):
+        syllables_ = piece.split()
+        if not syllables_ or len(syllables_) > 4 or predicates_in(folded(piece)):
+            break
+        kept.append(piece.strip())
+    if not kept:
+        return ""
+    return ("" if rest.startswith(",") else " ") + ", ".join(kept) if not rest.startswith(",") else ", " + ", ".join(
+        k for k in kept if k)
+
+
+def _rate_of(sentence: str, q) -> str:
+    """The thing a rate is of, written after it: '80% dân số ở khu vực nông thôn', '12% là đồng
+    bào dân tộc ít người', 'đạt 100% đơn thư khiếu nại'."""
+    after = re.split(r"[;.():]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", sentence[q.end:q.end + 100])[0]
+    return re.sub(r"^\s*(?:là|của|số)\s+", " ", after)
+
+
 def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | None:
     """Where a figure stands in the document text. A passage's text is the document's slice
     unless the chunker joined a paragraph broken by a page or footnote: then the figure is
@@ -423,12 +551,13 @@ def _province_named(segment: str) -> str | None:
     return max(found, key=lambda p: p[1])[0] if found else None
 
 
-def _thing(context: str, q, words: list[str]) -> str:
-    """The counted thing in the document's spelling when no topic names it: the unit
-    ('mô hình'), else the content words before the figure."""
+def _thing(context: str, q, words: list[str], tail: str = "") -> str:
+    """The counted thing in the document's spelling when no topic names it: the unit with the
+    nouns listed after it ('xã, phường, thị trấn'), else the content words before the figure."""
     unit = (q.unit or "").strip()
     if unit and unit != "%":
-        return unit.lower()
+        listed = tail.strip(" ,") if tail.startswith(",") else ""
+        return (unit + (", " + listed if listed else "")).lower()
     spelled = [w for w in re.findall(r"[^\W\d_]+", context) if folded(w) in words]
     return " ".join(dict.fromkeys(w.lower() for w in spelled))
 
