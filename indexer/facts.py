@@ -102,7 +102,7 @@ YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|đến(?: năm)?)\s*((?:1
                        r"\b[Tt]ừ (?:năm |tháng |ngày )?(?:[\d/]+/)?((?:19|20)\d{2}) đến (?:hết )?(?:năm |tháng |ngày )?"
                        r"(?:[\d/]+/)?((?:19|20)\d{2})\b")
 DATE_YEAR = re.compile(r"\d{1,2}/\d{1,2}/((?:19|20)\d{2})|tháng \d{1,2}(?:/| năm )((?:19|20)\d{2})")
-COMPARED = re.compile(r"so v[oớ]i (?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
+COMPARED = re.compile(r"so (?:v[oớ]i )?(?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
                       re.IGNORECASE)
 # a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
 DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
@@ -243,7 +243,8 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
         if inside or where == "sentence" or (where == "section" and years[0] == years[1]):
             low, high, source = years[0], years[1], where
             break
-    sub = None if source == "sentence" and high != low else figure.sub_period
+    # a sub-period ("6 tháng đầu năm", "tháng 5") is of one year: a span of years has none
+    sub = figure.sub_period if low is not None and high == low else None
     return {"from": low, "to": high, "sub": sub, "source": source,
             "inferred": source != "sentence"}
 
@@ -502,21 +503,20 @@ _TAIL_END = re.compile(r"[;.:()]|\s+(?:và|so với|trong đó|đạt|chiếm|l�
 
 def _unit_tail(sentence: str, q) -> str:
     """The nouns right after a figure's unit that say what it counts: ', phường, thị trấn' after
-    '209 xã', ' QPPL' after '49 Quyết định'; at most four syllables a piece, three pieces."""
+    '209 xã', ' QPPL' after '49 Quyết định'; at most four syllables a piece, four pieces."""
     rest = sentence[q.end:q.end + 80]
     stop = _TAIL_END.search(rest)
     rest = rest[:stop.start()] if stop else rest
-    pieces = rest.split(",")
     kept = []
-    for i, piece in enumerate(pieces[:4]):
-        syllables_ = piece.split()
-        if not syllables_ or len(syllables_) > 4 or predicates_in(folded(piece)):
+    for i, piece in enumerate(rest.split(",")[:5]):
+        if i == 0 and not piece.strip():
+            continue  # '209 xã, phường': the list starts with a comma
+        if not piece.split() or len(piece.split()) > 4 or predicates_in(folded(piece)):
             break
         kept.append(piece.strip())
     if not kept:
         return ""
-    return ("" if rest.startswith(",") else " ") + ", ".join(kept) if not rest.startswith(",") else ", " + ", ".join(
-        k for k in kept if k)
+    return (", " if rest.lstrip().startswith(",") else " ") + ", ".join(kept)
 
 
 def _rate_of(sentence: str, q) -> str:
