@@ -73,6 +73,7 @@ QUALIFIERS = (
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?xa\b", "chu-tich-xa", "của Chủ tịch UBND cấp xã"),
 )
 QUALIFIER_LABEL = {key: label for _, key, label in QUALIFIERS}
+BORROWED_QUALIFIERS = {"ngoai-tham-quyen", "thuoc-tham-quyen", "lan-dau"}
 QUALIFIER_ORDER = [key for _, key, _ in QUALIFIERS]
 # "… lượt người đến KNTC và KNPA giải quyết 480 vụ việc", "đề nghị giải quyết 5.552 vụ việc": the
 # cases citizens asked to have resolved, not cases resolved
@@ -333,13 +334,25 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if predicate in WEAK_PREDICATES:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
+                passive = _passive_predicate(sentence, q)
+                if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES]:
+                    # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
+                    # after the figure governs it, not one its clause inherited
+                    predicate = passive
                 source_key = context_key
                 own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
                 if not own_topics and predicate != "meet" and not own_words:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
                 topics = own_topics or topic_words(source_key)
-                qualifiers = qualifiers_in(context_key) + ([] if own_topics else qualifiers_in(source_key))
+                # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
+                # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
+                # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
+                # 08 vụ"), not words that describe other cases ("… khiếu kiện đông người. 15 vụ việc …")
+                part = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]
+                head = re.split(r"\d", part, maxsplit=1)[0]
+                qualifiers = qualifiers_in(context_key) + qualifiers_in(folded(head)) + (
+                    [] if own_topics else [k for k in qualifiers_in(source_key) if k in BORROWED_QUALIFIERS])
                 qualifiers = [k for k in QUALIFIER_ORDER if k in qualifiers]
                 before_key = folded(own_text)
                 if predicate == "resolve" and REQUEST.search(before_key):
@@ -517,6 +530,17 @@ def _unit_tail(sentence: str, q) -> str:
     if not kept:
         return ""
     return (", " if rest.lstrip().startswith(",") else " ") + ", ".join(kept)
+
+
+def _passive_predicate(sentence: str, q) -> str | None:
+    """The verb a figure is the object of when it comes after it: 'N … do <agent> <verb>',
+    'N … được <verb>' in the figure's own part of the sentence."""
+    after = re.split(r"[;().:]", sentence[q.end:q.end + 90])[0]
+    m = re.match(r"[^,]{0,40}?\s(?:do|được|đã được)\s", after)
+    if not m:
+        return None
+    strong = [g for _, _, g in predicates_in(folded(after[m.end():])) if g not in WEAK_PREDICATES]
+    return strong[0] if strong else None
 
 
 def _rate_of(sentence: str, q) -> str:
