@@ -20,7 +20,14 @@ character of the same document. The fact is *right* when also
 - its level and place are the row's (a district's figure under the district),
 - its period label is the row's.
 Precision = right facts / extracted facts in labelled sentences; recall = right facts /
-labelled rows. Per-field agreement is reported too, so the weak field shows.
+labelled rows. Per-field agreement is reported too, so the weak field shows, and every
+wrong or missing fact is counted by cause (a fact wrong in two fields counts under both,
+and once under "only cause" when it is wrong in that field alone).
+
+Precision means something only if the labels are exhaustive over their sentences: every
+number token of a labelled sentence that no row covers is listed (`unlabelled`), less
+years, dates and codes; what remains there are row numbers ("STT: 1"), list numbers ("5.
+Về …"), durations and levels of a scale ("mức độ 3") — no figure.
 
 Provincial documents are PDF/DOCX, read by the readers on this branch's base (PDF reading
 is being improved elsewhere); their text is what the index holds today.
@@ -30,7 +37,9 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import time
+from collections import Counter
 from pathlib import Path
 
 from indexer.clauses import folded
@@ -92,6 +101,8 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
     fields = {"value": 0, "indicator": 0, "indicator_core": 0, "level": 0, "place": 0, "period": 0}
     matched_rows = set()
     errors = []
+    causes: Counter = Counter()
+    only: Counter = Counter()
     for doc_id, doc_facts in facts.items():
         spans = sentences.get(doc_id, [])
         for f in doc_facts:
@@ -101,6 +112,7 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
             judged.append(f)
             g = by_offset.get((doc_id, start))
             if g is None:
+                causes["not a labelled figure (false positive)"] += 1
                 errors.append({"doc_id": doc_id, "raw": f["raw"], "why": "not a labelled figure",
                                "label": f["label"]})
                 continue
@@ -120,6 +132,19 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
                     and sorted(f.get("qualifiers") or []) == sorted(parse_qualifiers(g["indicator"]))
                     and topics <= set(f.get("words") or []))
             core_right += core and all(ok for k, ok in checks.items() if k != "indicator")
+            wrong = [k for k, ok in checks.items() if not ok]
+            if "indicator" in wrong:  # which part of the indicator
+                wrong.remove("indicator")
+                f_words = set(f["counted"].split())
+                wrong += [k for k, bad in (
+                    ("indicator: predicate", bool(predicate) and f["predicate"] != predicate),
+                    ("indicator: rate or unit", (f["kind"] == "percent") != bool(rate)
+                     or bool(unit) and f.get("unit_class") != unit),
+                    ("indicator: qualifiers", sorted(f.get("qualifiers") or []) != sorted(parse_qualifiers(g["indicator"]))),
+                    ("indicator: counted words", not words <= f_words)) if bad]
+            causes.update(wrong)
+            if len(wrong) == 1:
+                only.update(wrong)
             fields["indicator_core"] += core
             for k, ok in checks.items():
                 fields[k] += ok
@@ -133,6 +158,8 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
                                         "period": _period_label(f["period"])}})
     found = {(f["doc_id"], f["span"][0]) for fs in facts.values() for f in fs}
     missed = [g for g in rows if (g["doc_id"], g["offset"]) not in found]
+    causes["not extracted"] += len(missed)
+    only["not extracted"] += len(missed)
     n_judged = len(judged)
     located = n_judged - sum(1 for e in errors if e.get("why"))
     return {"labelled": len(rows), "extracted_in_labelled_sentences": n_judged, "right": right,
@@ -143,8 +170,30 @@ def judge(gold: list[dict], facts: dict[str, list[dict]]) -> dict:
             "recall_core": round(core_right / len(rows), 3) if rows else None,
             "figures_found": len(rows) - len(missed),
             "field_agreement": {k: round(v / located, 3) if located else None for k, v in fields.items()},
+            "causes": dict(causes.most_common()), "only_cause": dict(only.most_common()),
+            "unlabelled": unlabelled_numbers(gold),
             "not_extracted": [{"id": g["id"], "raw": g["raw"]} for g in missed][:40],
             "errors": errors[:60]}
+
+
+def unlabelled_numbers(gold: list[dict]) -> list[str]:
+    """Number tokens of labelled sentences that no labelled row covers, years, dates and
+    codes aside (each with a few characters around it), so a reader can check the labels
+    are exhaustive over their sentences."""
+    by_sentence: dict[tuple, tuple[str, list]] = {}
+    for g in gold:
+        by_sentence.setdefault((g["doc_id"], g["start"]), (g["sentence"], []))[1].append(g)
+    out = []
+    for (doc_id, start), (sentence, rows) in by_sentence.items():
+        covered = [(r["offset"] - start, r["offset"] - start + len(r["raw"])) for r in rows if r.get("raw")]
+        for m in re.finditer(r"\d+(?:[.,]\d+)*", sentence):
+            a, b = m.span()
+            if any(x <= a < y for x, y in covered) or re.fullmatch(r"(?:19|20)\d\d", m.group()):
+                continue
+            if sentence[b:b + 1] in "/-" and sentence[b:b + 1] or sentence[:a][-1:] in ("/", "-"):
+                continue  # a date or a document's code
+            out.append(f"{doc_id}: …{sentence[max(0, a - 15):b + 12]}…")
+    return out
 
 
 def table_cells(index_dir: Path) -> dict:
@@ -245,6 +294,18 @@ def _markdown(r: dict) -> str:
             a = s["field_agreement"]
             lines.append(f"| {name} | {a['value']} | {a['indicator']} | {a['indicator_core']} | {a['level']} | "
                          f"{a['place']} | {a['period']} |")
+    lines += ["", "## Wrong and missing facts by cause", "",
+              "A fact wrong in several fields counts under each; \"only\" counts the facts wrong in that "
+              "field alone (what fixing that cause alone would gain).", ""]
+    for name, s in r["sets"].items():
+        if "skipped" in s:
+            continue
+        lines += [f"### {name}", "", "| cause | facts | only cause |", "|---|---|---|"]
+        lines += [f"| {k} | {v} | {s['only_cause'].get(k, 0)} |" for k, v in s["causes"].items()]
+        lines += ["", f"Number tokens of its labelled sentences no row covers (years, dates, codes aside): "
+                      f"{len(s['unlabelled'])}" + (":" if s["unlabelled"] else ".")]
+        lines += [f"- `{u}`" for u in s["unlabelled"]]
+        lines.append("")
     if "tables" in r:
         t = r["tables"]
         lines += ["", "## Table cells: 5 indicators × Bắc Giang, Nghệ An, Quảng Ngãi", "",

@@ -113,9 +113,18 @@ def topic_words(text_key: str) -> list[str]:
     return [t for t in FACT_TOPICS if re.search(rf"\b{t}\b", text_key)]
 
 
+# abbreviations the reports count in that the search glossary (indexer/analysis.py) does not spell
+# out: the counted thing in words ("49 Quyết định QPPL" counts legal normative documents)
+FACT_ABBREVIATIONS = {"qppl": "quy pham phap luat", "vbqppl": "van ban quy pham phap luat",
+                      "dvhc": "don vi hanh chinh", "bhyt": "bao hiem y te", "bhxh": "bao hiem xa hoi",
+                      "cccd": "can cuoc cong dan", "dvc": "dich vu cong"}
+
+
 def counted_words(text: str) -> list[str]:
     """The content words of a counted thing, container words and function words dropped."""
-    return [w for w in re.findall(r"[^\W\d_]+", folded(text)) if w not in GENERIC]
+    words = re.findall(r"[^\W\d_]+", folded(text))
+    words = [x for w in words for x in (FACT_ABBREVIATIONS[w].split() if w in FACT_ABBREVIATIONS else [w])]
+    return [w for w in words if w not in GENERIC]
 
 
 def content_words(text: str) -> list[str]:
@@ -363,7 +372,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # rate the thing after it ("80% dân số ở khu vực nông thôn")
                 tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
                 described = content_words(own_text) + (
-                    content_words(f"{q.unit or ''} {tail}") if q.kind != "percent" else content_words(_rate_of(sentence, q)))
+                    content_words(f"{q.unit or ''} {tail} {_said_after(sentence, q, tail)}") if q.kind != "percent"
+                    else content_words(_rate_of(sentence, q)))
                 parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
                     if figure.parenthetical or figure.breakdown else None
                 if parent is not None:
@@ -516,7 +526,7 @@ _TAIL_END = re.compile(r"[;.:()]|\s+(?:và|so với|trong đó|đạt|chiếm|l�
 
 def _unit_tail(sentence: str, q) -> str:
     """The nouns right after a figure's unit that say what it counts: ', phường, thị trấn' after
-    '209 xã', ' QPPL' after '49 Quyết định'; at most four syllables a piece, four pieces."""
+    '209 xã', ' QPPL' after '49 Quyết định'; at most six syllables a piece, four pieces."""
     rest = sentence[q.end:q.end + 80]
     stop = _TAIL_END.search(rest)
     rest = rest[:stop.start()] if stop else rest
@@ -524,7 +534,7 @@ def _unit_tail(sentence: str, q) -> str:
     for i, piece in enumerate(rest.split(",")[:5]):
         if i == 0 and not piece.strip():
             continue  # '209 xã, phường': the list starts with a comma
-        if not piece.split() or len(piece.split()) > 4 or predicates_in(folded(piece)):
+        if not piece.split() or len(piece.split()) > 6 or predicates_in(folded(piece)):
             break
         kept.append(piece.strip())
     if not kept:
@@ -541,6 +551,15 @@ def _passive_predicate(sentence: str, q) -> str | None:
         return None
     strong = [g for _, _, g in predicates_in(folded(after[m.end():])) if g not in WEAK_PREDICATES]
     return strong[0] if strong else None
+
+
+def _said_after(sentence: str, q, tail: str) -> str:
+    """What the rest of a figure's clause says of it: '112 Trung tâm … đã trang bị máy tính',
+    '15 vụ việc do Thanh tra Chính phủ chuyển về' (up to the clause's end, a comparison or the
+    next figure)."""
+    rest = sentence[q.end + len(tail):q.end + len(tail) + 80]
+    rest = re.split(r"[;().:]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", rest)[0]
+    return " ".join(rest.split()[:10])
 
 
 def _rate_of(sentence: str, q) -> str:
