@@ -103,7 +103,7 @@ YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|đến(?: năm)?)\s*((?:1
                        r"\b[Tt]ừ (?:năm |tháng |ngày )?(?:[\d/]+/)?((?:19|20)\d{2}) đến (?:hết )?(?:năm |tháng |ngày )?"
                        r"(?:[\d/]+/)?((?:19|20)\d{2})\b")
 DATE_YEAR = re.compile(r"\d{1,2}/\d{1,2}/((?:19|20)\d{2})|tháng \d{1,2}(?:/| năm )((?:19|20)\d{2})")
-COMPARED = re.compile(r"so (?:v[oớ]i )?(?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
+COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
                       re.IGNORECASE)
 # a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
 DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
@@ -233,9 +233,14 @@ def document_years(metadata: dict, text: str) -> tuple[int | None, int | None, s
     return None, None, "unknown"
 
 
-def _period(document_period: tuple, sentence: str, paragraph: str, section: str, figure) -> dict:
-    """The year(s) a figure speaks for, from the nearest text that names one: its sentence,
-    its paragraph, its section heading, else the document."""
+def _period(document_period: tuple, sentence: str, paragraph: str, section: str, figure, own: str = "") -> dict:
+    """The year(s) a figure speaks for, from the nearest text that names one: its own words
+    ("năm 2016 có 109 điểm sáng; năm 2017 có 105 …"), its sentence, its paragraph, its section
+    heading, else the document."""
+    own_years = _years(own) if own else None
+    if own_years is not None:
+        sub = figure.sub_period if own_years[0] == own_years[1] else None
+        return {"from": own_years[0], "to": own_years[1], "sub": sub, "source": "sentence", "inferred": False}
     low, high, source = document_period
     # a paragraph or heading naming one year speaks for it in a one-year report; in a report
     # over several years a year named nearby is as often another sentence's ("năm 2019 triển
@@ -344,7 +349,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
                 passive = _passive_predicate(sentence, q)
-                if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES]:
+                if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
+                        and q.kind != "percent":
                     # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
                     # after the figure governs it, not one its clause inherited
                     predicate = passive
@@ -421,7 +427,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "value": q.number, "denominator": q.denominator, "unit": q.unit, "kind": q.kind, "raw": q.raw,
                     "scaled": q.scaled,
                     "province": province, "district": district, "level": level,
-                    "period": _period(document_period, sentence, paragraph, section, figure),
+                    "period": _period(document_period, sentence, paragraph, section, figure, own_text),
                     "comparison": figure.comparison, "breakdown": figure.breakdown,
                     "doc_id": record["doc_id"], "passage_id": passage["passage_id"],
                     "paragraph": passage["paragraph"],
@@ -547,10 +553,12 @@ def _passive_predicate(sentence: str, q) -> str | None:
     'N … được <verb>' in the figure's own part of the sentence."""
     after = re.split(r"[;().:]", sentence[q.end:q.end + 90])[0]
     m = re.match(r"[^,]{0,40}?\s(?:do|được|đã được)\s", after)
-    if not m:
-        return None
-    strong = [g for _, _, g in predicates_in(folded(after[m.end():])) if g not in WEAK_PREDICATES]
-    return strong[0] if strong else None
+    if m:
+        after = re.split(r"\s(?:và|để)\s", after[m.end():])[0]  # '… chuyển về và chỉ đạo thực hiện'
+    else:  # '(có 04 vụ kỳ trước chuyển sang)': a verb within its first words
+        after = " ".join(re.split(r"[,]", after)[0].split()[:5])
+    strong = [g for _, _, g in predicates_in(folded(after)) if g not in WEAK_PREDICATES]
+    return strong[-1] if strong else None
 
 
 def _said_after(sentence: str, q, tail: str) -> str:
@@ -639,7 +647,8 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
         words = set()
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
         rate = False
-    unit = next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", key)), None)
+    # a rate has no unit: "tỷ lệ hồ sơ giải quyết đúng hạn" asks a rate of files, not a count of them
+    unit = None if rate else next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", key)), None)
     return (groups[-1] if groups else None), words, rate, unit
 
 
