@@ -413,25 +413,29 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # the figure is the province its own words name, not the document's
                     province = named
                 if cell is not None:  # a table's cell: its row, its column and the table's subject say it
-                    predicate, key_words, words, thing = cell["predicate"], cell["words"], cell["words"], cell["thing"]
+                    predicate, key_words, words = cell["predicate"], cell["words"], cell["words"]
                     qualifiers, unit = [], unit_class(q.unit, q.kind)
                     if cell["province"]:
                         province, district, level = cell["province"], None, LEVEL_NAMES["tinh"]
-                a = _locate(text, passage, body, s_start + q.start, q.raw)
+                raw, denominator = q.raw, q.denominator
+                out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
+                if out_of:  # a score out of its maximum: "9,49/ 9,5"
+                    raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+                a = _locate(text, passage, body, s_start + q.start, raw)
                 exact = a is not None
                 facts.append({
                     "indicator": indicator_key(predicate, key_words, q.kind, qualifiers, unit),
-                    "label": indicator_label(predicate, thing, q.kind, qualifiers, unit),
+                    "label": cell["label"] if cell else indicator_label(predicate, thing, q.kind, qualifiers, unit),
                     "predicate": predicate, "counted": " ".join(words), "words": list(dict.fromkeys(words)),
                     "qualifiers": qualifiers, "unit_class": unit, "wording": _wording(sentence, figure),
-                    "value": q.number, "denominator": q.denominator, "unit": q.unit, "kind": q.kind, "raw": q.raw,
+                    "value": q.number, "denominator": denominator, "unit": q.unit, "kind": q.kind, "raw": raw,
                     "scaled": q.scaled,
                     "province": province, "district": district, "level": level,
                     "period": _period(document_period, sentence, paragraph, section, figure, own_text),
                     "comparison": figure.comparison, "breakdown": figure.breakdown,
                     "doc_id": record["doc_id"], "passage_id": passage["passage_id"],
                     "paragraph": passage["paragraph"],
-                    "span": [a, a + len(q.raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
+                    "span": [a, a + len(raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
                     "sentence": sentence,
                 })
     return facts
@@ -470,8 +474,8 @@ class _TableRow:
         found = find_provinces(group)
         rank = "thu hang" in folded(heading) or "xep hang" in folded(heading)
         words = list(dict.fromkeys(counted_words(heading) + counted_words(self.name) + counted_words(self.subject)))
-        thing = " — ".join(p for p in (heading, self.name, self.subject) if p)
-        return {"predicate": "rank" if rank else None, "words": words, "thing": thing,
+        label = (f"{heading or 'Số liệu'}: " + " — ".join(p for p in (self.name, self.subject) if p)).strip(": ")
+        return {"predicate": "rank" if rank else None, "words": words, "label": label,
                 "province": found[0][0] if found else None}
 
 
@@ -496,9 +500,23 @@ def _table_row(sentence: str, text: str, at: int, section: str) -> _TableRow | N
             if ":" in piece:
                 key, piece = [x.strip() for x in piece.split(":", 1)]
             header.setdefault(key, []).append(piece.strip())
-    subject = re.sub(r"\b(?:[IVX]+|\d+)\.\s*|\bnăm (?:19|20)\d{2}\b|\bKết quả\b", " ", section)
-    subject = " ".join(subject.split()).strip(" .")
-    return _TableRow(sentence, name, items, header, subject.lower() if subject.isupper() else subject)
+    # the table's subject: its section's first heading, numbering and the year aside, in sentence
+    # case ("I. CHỈ SỐ CẢI CÁCH HÀNH CHÍNH (PAR INDEX) 1. Kết quả …" → "Chỉ số cải cách hành chính (PAR INDEX)")
+    subject = re.split(r"\s(?:\d+|[a-zđ])[.)]\s", " " + section.strip())[0]
+    subject = re.sub(r"^\s*(?:[IVX]+|\d+)[.)]\s*|\bnăm (?:19|20)\d{2}\b", " ", subject)
+    return _TableRow(sentence, _sentence_case(name), items, header, _sentence_case(" ".join(subject.split()).strip(" .")))
+
+
+def _sentence_case(text: str) -> str:
+    """'CHỈ SỐ CẢI CÁCH HÀNH CHÍNH (PAR INDEX)' → 'Chỉ số cải cách hành chính (PAR INDEX)': upper-case
+    words lowered, abbreviations in brackets kept."""
+    out, depth = [], 0
+    for word in text.split():
+        depth += word.count("(")
+        out.append(word if depth or not word.isupper() or len(word) < 2 else word.lower())
+        depth -= word.count(")")
+    text = " ".join(out)
+    return text[:1].upper() + text[1:]
 
 
 def _footnote_passages(record: dict, passages: list[dict]) -> list[dict]:
