@@ -105,6 +105,11 @@ YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|đến(?: năm)?)\s*((?:1
 DATE_YEAR = re.compile(r"\d{1,2}/\d{1,2}/((?:19|20)\d{2})|tháng \d{1,2}(?:/| năm )((?:19|20)\d{2})")
 COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng kỳ )?(?:năm )?((?:19|20)\d{2})|compared (?:with|to) ((?:19|20)\d{2})",
                       re.IGNORECASE)
+# a target year is no year a document reports on ("Chiến lược … đến năm 2030"), though a target
+# figure in its sentence is that year's
+TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
+                    re.IGNORECASE)
+ANNUAL = re.compile(r"\b(?:hàng|hằng|mỗi) năm\b|\bbình quân (?:mỗi )?năm\b", re.IGNORECASE)
 # a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
 DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
 
@@ -225,7 +230,8 @@ def document_years(metadata: dict, text: str) -> tuple[int | None, int | None, s
         return year, year, "document"
     compared = Counter(int(y) for pair in COMPARED.findall(text) for y in pair if y)
     dated = Counter(int(y) for pair in DATE_YEAR.findall(text) for y in pair if y)
-    counts = Counter(int(y) for y in YEAR.findall(text)) - compared - dated
+    targets = Counter(int(y) for y in TARGET.findall(text))
+    counts = Counter(int(y) for y in YEAR.findall(text)) - compared - dated - targets
     if counts:
         (year, n), *rest = counts.most_common(2)
         if not rest or n > rest[0][1]:
@@ -237,6 +243,9 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
     """The year(s) a figure speaks for, from the nearest text that names one: its own words
     ("năm 2016 có 109 điểm sáng; năm 2017 có 105 …"), its sentence, its paragraph, its section
     heading, else the document."""
+    if ANNUAL.search(sentence[:max(0, figure.quantity.start)].rsplit(";", 1)[-1]):
+        # "trung bình hàng năm … phát hiện trên 3.000 vụ": a yearly figure of no year said
+        return {"from": None, "to": None, "sub": None, "source": "unknown", "inferred": False}
     own_years = _years(own) if own else None
     if own_years is not None:
         sub = figure.sub_period if own_years[0] == own_years[1] else None
@@ -390,7 +399,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     if figure.parenthetical:
                         described += parent[2]
                 elif q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
-                        and q.start - told[-1][0].quantity.end < 40:
+                        and q.start - told[-1][0].quantity.end < 120:
                     # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it
                     described += told[-1][2]
                 told.append((figure, predicate, content_words(own_text) + content_words(f"{q.unit or ''} {tail}")
