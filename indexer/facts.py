@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, predicates_in, sentence_figures, sentences
+from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
 
 FACT_KINDS = ("number", "money", "percent", "ratio")
 # container words that say how something is counted, not what: "đơn thư khiếu nại" = "vụ việc khiếu nại"
@@ -340,7 +340,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
-                own_text = sentence[max(figure.clause[0], previous_end):q.start]
+                own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end):q.start]
                 previous_start, previous_end = previous_end, q.end
                 context_key = folded(figure.context) + " " + folded(own_text)
                 if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
@@ -398,6 +398,11 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                         predicate = parent[1]
                     if figure.parenthetical:
                         described += parent[2]
+                elif figure.parenthetical:
+                    # "Tỷ lệ hồ sơ giải quyết đúng hẹn toàn tỉnh đạt chưa đạt chỉ tiêu (chỉ tiêu tối thiểu
+                    # 98%, hiện đạt 97,4%)": a bracket with no figure before it annotates its clause
+                    before = sentence[:sentence.rfind("(", 0, q.start)]
+                    described += content_words(re.split(r"[;:]", before)[-1])
                 elif q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
                         and q.start - told[-1][0].quantity.end < 120:
                     # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it
@@ -414,7 +419,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     thing = _thing(own_text, q, words, tail)
                 key_words, words = words, list(dict.fromkeys(words + described))
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
-                levels = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
+                # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
+                levels = levels_in(folded(f"{q.unit or ''} {tail}")) or {
+                    LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
                 province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
                 if named and named != province and not district:
@@ -573,6 +580,20 @@ def _unit_tail(sentence: str, q) -> str:
     if not kept:
         return ""
     return (", " if rest.lstrip().startswith(",") else " ") + ", ".join(kept)
+
+
+def _own_start(sentence: str, start: int, floor: int) -> int:
+    """Where a figure's own words start: its clause's start, but a short bracket that only
+    names something ("Tốc độ tăng trưởng kinh tế (GRDP) bình quân … đạt 14,6%") does not cut
+    its clause."""
+    while start > floor and sentence[:start].rstrip().endswith(")"):
+        close = sentence[:start].rstrip().rfind(")")
+        open_ = sentence.rfind("(", floor, close)
+        inner = sentence[open_ + 1:close]
+        if open_ == -1 or len(inner.split()) > 3 or re.search(r"\d", inner):
+            break
+        start = max(floor, max(sentence.rfind(c, floor, open_) for c in (";", ",", ":", ")")) + 1)
+    return start
 
 
 def _passive_predicate(sentence: str, q) -> str | None:
