@@ -226,8 +226,14 @@ def corpus_index(cache: Path) -> Path:
     from indexer.build import build_index
     from indexer.documents import read_corpus, corpus_checksum
 
+    import hashlib
+
     docs, _ = read_corpus(ROOT / "corpus")
-    target = cache / f"facts-corpus-{corpus_checksum(docs)[:12]}"
+    # an index keeps the facts extracted when each document was added: keyed by the extractor's
+    # code too, so a changed extractor is measured on its own facts
+    code = hashlib.sha256(b"".join((ROOT / "indexer" / name).read_bytes()
+                                   for name in ("facts.py", "clauses.py", "numbers.py"))).hexdigest()[:8]
+    target = cache / f"facts-corpus-{corpus_checksum(docs)[:12]}-{code}"
     build_index(ROOT / "corpus", target)  # up to date: nothing is re-embedded
     return target
 

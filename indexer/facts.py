@@ -685,7 +685,10 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     """'đơn khiếu nại đã giải quyết' → ('resolve', {'khieu', 'nai'}, False, None);
     'lượt tiếp công dân' → ('meet', set(), False, 'visits')."""
     key = folded(phrase)
-    found = [(a, b, g) for a, b, g in predicates_in(key) if g not in WEAK_PREDICATES]
+    # a verb after "do" is a cause, after "trước"/"sau" a time ("phòng giảm do sắp xếp", "số xã trước
+    # sắp xếp"): not what the indicator does
+    found = [(a, b, g) for a, b, g in predicates_in(key) if g not in WEAK_PREDICATES
+             and not re.search(r"\b(?:do|truoc|sau)\s+$", key[:a])]
     groups = [g for _, _, g in found]
     if groups and groups[-1] == "resolve" and REQUEST.search(key):
         groups[-1] = "request"
@@ -696,7 +699,9 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
         rate = False
     # a rate has no unit: "tỷ lệ hồ sơ giải quyết đúng hạn" asks a rate of files, not a count of them
-    unit = None if rate else next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", key)), None)
+    # nor is "đông người" (a qualifier) a count of people
+    unitless = re.sub(r"\bdong nguoi\b", " ", key)
+    unit = None if rate else next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", unitless)), None)
     return (groups[-1] if groups else None), words, rate, unit
 
 
