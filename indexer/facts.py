@@ -365,6 +365,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     predicate = passive
                 source_key = context_key
                 own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
+                header = re.search(r"([^;:()]+):\s*$", sentence[:q.start])
+                if header and not content_words(own_text) and content_words(header.group(1)):
+                    # "Người hoạt động không chuyên trách cấp xã: 5.722 người": the header names the thing
+                    own_text = header.group(1) + ": "
+                    own_words = content_words(own_text) + own_words
+                    own_topics = topic_words(folded(own_text)) or own_topics
                 if not own_topics and predicate != "meet" and not own_words:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
@@ -613,7 +619,7 @@ def _said_after(sentence: str, q, tail: str) -> str:
     """What the rest of a figure's clause says of it: '112 Trung tâm … đã trang bị máy tính',
     '15 vụ việc do Thanh tra Chính phủ chuyển về' (up to the clause's end, a comparison or the
     next figure)."""
-    rest = sentence[q.end + len(tail):q.end + len(tail) + 80]
+    rest = sentence[q.end + len(tail):q.end + len(tail) + 80].lstrip(" ,")
     rest = re.split(r"[;().:]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", rest)[0]
     return " ".join(rest.split()[:10])
 
