@@ -592,6 +592,9 @@ def _own_start(sentence: str, start: int, floor: int) -> int:
     """Where a figure's own words start: its clause's start, but a short bracket that only
     names something ("Tốc độ tăng trưởng kinh tế (GRDP) bình quân … đạt 14,6%") does not cut
     its clause."""
+    if start > floor and sentence[start - 1:start].isspace() and re.match(r"(?:giảm|tăng)\s", sentence[start:]):
+        # "nông, lâm nghiệp, thủy sản tăng 1,1%": a clause cut only before its verb keeps its subject
+        start = max(floor, max(sentence.rfind(c, floor, start) for c in (";", ",", ":", "(", "*")) + 1)
     while start > floor and sentence[:start].rstrip().endswith(")"):
         close = sentence[:start].rstrip().rfind(")")
         open_ = sentence.rfind("(", floor, close)
