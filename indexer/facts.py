@@ -594,14 +594,15 @@ def _own_start(sentence: str, start: int, floor: int) -> int:
     its clause."""
     if start > floor and sentence[start - 1:start].isspace() and re.match(r"(?:giảm|tăng)\s", sentence[start:]):
         # "nông, lâm nghiệp, thủy sản tăng 1,1%": a clause cut only before its verb keeps its subject
-        start = max(floor, max(sentence.rfind(c, floor, start) for c in (";", ",", ":", "(", "*")) + 1)
+        start = max(floor, max(sentence.rfind(c, floor, start) for c in (";", ":", "(", "*")) + 1)
     while start > floor and sentence[:start].rstrip().endswith(")"):
         close = sentence[:start].rstrip().rfind(")")
         open_ = sentence.rfind("(", floor, close)
         inner = sentence[open_ + 1:close]
         if open_ == -1 or len(inner.split()) > 3 or re.search(r"\d", inner):
             break
-        start = max(floor, max(sentence.rfind(c, floor, open_) for c in (";", ",", ":", ")")) + 1)
+        # back to the part's start: a comma inside it lists nouns ("KNTC và kiến nghị, phản ánh (KNPA)")
+        start = max(floor, max(sentence.rfind(c, floor, open_) for c in (";", ":", ")")) + 1)
     return start
 
 
