@@ -312,6 +312,9 @@ def _markdown(r: dict) -> str:
                       f"{len(s['unlabelled'])}" + (":" if s["unlabelled"] else ".")]
         lines += [f"- `{u}`" for u in s["unlabelled"]]
         lines.append("")
+    notes = RESULTS / "facts_notes.md"  # the remaining gap read by hand, kept across runs
+    if notes.exists():
+        lines += [notes.read_text(encoding="utf-8").rstrip(), ""]
     if "tables" in r:
         t = r["tables"]
         lines += ["", "## Table cells: 5 indicators × Bắc Giang, Nghệ An, Quảng Ngãi", "",

@@ -426,7 +426,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 key_words, words = words, list(dict.fromkeys(words + described))
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
-                levels = levels_in(folded(f"{q.unit or ''} {tail}")) or {
+                bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
+                levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or {
                     LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
                 province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
@@ -698,7 +699,7 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     # a verb after "do" is a cause, after "trước"/"sau" a time ("phòng giảm do sắp xếp", "số xã trước
     # sắp xếp"): not what the indicator does
     found = [(a, b, g) for a, b, g in predicates_in(key) if g not in WEAK_PREDICATES
-             and not re.search(r"\b(?:do|truoc|sau)\s+$", key[:a])]
+             and not re.search(r"\bdo\s+$", key[:a]) and not (g == "merge" and re.search(r"\b(?:truoc|sau)\s+$", key[:a]))]
     groups = [g for _, _, g in found]
     if groups and groups[-1] == "resolve" and REQUEST.search(key):
         groups[-1] = "request"
