@@ -20,7 +20,15 @@ A fact is what its sentence says (issue 23):
   document's metadata or the year the document's text speaks of most; `period.source`
   says which, `period.inferred` is true unless it is the sentence;
 - where it stands (document, passage, paragraph, span, sentence) so every cell of a
-  table links to its source.
+  table links to its source. Footnotes are read too (the chunker keeps them apart from the
+  passages); a table row as the readers write it ("STT: 1; Nội dung: …; Lâm Đồng: 9,49/ 9,5;
+  99,9%; 12/63; Đắk Nông: …") gives each cell its row, its column header, the table's heading
+  and the province its group names.
+
+What a figure counts (`words`, `counted`) is every content word its own part of the sentence
+says of it: the clause before it, its unit with the nouns listed after it, the rest of its
+clause, a rate's thing, a part's total; the indicator key keeps only the core (its topics, else
+its nearest own words), so wordings still merge.
 
 Computed by the store's writer when a document is added (`document_facts`), stored beside
 the passages and queried by indicator, place and period (indexer/store/); the table is
@@ -510,10 +518,10 @@ def _table_row(sentence: str, text: str, at: int, section: str) -> _TableRow | N
         return None
     before = text[max(0, at - 3000):at]
     name = (m.group(2) or (m.group(1) if not re.fullmatch(r"[\dIVXivx.]+", m.group(1).strip()) else "")).strip()
-    items, pos = [], 0
+    items = []
     for piece in re.finditer(r"[^;]+", sentence):
-        text = piece.group()
-        key = text.split(":", 1)[0].strip() if re.match(r"\s*[^\d:;]+:\s", text) else None
+        item = piece.group()
+        key = item.split(":", 1)[0].strip() if re.match(r"\s*[^\d:;]+:\s", item) else None
         items.append((piece.start(), piece.end(), key))
     header = {}
     lines = _HEADER_LINE.findall(before)
