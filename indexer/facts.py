@@ -365,6 +365,10 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if predicate in WEAK_PREDICATES:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
+                if predicate and _purpose_only(sentence[:q.start], predicate):
+                    # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
+                    # resolve, not resolved
+                    predicate = None
                 passive = _passive_predicate(sentence, q)
                 if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
                         and q.kind != "percent":
@@ -613,6 +617,18 @@ def _own_start(sentence: str, start: int, floor: int) -> int:
         # back to the part's start: a comma inside it lists nouns ("KNTC và kiến nghị, phản ánh (KNPA)")
         start = max(floor, max(sentence.rfind(c, floor, open_) for c in (";", ":", ")")) + 1)
     return start
+
+
+def _purpose_only(before: str, predicate: str) -> bool:
+    """Whether a figure in brackets annotates a clause that names its predicate only as a purpose
+    ("… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)")."""
+    if before.rfind("(") <= before.rfind(")"):
+        return False  # "để thành lập 19 đơn vị": the figure right after a purpose verb is what it made
+    before = before[:before.rfind("(")]  # a figure in brackets: the words before the bracket
+    at = before.rfind("để ")
+    if at == -1 or re.search(r"\d", before[at:]) or len(before[at:].split()) > 8:
+        return False
+    return any(g == predicate for _, _, g in predicates_in(folded(before[at:])))
 
 
 def _passive_predicate(sentence: str, q) -> str | None:

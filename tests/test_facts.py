@@ -36,6 +36,8 @@ def test_the_seven_cells_of_issue_23(engine):
     raws = {c["raw"] for c in resolved["cells"]}
     # 1. Bắc Giang 2019 "480 vụ việc" are cases citizens asked to have resolved, not resolutions
     assert "480 vụ việc" not in raws
+    # nor are cases picked out "để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)"
+    assert "03 vụ cá nhân" not in raws
     asked = cells_of(tables.table("vụ việc khiếu nại, tố cáo đề nghị giải quyết"))
     assert asked[("Bắc Giang", "2019")]["raw"] == "5.552 vụ việc"
     # 2. Bình Sơn's "08 vụ" is the district's, never the province's; it is "thuộc thẩm quyền"
