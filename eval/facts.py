@@ -35,6 +35,7 @@ is being improved elsewhere); their text is what the index holds today.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import re
@@ -190,7 +191,7 @@ def unlabelled_numbers(gold: list[dict]) -> list[str]:
             a, b = m.span()
             if any(x <= a < y for x, y in covered) or re.fullmatch(r"(?:19|20)\d\d", m.group()):
                 continue
-            if sentence[b:b + 1] in "/-" and sentence[b:b + 1] or sentence[:a][-1:] in ("/", "-"):
+            if sentence[b:b + 1] in ("/", "-") or sentence[a - 1:a] in ("/", "-"):
                 continue  # a date or a document's code
             out.append(f"{doc_id}: …{sentence[max(0, a - 15):b + 12]}…")
     return out
@@ -225,8 +226,6 @@ def corpus_index(cache: Path) -> Path:
     """A real index of corpus/ with the real model (cached by the corpus checksum)."""
     from indexer.build import build_index
     from indexer.documents import read_corpus, corpus_checksum
-
-    import hashlib
 
     docs, _ = read_corpus(ROOT / "corpus")
     # an index keeps the facts extracted when each document was added: keyed by the extractor's
