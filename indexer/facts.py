@@ -759,4 +759,4 @@ def sub_period_label(sub: str | None) -> str:
 
 
 __all__ = ["document_facts", "fact_matches", "indicator_key", "indicator_label", "parse_indicator",
-           "parse_qualifiers", "sub_period_label"]
+           "parse_qualifiers", "sub_period_label", "topic_words"]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import threading
 
-from indexer.facts import parse_indicator, parse_qualifiers, sub_period_label
+from indexer.facts import parse_indicator, parse_qualifiers, sub_period_label, topic_words
 from indexer.store.factindex import FactQuery
 from search.answer.question import detect_language, english_to_vietnamese_terms, indicator_phrase
 
@@ -78,10 +78,15 @@ def _cell_key(fact: dict, field: str) -> str:
 
 def _rank(fact: dict, words: set[str]) -> tuple:
     """Which fact fills a cell when several match: a count before a rate (when counts are
-    asked), a level before a change 'so với', a total before a part of it ('trong đó'), the
-    counted thing closest to what was asked, then document order."""
-    extra = len(set(fact.get("words") or fact["counted"].split()) - words)
-    return (fact["kind"] == "percent", fact["comparison"], bool(fact.get("breakdown")), extra, fact["paragraph"])
+    asked), a level before a change 'so với', the fact counting no topic beyond those asked
+    (Nghệ An's "khiếu nại 571 đơn" before "tiếp nhận 634 đơn", which counts tố cáo and kiến nghị
+    too), a total before a part of it ('trong đó'), the counted thing closest to what was asked,
+    then document order."""
+    counted = fact.get("words") or fact["counted"].split()
+    other_topics = len({w for t in topic_words(" ".join(counted)) for w in t.split()} - words)
+    extra = len(set(counted) - words)
+    return (fact["kind"] == "percent", fact["comparison"], other_topics, bool(fact.get("breakdown")), extra,
+            fact["paragraph"])
 
 
 def _column_order(column: str) -> tuple:
