@@ -43,12 +43,15 @@ NEGATIVE_SHARE = 0.3      # of the windows without the answer, kept for training
 BATCH = 16
 LR = 8e-4
 HEAD_LR = 2e-3
-# Training windows are shorter than the served ones (MAX_LEN): a step costs about its tokens, and
-# on this shared 2-core machine a 16 × 256-token step measured 44 s wall with two threads, a
-# 16 × 128-token step 17 s with one (eval/results/span_reader.md).
-TRAIN_MAX_LEN = 128
-TRAIN_STRIDE = 32
-TRAIN_WINDOWS = 1600
+# Training windows as long as the served ones (MAX_LEN, STRIDE), every window, one epoch.
+# Threads: on a quiet 2-core AVX2 machine a step of 16 windows took ~3.6-5 s with two threads,
+# but with other jobs running two threads wait on each other (42 s per step measured, the
+# scheduler running the others between the two threads' hand-offs) while one thread kept
+# ~7-9 s; so one thread by default.
+TRAIN_MAX_LEN = MAX_LEN
+TRAIN_STRIDE = STRIDE
+TRAIN_WINDOWS = 0          # all of them
+TRAIN_EPOCHS = 1
 WARMUP = 0.08
 
 
@@ -137,6 +140,18 @@ def adapter_state(model) -> dict:
             for name, p in model.named_parameters() if p.requires_grad}
 
 
+def load_adapter(model, path: Path) -> None:
+    """Start from a saved adapter (a second epoch with its own learning-rate schedule)."""
+    import torch
+    from safetensors.torch import load_file
+
+    saved = load_file(str(path))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.requires_grad:
+                p.copy_(saved[name.replace(".base.", ".")])
+
+
 def save_adapter(model, path: Path, meta: dict) -> None:
     from safetensors.torch import save_file
 
@@ -164,6 +179,12 @@ def train(args) -> dict:
           f"using {len(windows)} × {args.epochs} epochs", flush=True)
 
     model = add_lora(build_span_model(MODEL_DIR))
+    if args.init:
+        load_adapter(model, args.init)
+        print(f"continuing from {args.init}", flush=True)
+    if args.order_seed:
+        # same windows (the negatives kept are drawn above), another order of batches
+        rng = random.Random(SEED + args.order_seed)
     model.train()
     head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("head.")]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
@@ -238,23 +259,25 @@ def _info(args, step, steps, windows, train_rows, dev_rows, losses, seconds, tra
             "trainable_parameters": trainable, "seed": SEED, "negative_share": NEGATIVE_SHARE,
             "train_questions": len(train_rows),
             "dev_titles": json.dumps(sorted({r["title"] for r in dev_rows}), ensure_ascii=False),
-            "final_loss": round(float(np.mean(losses[-20:])), 4), "threads": args.threads}
+            "final_loss": round(float(np.mean(losses[-20:])), 4), "threads": args.threads,
+            "init": args.init.name if args.init else "", "order_seed": args.order_seed}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.span_reader_train", description=__doc__.split("\n")[0])
     parser.add_argument("--windows", type=int, default=TRAIN_WINDOWS, help="train on the first N shuffled windows (0: all)")
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=TRAIN_EPOCHS)
     parser.add_argument("--max-len", type=int, default=TRAIN_MAX_LEN)
     parser.add_argument("--stride", type=int, default=TRAIN_STRIDE)
     parser.add_argument("--lr", type=float, default=LR)
-    # one thread: with the machine's 2 cores shared by many jobs, two threads waited on each other
-    # (106 s per step of 16 × 128 tokens with 2 threads at a load of ~15)
+    # one thread (see TRAIN_EPOCHS above); --threads 2 halves the time on an otherwise idle machine
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--checkpoint-every", type=int, default=10,
+    parser.add_argument("--checkpoint-every", type=int, default=20,
                         help="save the adapter every N steps too (a long run stopped early still leaves one)")
     parser.add_argument("--measure", type=int, default=0, help="only time this many steps; save nothing")
     parser.add_argument("--out", type=Path, default=ADAPTER_PATH)
+    parser.add_argument("--init", type=Path, help="start from this adapter instead of zero adapters")
+    parser.add_argument("--order-seed", type=int, default=0, help="another order of the batches (a second epoch)")
     args = parser.parse_args(argv)
     try:
         train(args)
