@@ -28,6 +28,7 @@ from indexer.chunker import MAX_PASSAGE_CHARS, chunk_document, parse_document, s
 from indexer.documents import Document, IngestError, corpus_checksum
 from indexer.embed_pipeline import EmbedPlan
 from indexer.encoders import Encoder, model_id, resolve_model
+from indexer.facts import extractor_fingerprint
 from indexer.metadata import load_sidecar
 from indexer.store import FORMAT_VERSION, PassageRecord, Store, StoreError, open_store
 
@@ -385,10 +386,12 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
     records = [e[1] if e[0] == "reused" else e[2] for e in items]
     checksum = corpus_checksum([SimpleNamespace(doc_id=r["doc_id"], checksum=r["checksum"]) for r in records])
     removed = sorted(previous_docs - {r["doc_id"] for r in records})
-    # fresh: same settings, corpus and sources, and the store serves its current version
-    # intact (a store serving an older version instead of a damaged one is rebuilt)
+    # fresh: same settings, corpus and sources, facts extracted by this code, and the store
+    # serves its current version intact (a store serving an older version instead of a
+    # damaged one is rebuilt)
     if (previous and previous.get("corpus", {}).get("checksum") == checksum
-            and previous.get("sources", sources) == sources and not store.warnings()):
+            and previous.get("sources", sources) == sources
+            and previous.get("facts_extractor") == extractor_fingerprint() and not store.warnings()):
         writer.abort()
         _place_staged(corpus, staged, sources)
         return BuildReport(store.describe(), store.version(), True, previous["corpus"]["documents"],
@@ -453,6 +456,7 @@ def _build_locked(corpus: Path, store: Store, writer, model, encoder, analyzer_c
         "format": FORMAT_VERSION,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "settings": settings,
+        "facts_extractor": extractor_fingerprint(),  # facts other code extracted are extracted again
         "model": model_info,
         "corpus": {"root": str(corpus.resolve()), "checksum": checksum, "documents": len(records),
                    "passages": n_passages},

@@ -41,6 +41,20 @@ from collections import Counter
 
 from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
 
+
+def extractor_fingerprint() -> str:
+    """The extraction code's digest: a version whose facts were extracted by other code
+    extracts them again from its passages (stored facts are reused only when this matches)."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("facts.py", "clauses.py", "numbers.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 FACT_KINDS = ("number", "money", "percent", "ratio")
 # container words that say how something is counted, not what: "đơn thư khiếu nại" = "vụ việc khiếu nại"
 GENERIC = {"don", "thu", "vu", "viec", "so", "cac", "nhung", "cua", "da", "duoc", "dang", "tong", "toan", "bo",

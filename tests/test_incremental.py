@@ -255,3 +255,35 @@ def test_api_upload_and_delete_when_allowed(tmp_path, encoder, monkeypatch):
     r = client.delete(f"/documents/{BINH_SON}", headers={"X-Requested-With": "test"})
     assert r.status_code == 200 and r.json()["documents"] == 1
     assert client.get(f"/documents/{BINH_SON}").status_code == 404
+
+
+def test_facts_extracted_by_other_code_are_extracted_again(tmp_path, encoder, monkeypatch):
+    """An index built before the facts extractor changed is not 'fresh': the next build extracts
+    the facts again from the stored passages, and embeds nothing (a user upgrading tracuu gets
+    the new facts without a forced rebuild)."""
+    import indexer.build
+    import indexer.store.local
+
+    counting = CountingEncoder(encoder)
+    corpus = corpus_copy(tmp_path / "corpus", [THAI_HOA])
+    index_dir = tmp_path / "index"
+    first = build_index(corpus, index_dir, encoder=counting)
+    version = index_dir / files.current_name(index_dir)
+    facts_before = files.read_jsonl(version / indexer.store.local.FACTS_FILE)
+    assert facts_before and json.loads((version / files.MANIFEST).read_text())["facts_extractor"]
+    assert build_index(corpus, index_dir, encoder=counting).skipped  # same code: nothing to do
+
+    # the extraction code changes (a new tracuu): its fingerprint differs
+    for module in (indexer.build, indexer.store.local):
+        monkeypatch.setattr(module, "extractor_fingerprint", lambda: "other-extractor")
+    extracted = []
+    real_document_facts = indexer.store.local.document_facts
+    monkeypatch.setattr(indexer.store.local, "document_facts",
+                        lambda record, passages: extracted.append(record["doc_id"]) or real_document_facts(record, passages))
+    counting.texts.clear()
+    again = build_index(corpus, index_dir, encoder=counting)
+    assert not again.skipped and counting.texts == [] and again.passages == first.passages
+    assert extracted == [THAI_HOA]  # from the stored passages, by the (new) extraction code
+    version = index_dir / files.current_name(index_dir)
+    assert json.loads((version / files.MANIFEST).read_text())["facts_extractor"] == "other-extractor"
+    assert len(files.read_jsonl(version / indexer.store.local.FACTS_FILE)) == len(facts_before)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.facts import document_facts
+from indexer.facts import document_facts, extractor_fingerprint
 from indexer.store import files
 from indexer.store.base import DocumentSummary, Hit, PassageRecord, Store, StoreError, StoreWriter
 from indexer.store.bm25 import BM25Index, assemble_term_matrix
@@ -413,7 +413,10 @@ class LocalStore(Store):
 
 
 def _facts_by_doc(v: _Version | None) -> dict[str, list[dict]] | None:
-    """The base version's facts by document (None: it kept none; they are extracted again)."""
+    """The base version's facts by document (None: it kept none, or other extraction code wrote
+    them; they are extracted again)."""
+    if v is not None and v.manifest.get("facts_extractor") != extractor_fingerprint():
+        return None
     if v is None or v.fact_index is None:
         return None if v is not None else {}
     out: dict[str, list[dict]] = {}
