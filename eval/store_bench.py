@@ -472,6 +472,19 @@ def bench_postgres(url: str, layout: dict, size: int, docs, queries, runs, manif
     return result
 
 
+def set_server_setting(layouts: dict, name: str, value: str) -> None:
+    """A setting on every node of the bench's servers (ALTER SYSTEM + reload)."""
+    import psycopg
+
+    from indexer.store.postgres import servers
+
+    for layout in layouts.values():
+        for node in layout["nodes"]:
+            with psycopg.connect(servers.url_for(layout, node["name"]), autocommit=True) as conn:
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                conn.execute("SELECT pg_reload_conf()")
+
+
 def summary(times: list[float]) -> dict:
     times = sorted(times)
     return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
@@ -565,6 +578,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-stream-pass", action="store_true",
                         help="skip timing one pass of the corpus stream alone (and its memory) before the builds")
     parser.add_argument("--notes", type=Path, default=None, help="a markdown file appended to the report (conclusions)")
+    parser.add_argument("--maintenance-work-mem", default=None, metavar="SIZE",
+                        help="maintenance_work_mem of the bench's servers (ALTER SYSTEM), e.g. 3GB: pgvector builds "
+                             "its HNSW graph in memory while it fits (~2.2 KB a 384-d passage), and far slower past "
+                             "it (servers.py's default, 512MB, fits ~230k passages)")
     args = parser.parse_args(argv)
     if args.combine:
         specs = [spec.split(":") for spec in args.combine.split(",")]  # PATH or PATH:local+single
@@ -600,6 +617,9 @@ def main(argv=None) -> int:
     ef_sweep = tuple(int(e) for e in args.ef_sweep.split(",") if e)
     data = args.data or Path(tempfile.mkdtemp(prefix="tracuu-store-bench-"))
     layouts = {b: servers.start(data / b, 0 if b == "single" else 2) for b in backends if b != "local"}
+    if args.maintenance_work_mem:
+        set_server_setting(layouts, "maintenance_work_mem", args.maintenance_work_mem)
+        info["server_settings"] = {"maintenance_work_mem": args.maintenance_work_mem}
     report = {"machine": info, "rows": [], "growth_exponent_p50": {}, "writer_baseline": args.writer_baseline,
               "command": "python -m eval.store_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
     if args.notes:
