@@ -484,8 +484,8 @@ def test_vector_and_array_literals_give_back_the_same_values():
 
 def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commit(pg_servers, corpus_collection,
                                                                                    encoder):
-    """A first build on one server copies its rows before the HNSW and GIN postings indexes
-    exist and builds them at commit, in its transaction: an aborted first build leaves no
+    """A first build on one server copies its rows before the passage table's indexes (HNSW,
+    GIN postings, B-trees) exist and builds them at commit, in its transaction: an aborted first build leaves no
     version (and the next build still makes them); a committed one is served by them."""
     import psycopg
 
@@ -508,7 +508,7 @@ def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commi
         assert schema.missing_bulk_indexes(conn) == []
         valid = conn.execute("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                              "WHERE c.relname = ANY(%s) AND i.indisvalid", (list(schema.BULK_INDEX_NAMES),)).fetchone()
-        assert valid[0] == 2
+        assert valid[0] == len(schema.BULK_INDEX_NAMES) == 11
     vector = encoder.encode_queries(["khiếu nại"])[0]
     sql, params = store.dense_sql(vector, 10, None, False)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -527,8 +527,8 @@ def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commi
 
 
 def test_first_build_on_a_cluster_builds_the_shards_hnsw_and_postings_indexes_after_commit(pg_servers):
-    """On a coordinator a first build's rows reach the shards without their HNSW and GIN
-    postings indexes (each row would update both on arrival: the cluster's slowest step,
+    """On a coordinator a first build's rows reach the shards without their passage indexes
+    (HNSW, GIN postings, B-trees: each row would update them all on arrival: the cluster's slowest step,
     eval/results/store_bench.md) and the writer builds them on every shard right after its
     commit; a later commit finds a shard without them (a build killed in between) and
     builds them again. Rankings equal the exact references either way."""

@@ -103,9 +103,9 @@ class PostgresWriter(StoreWriter):
         if current is None or not schema.has_schema(self.conn):
             if dim is None:
                 return False
-            # a first build: its rows go into the table before the HNSW and GIN postings
-            # indexes, which commit() builds over them (schema.BULK_INDEXES; on the shards
-            # of a coordinator right after the commit)
+            # a first build: its rows go into the table before its indexes (HNSW, GIN
+            # postings, B-trees), which commit() builds over them (schema.BULK_INDEXES; on
+            # the shards of a coordinator right after the commit)
             self._ddl(lambda conn: schema.create_schema(conn, dim, bulk_indexes=False))
         self.conn.execute(schema.FACT_TABLES)  # idempotent: an index from before facts were kept gets the table
         self.sharded = bool(schema.shard_servers(self.conn))
