@@ -155,7 +155,7 @@ def _law_term_sums(path: Path, law: list) -> list[np.ndarray]:
     of the law, computed on the first pass and kept: a copy's vector is its passage's sum
     with the dropped and repeated terms' directions taken off and added (the same vector
     as hashed_vector of the perturbed counts, to rounding), not the sum over all ~130 terms
-    again (it was 40% of the stream's CPU). ~300 MB for the 100k real passages."""
+    again (~30% of the stream's CPU in a profile). ~300 MB for the 100k real passages."""
     if path not in _TERM_SUMS:
         dim = 384
         _TERM_SUMS[path] = [np.array([sum((c * _term_direction(t, dim) for t, c in terms.items() if t.startswith("f:")),
