@@ -490,10 +490,25 @@ def cmd_eval(args) -> int:
     return subprocess.call([sys.executable, "-m", "eval", *args.eval_args])
 
 
+def _reversed_years(args) -> str | None:
+    """A year range given backwards, named, before any server or index is asked: the same
+    refusal whatever answers (an index loaded here refuses it in its filters, while a server
+    reads such a range in order, api/contract.py `ordered_years`)."""
+    year_from, year_to = getattr(args, "year_from", None), getattr(args, "year_to", None)
+    if year_from is not None and year_to is not None and year_from > year_to:
+        return (f"--year-from {year_from} is after --year-to {year_to}: give the range in order "
+                f"(--year-from {year_to} --year-to {year_from})")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     _offline_defaults()
     parser = build_parser()
     args = parser.parse_args(argv)
+    reversed_years = _reversed_years(args)
+    if reversed_years:
+        print(f"error: {reversed_years}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return args.func(args)
     except BrokenPipeError:  # `tracuu search … | head`: the reader has what it wanted

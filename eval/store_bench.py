@@ -147,6 +147,28 @@ def hashed_vector(terms: dict[str, int], dim: int = 384) -> np.ndarray:
     return (vector / norm if norm else vector).astype(np.float32)
 
 
+_TERM_SUMS: dict[Path, list[np.ndarray]] = {}
+
+
+def _law_term_sums(path: Path, law: list) -> list[np.ndarray]:
+    """Each passage's sum of term directions (hashed_vector before its norm), per document
+    of the law, computed on the first pass and kept: a copy's vector is its passage's sum
+    with the dropped and repeated terms' directions taken off and added (the same vector
+    as hashed_vector of the perturbed counts, to rounding), not the sum over all ~130 terms
+    again (~30% of the stream's CPU in a profile). ~300 MB for the 100k real passages."""
+    if path not in _TERM_SUMS:
+        dim = 384
+        _TERM_SUMS[path] = [np.array([sum((c * _term_direction(t, dim) for t, c in terms.items() if t.startswith("f:")),
+                                          np.zeros(dim)) for terms in doc_terms]).reshape(len(doc_terms), dim)
+                            for _, _, doc_terms in law]
+    return _TERM_SUMS[path]
+
+
+def _normalized(vector: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(vector)
+    return (vector / norm if norm else vector).astype(np.float32)
+
+
 def stream_corpus(size: int, laws: list[tuple[Path, int]], seed: int = 0):
     """Documents (record, [PassageRecord]) until `size` passages, generated one law at a
     time so 1M passages stream in bounded memory (the writer gets them document by document;
@@ -167,7 +189,9 @@ def stream_corpus(size: int, laws: list[tuple[Path, int]], seed: int = 0):
         for path, _ in laws:
             if n >= size:
                 break
-            for record, passages, terms in segmented_law(path, folder):
+            law = segmented_law(path, folder)
+            bases = _law_term_sums(path, law) if size > sum(c for _, c in laws) else None
+            for d, (record, passages, terms) in enumerate(law):
                 if n >= size:
                     break
                 suffix = f"~r{copy}" if copy else ""
@@ -175,19 +199,24 @@ def stream_corpus(size: int, laws: list[tuple[Path, int]], seed: int = 0):
                 if copy:
                     rec["extra"] = dict(record.get("extra") or {}, bench_copy=copy)
                 prs = []
-                for p, t in zip(passages, terms):
+                for i, (p, t) in enumerate(zip(passages, terms)):
                     if n >= size:
                         break
                     t = dict(t)
+                    vector = bases[d][i].copy() if bases is not None else None
                     if copy:  # perturb: drop two terms, repeat one
                         keys = list(t)
                         for key in rng.choice(keys, size=min(2, len(keys) - 1), replace=False):
+                            if vector is not None and key.startswith("f:"):
+                                vector -= t[key] * _term_direction(key, vector.shape[0])
                             del t[key]
                         extra = keys[int(rng.integers(len(keys)))]
                         t[extra] = t.get(extra, 0) + 1
+                        if vector is not None and extra.startswith("f:"):
+                            vector += _term_direction(extra, vector.shape[0])
                     prs.append(PassageRecord(dict(p, passage_id=p["passage_id"].replace(record["doc_id"], rec["doc_id"], 1),
                                                   doc_id=rec["doc_id"], content_hash=p["content_hash"] + suffix),
-                                             t, hashed_vector(t)))
+                                             t, hashed_vector(t) if vector is None else _normalized(vector)))
                     n += 1
                 if prs:
                     yield rec, prs
@@ -472,6 +501,19 @@ def bench_postgres(url: str, layout: dict, size: int, docs, queries, runs, manif
     return result
 
 
+def set_server_setting(layouts: dict, name: str, value: str) -> None:
+    """A setting on every node of the bench's servers (ALTER SYSTEM + reload)."""
+    import psycopg
+
+    from indexer.store.postgres import servers
+
+    for layout in layouts.values():
+        for node in layout["nodes"]:
+            with psycopg.connect(servers.url_for(layout, node["name"]), autocommit=True) as conn:
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                conn.execute("SELECT pg_reload_conf()")
+
+
 def summary(times: list[float]) -> dict:
     times = sorted(times)
     return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
@@ -565,6 +607,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-stream-pass", action="store_true",
                         help="skip timing one pass of the corpus stream alone (and its memory) before the builds")
     parser.add_argument("--notes", type=Path, default=None, help="a markdown file appended to the report (conclusions)")
+    parser.add_argument("--maintenance-work-mem", default=None, metavar="SIZE",
+                        help="maintenance_work_mem of the bench's servers (ALTER SYSTEM), e.g. 3GB: pgvector builds "
+                             "its HNSW graph in memory while it fits (~2.2 KB a 384-d passage), and far slower past "
+                             "it (servers.py's default, 512MB, fits ~230k passages)")
     args = parser.parse_args(argv)
     if args.combine:
         specs = [spec.split(":") for spec in args.combine.split(",")]  # PATH or PATH:local+single
@@ -600,6 +646,9 @@ def main(argv=None) -> int:
     ef_sweep = tuple(int(e) for e in args.ef_sweep.split(",") if e)
     data = args.data or Path(tempfile.mkdtemp(prefix="tracuu-store-bench-"))
     layouts = {b: servers.start(data / b, 0 if b == "single" else 2) for b in backends if b != "local"}
+    if args.maintenance_work_mem:
+        set_server_setting(layouts, "maintenance_work_mem", args.maintenance_work_mem)
+        info["server_settings"] = {"maintenance_work_mem": args.maintenance_work_mem}
     report = {"machine": info, "rows": [], "growth_exponent_p50": {}, "writer_baseline": args.writer_baseline,
               "command": "python -m eval.store_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
     if args.notes:

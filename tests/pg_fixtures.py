@@ -121,9 +121,11 @@ LAW_QUESTIONS = [
 ]
 
 
-def laws_collection(folder: Path, analyzer_settings: dict, bm25: dict) -> tuple[Collection, list[dict]]:
-    """LAW_SLICE of vlc-laws-2 read, chunked and segmented by the indexer (as `tracuu index`
-    does), with hashed term vectors; LAW_QUESTIONS analysed, with theirs."""
+def laws_collection(folder: Path, analyzer_settings: dict, bm25: dict,
+                    names: tuple[str, ...] = LAW_SLICE) -> tuple[Collection, list[dict]]:
+    """LAW_SLICE of vlc-laws-2 (or the files `names` of `folder`) read, chunked and segmented
+    by the indexer (as `tracuu index` does), with hashed term vectors; LAW_QUESTIONS
+    analysed, with theirs."""
     from indexer.analysis import Analyzer, AnalyzerConfig
     from indexer.build import content_hash, document_record
     from indexer.chunker import chunk_document
@@ -132,7 +134,7 @@ def laws_collection(folder: Path, analyzer_settings: dict, bm25: dict) -> tuple[
     analyzer = Analyzer(AnalyzerConfig.from_dict(analyzer_settings))
     documents: list[dict] = []
     records: dict[str, list[PassageRecord]] = {}
-    for name in LAW_SLICE:
+    for name in names:
         for doc in read_path(folder / name, folder):
             record, parsed = document_record(doc)
             prs = []

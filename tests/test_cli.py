@@ -60,6 +60,20 @@ def test_usage_errors_exit_2(corpus_index, tmp_path):
     assert out.returncode == 2 and "tracuu index" in out.stderr
 
 
+def test_a_reversed_year_range_is_refused_before_anything_is_asked():
+    """--year-from after --year-to: exit 2 naming both years, the same for every command
+    with years, before any server is reached (the one named here does not answer: reaching
+    for it would exit 4) or any index loaded."""
+    env = {"TRACUU_URL": "http://127.0.0.1:9"}
+    for command in (["search", "khiếu nại"], ["ask", "bao nhiêu đơn?"], ["compare", "tiếp công dân"],
+                    ["facts", "đơn khiếu nại"]):
+        out = run(*command, "--year-from", "2022", "--year-to", "2020", env=env)
+        assert out.returncode == 2, (command, out.stderr)
+        assert out.stderr.startswith("error: --year-from 2022 is after --year-to 2020"), out.stderr
+    out = run("search", "khiếu nại", "--year-from", "2020", "--year-to", "2020", env=env)
+    assert out.returncode == 4 and "cannot reach" in out.stderr, out.stderr  # an in-order range goes on to the server
+
+
 def test_index_rejects_bad_files_and_indexes_the_rest(tmp_path, model_dir):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import NGHE_AN, running_server
-from pg_fixtures import _db
+from conftest import CORPUS, NGHE_AN, running_server
+from pg_fixtures import _db, laws_collection, new_index_url
 
 KILLED = "shard1"  # the coordinator's foreign server for it: tracuu_shard1
 DEADLINE_S = 5.0
@@ -181,3 +181,58 @@ def test_server_down_is_a_503_health_too_and_recovers(own_cluster, model_dir, tm
         recovered = time.monotonic() - back_at
         assert recovered < DEADLINE_S and r.json()["results"]
     print(f"\nserver down: 503 from /health and /search in {took:.2f} s; back {recovered:.2f} s after the restart")
+
+
+def test_a_shard_host_that_does_not_answer_is_named_in_seconds(pg_servers, monkeypatch):
+    """A shard whose host takes the connection and never answers (a listening socket that
+    accepts nothing: a hung or firewalled host, not a refused port). With
+    TRACUU_PG_CONNECT_TIMEOUT_S=2 the store's probes (what /health reports) name it within
+    5 s, and a query is a StoreUnavailable naming tracuu_shard1: at once after the store's
+    own connection to the shard times out (the fan-out), or, over the coordinator's
+    postgres_fdw (which applies no connect timeout), when its statement timeout ends (3 s
+    here) — not an anonymous timeout."""
+    import socket
+
+    import psycopg
+
+    from indexer.analysis import AnalyzerConfig
+    from indexer.store.base import StoreUnavailable
+    from indexer.store.postgres import PostgresStore
+    from indexer.store.postgres.store import DEFAULT_BM25
+
+    monkeypatch.setenv("TRACUU_PG_CONNECT_TIMEOUT_S", "2")
+    url = new_index_url(pg_servers, "cluster", "silentshard")
+    collection, queries = laws_collection(CORPUS, AnalyzerConfig().to_dict(), DEFAULT_BM25,
+                                          names=tuple(sorted(p.name for p in CORPUS.glob("*.txt"))))
+    store = PostgresStore(url)
+    collection.write(store)
+    terms = queries[0]["terms"]
+    assert store.bm25(terms, 5) and store.unavailable(fresh=True) == []
+    store.close()
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # connections queue in the kernel; nothing ever reads them
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"ALTER SERVER tracuu_shard1 OPTIONS (SET host '127.0.0.1', "
+                         f"SET port '{silent.getsockname()[1]}')")
+        for fan_out, statement_timeout in ((True, "60000"), (False, "3000")):
+            monkeypatch.setenv("TRACUU_PG_STATEMENT_TIMEOUT_MS", statement_timeout)
+            store = PostgresStore(url, fan_out=fan_out)
+            t0 = time.monotonic()
+            down = store.unavailable(fresh=True)
+            probed = time.monotonic() - t0
+            assert [p.part for p in down] == ["tracuu_shard1"] and probed < DEADLINE_S, (down, probed)
+            assert down[0].detail_vi == "máy chủ phân mảnh tracuu_shard1 không phản hồi"
+            t0 = time.monotonic()
+            with pytest.raises(StoreUnavailable) as err:
+                store.bm25(terms, 5)
+            waited = time.monotonic() - t0
+            assert err.value.part == "tracuu_shard1", (fan_out, str(err.value))
+            if fan_out:  # two connect timeouts at most (the shard's, the probe's), not the 60 s statement timeout
+                assert waited < 30, waited
+            print(f"\nfan_out={fan_out}: probe {probed:.1f} s, query refused after {waited:.1f} s: {err.value}")
+            store.close()
+    finally:
+        silent.close()

@@ -484,8 +484,8 @@ def test_vector_and_array_literals_give_back_the_same_values():
 
 def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commit(pg_servers, corpus_collection,
                                                                                    encoder):
-    """A first build on one server copies its rows before the HNSW and GIN postings indexes
-    exist and builds them at commit, in its transaction: an aborted first build leaves no
+    """A first build on one server copies its rows before the passage table's indexes (HNSW,
+    GIN postings, B-trees) exist and builds them at commit, in its transaction: an aborted first build leaves no
     version (and the next build still makes them); a committed one is served by them."""
     import psycopg
 
@@ -508,7 +508,7 @@ def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commi
         assert schema.missing_bulk_indexes(conn) == []
         valid = conn.execute("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                              "WHERE c.relname = ANY(%s) AND i.indisvalid", (list(schema.BULK_INDEX_NAMES),)).fetchone()
-        assert valid[0] == 2
+        assert valid[0] == len(schema.BULK_INDEX_NAMES) == 11
     vector = encoder.encode_queries(["khiếu nại"])[0]
     sql, params = store.dense_sql(vector, 10, None, False)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -523,4 +523,61 @@ def test_first_build_on_one_server_builds_the_hnsw_and_postings_indexes_at_commi
     terms = analyzer(corpus_collection).terms("khiếu nại")
     assert_same_ranking(store.bm25(terms, 10), corpus_collection.bm25(terms, 10))
     assert store.count() == (len(corpus_collection.documents), len(corpus_collection.passages))
+    store.close()
+
+
+def test_first_build_on_a_cluster_builds_the_shards_hnsw_and_postings_indexes_after_commit(pg_servers):
+    """On a coordinator a first build's rows reach the shards without their passage indexes
+    (HNSW, GIN postings, B-trees: each row would update them all on arrival: the cluster's slowest step,
+    eval/results/store_bench.md) and the writer builds them on every shard right after its
+    commit; a later commit finds a shard without them (a build killed in between) and
+    builds them again. Rankings equal the exact references either way."""
+    import psycopg
+
+    from indexer.analysis import AnalyzerConfig
+    from indexer.store.postgres import PostgresStore, schema
+    from indexer.store.postgres.store import DEFAULT_BM25
+    from conftest import CORPUS
+
+    collection, queries = laws_collection(CORPUS, AnalyzerConfig().to_dict(), DEFAULT_BM25,
+                                          names=tuple(sorted(p.name for p in CORPUS.glob("*.txt"))))
+    url = new_index_url(pg_servers, "cluster", "bulkfirstcluster")
+    store = PostgresStore(url)
+
+    def shard_missing() -> list[list[str]]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            shards = schema.shard_servers(conn)
+        out = []
+        for _, info in shards:
+            with psycopg.connect(schema.shard_conninfo(info), autocommit=True) as shard:
+                out.append(sorted(schema.missing_bulk_indexes(shard)))
+        return out
+
+    writer = store.writer()
+    writer.set_manifest(collection.manifest)
+    writer.reset()
+    for document in collection.documents:
+        writer.add_document(document, collection.records[document["doc_id"]])
+    assert shard_missing() == [sorted(schema.BULK_INDEX_NAMES)] * 2  # rows in, no indexes yet
+    writer.commit()
+    store.refresh()
+    assert shard_missing() == [[], []]
+    for query in queries[:6]:
+        assert_same_ranking(store.bm25(query["terms"], 10), collection.bm25(query["terms"], 10))
+        assert_same_ranking(store.dense(query["vector"], 10, exact=True), collection.dense(query["vector"], 10))
+
+    with psycopg.connect(url, autocommit=True) as conn:  # as if killed between its commit and the indexes
+        info = schema.shard_servers(conn)[1][1]
+    with psycopg.connect(schema.shard_conninfo(info), autocommit=True) as shard:
+        shard.execute("DROP INDEX tracuu_passages_embedding")
+    assert shard_missing() == [[], ["tracuu_passages_embedding"]]
+    assert_same_ranking(store.dense(queries[0]["vector"], 10, exact=True), collection.dense(queries[0]["vector"], 10))
+    first = collection.documents[0]
+    with store.writer() as writer:  # an unrelated later version: the missing index is built at its commit
+        writer.set_manifest(collection.manifest)
+        writer.add_document(first, collection.records[first["doc_id"]])
+        writer.commit()
+    store.refresh()
+    assert shard_missing() == [[], []]
+    assert_same_ranking(store.bm25(queries[0]["terms"], 10), collection.bm25(queries[0]["terms"], 10))
     store.close()

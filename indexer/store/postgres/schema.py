@@ -45,6 +45,21 @@ SHARD_SERVER_RE = r"^tracuu_shard[0-9]+$"
 HNSW_SETTINGS = {"hnsw.ef_search": "100", "hnsw.iterative_scan": "strict_order",
                  "hnsw.max_scan_tuples": "200000"}
 HNSW_BUILD = "(m = 16, ef_construction = 64)"
+# How long a connection of the store's own to a server or shard may take to open (libpq
+# connect_timeout, whole seconds; libpq reads 1 as 2; 0 = wait for the OS), so a shard host
+# that does not answer is a named error in seconds (store.py, `PostgresStore.top_k`). Not a
+# foreign server option: postgres_fdw opens its connections with libpq's asynchronous
+# calls, which do not apply connect_timeout (measured: a coordinator statement reaching a
+# host that never answers waited for its statement timeout with connect_timeout '2' set).
+CONNECT_TIMEOUT_ENV = "TRACUU_PG_CONNECT_TIMEOUT_S"
+DEFAULT_CONNECT_TIMEOUT_S = 5
+
+
+def connect_timeout_s() -> int:
+    import os
+
+    raw = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip()
+    return int(raw) if raw.isdigit() else DEFAULT_CONNECT_TIMEOUT_S
 
 COORDINATOR_TABLES = """
 CREATE TABLE IF NOT EXISTS tracuu_versions (
@@ -140,11 +155,16 @@ CREATE INDEX IF NOT EXISTS tracuu_passages_doc_type ON tracuu_passages (doc_type
 CREATE INDEX IF NOT EXISTS tracuu_passages_years ON tracuu_passages (year_lo, year_hi);
 CREATE INDEX IF NOT EXISTS tracuu_passages_refs ON tracuu_passages USING gin (refs);
 """
-# The two indexes that cost most to keep up row by row. On a single server a first build
-# copies its rows into the empty table without them and builds them at its commit, in the
-# same transaction (writer.py): pgvector builds an HNSW graph over loaded rows in memory,
-# faster than inserting row after row, and GIN is likewise faster built than updated.
-BULK_INDEXES = """
+# The passage table's indexes. A first build copies its rows into the empty table without
+# them and builds them at its commit, in the same transaction (writer.py): pgvector builds
+# an HNSW graph over loaded rows in memory, faster than inserting row after row; GIN is
+# likewise faster built than updated, and a B-tree is built by one sort instead of a
+# random insert per row (at 1M passages they outgrow shared_buffers).
+# On a coordinator the shards' tables of a first build are likewise made without them, and
+# the writer builds them on each shard right after its commit (`create_shard_bulk_indexes`:
+# the rows arrive through postgres_fdw's remote transaction, which no other connection can
+# index before it commits).
+BULK_INDEXES = PASSAGE_INDEXES + """
 CREATE INDEX IF NOT EXISTS tracuu_passages_postings ON tracuu_passages USING gin (tids);
 CREATE INDEX IF NOT EXISTS tracuu_passages_embedding ON tracuu_passages
     USING hnsw (embedding vector_ip_ops) WITH {hnsw};
@@ -168,14 +188,14 @@ def passage_columns(dim: int) -> str:
 
 def passage_table_sql(dim: int, bulk_indexes: bool = True) -> str:
     return (f"CREATE TABLE IF NOT EXISTS tracuu_passages ({passage_columns(dim)});\n"
-            + PASSAGE_STORAGE + PASSAGE_INDEXES + (bulk_index_sql() if bulk_indexes else ""))
+            + PASSAGE_STORAGE + (bulk_index_sql() if bulk_indexes else ""))
 
 
 def bulk_index_sql() -> str:
     return BULK_INDEXES.format(hnsw=HNSW_BUILD)
 
 
-BULK_INDEX_NAMES = ("tracuu_passages_postings", "tracuu_passages_embedding")
+BULK_INDEX_NAMES = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", BULK_INDEXES))
 
 
 def missing_bulk_indexes(conn) -> list[str]:
@@ -185,9 +205,26 @@ def missing_bulk_indexes(conn) -> list[str]:
 
 
 def create_bulk_indexes(conn) -> None:
-    """The passage table's HNSW and GIN postings indexes, where they are missing (a no-op
+    """The passage table's indexes (HNSW, GIN postings, B-trees), where they are missing (a no-op
     when they exist): on a single server, inside the writer's transaction."""
     conn.execute(bulk_index_sql())
+
+
+def create_shard_bulk_indexes(conn) -> list[str]:
+    """On a coordinator: each shard's passage indexes where they are missing,
+    over a direct connection (committed at once); the shards that got them. A first build
+    runs it after its commit; every later commit runs it again, so a build killed between
+    its commit and these indexes leaves shards that answer correctly (by scanning) until
+    the next commit makes them."""
+    import psycopg
+
+    built = []
+    for name, info in shard_servers(conn):
+        with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:
+            if missing_bulk_indexes(shard):
+                create_bulk_indexes(shard)
+                built.append(name)
+    return built
 
 
 def shard_servers(conn) -> list[tuple[str, dict]]:
@@ -302,8 +339,9 @@ def create_schema(conn, dim: int, bulk_indexes: bool = True) -> None:
     """Create the tables (idempotent). On a coordinator the shards get their passage table
     and indexes over a direct connection (DDL is not shipped by postgres_fdw), then the
     coordinator's partitioned table gets one foreign partition per shard. `bulk_indexes`
-    False (single server only): the HNSW and GIN postings indexes are left to
-    `create_bulk_indexes`, which the first build runs after loading its rows."""
+    False: the passage table's indexes are left to `create_bulk_indexes` (one
+    server, in the first build's transaction after loading its rows) or
+    `create_shard_bulk_indexes` (the shards, after the first build's commit)."""
     import psycopg
 
     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -316,7 +354,7 @@ def create_schema(conn, dim: int, bulk_indexes: bool = True) -> None:
     for _, info in shards:
         with psycopg.connect(shard_conninfo(info), autocommit=True) as shard:
             shard.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            shard.execute(passage_table_sql(dim))
+            shard.execute(passage_table_sql(dim, bulk_indexes))
     if passage_dim(conn) is None:
         conn.execute(f"CREATE TABLE tracuu_passages ({passage_columns(dim)}) "
                      "PARTITION BY HASH (doc_id)")

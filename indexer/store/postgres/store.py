@@ -48,7 +48,7 @@ SEED_POSTINGS = 2_000  # BM25's first pass (the MaxScore threshold) scores at mo
 # request, nor a connection, for ever); 0 turns it off. The writer's connection has none.
 STATEMENT_TIMEOUT_ENV = "TRACUU_PG_STATEMENT_TIMEOUT_MS"
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
-PROBE_SECONDS = 2  # connect timeout of /health's probes of the server and each shard
+PROBE_SECONDS = 2  # connect timeout of /health's probes of the server and each shard (all shards at once)
 
 
 class QueryTerm(NamedTuple):
@@ -173,7 +173,7 @@ class _Pool:
         import psycopg
 
         try:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=schema.connect_timeout_s())
         except psycopg.OperationalError as err:
             raise server_down(self.url, err) from None
         for key, value in self.settings.items():
@@ -286,6 +286,11 @@ class PostgresStore(Store):
         import psycopg
 
         if isinstance(err, psycopg.errors.QueryCanceled):
+            # a coordinator's statement waits for a shard that does not answer until its
+            # timeout (postgres_fdw has no connect timeout): name the shard when it is that
+            down = [p for p in self.unavailable(fresh=True) if not p.whole] if self._sharded else []
+            if down:
+                return down[0]
             seconds = statement_timeout_ms() / 1000
             return StoreUnavailable(f"a query on {self.describe()} ran out of time ({STATEMENT_TIMEOUT_ENV}="
                                     f"{statement_timeout_ms()}): {str(err).strip().splitlines()[0]}",
@@ -304,9 +309,11 @@ class PostgresStore(Store):
 
     def unavailable(self, fresh: bool = False) -> list[StoreUnavailable]:
         """The server (coordinator) and, on a coordinator, each shard, probed with a connection
-        of PROBE_SECONDS timeout; the answer is kept a second (a /health poll costs a few
-        connections a second at most)."""
+        of PROBE_SECONDS timeout (the shards concurrently: with hosts that do not answer,
+        the probe takes two timeouts whatever their number); the answer is kept a second (a
+        /health poll costs a few connections a second at most)."""
         import time
+        from concurrent.futures import ThreadPoolExecutor
 
         import psycopg
 
@@ -320,14 +327,20 @@ class PostgresStore(Store):
         except psycopg.OperationalError as err:
             found = [server_down(self.location, err)]
         else:
-            found = []
-            for name, info in shards:
+            def probe(shard) -> StoreUnavailable | None:
+                name, info = shard
                 try:
                     with psycopg.connect(schema.shard_conninfo(info), autocommit=True,
                                          connect_timeout=PROBE_SECONDS) as conn:
                         conn.execute("SELECT 1")
                 except psycopg.OperationalError as err:
-                    found.append(shard_down(name, err))
+                    return shard_down(name, err)
+                return None
+
+            found = []
+            if shards:
+                with ThreadPoolExecutor(max_workers=len(shards), thread_name_prefix="tracuu-probe") as probes:
+                    found = [down for down in probes.map(probe, shards) if down is not None]
         self._probed = (time.monotonic(), found)
         return found
 
@@ -569,13 +582,17 @@ class PostgresStore(Store):
         only ids and scores on the wire (faster than the coordinator's UNION ALL statement
         at every size measured: eval/results/store_bench.md). When a shard cannot be reached directly (down,
         or its options are not readable here), the coordinator's statement runs instead, and
-        its error, if any, is the coordinator's."""
+        its error, if any, is the coordinator's. Unless a shard is down (probed, `unavailable`:
+        refused, or no answer within TRACUU_PG_CONNECT_TIMEOUT_S): then it is named at once,
+        as the coordinator's statement would only wait for it until its statement timeout."""
         k = int(top.params["k"])
         if self.fan_out and self._shard_pools:
             try:
                 return self._fan_out(top, k)
             except (StoreError, _operational_errors()):
-                pass
+                down = [p for p in self.unavailable() if not p.whole]
+                if down:
+                    raise down[0] from None
         return [(pid, float(score)) for pid, score in self._query(*self.top_k_sql(top))]
 
     def _fan_out(self, top: TopK, k: int) -> list[Hit]:

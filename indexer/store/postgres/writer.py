@@ -48,7 +48,7 @@ class PostgresWriter(StoreWriter):
 
         self.store = store
         try:
-            self.conn = psycopg.connect(store.url, autocommit=True, connect_timeout=10)
+            self.conn = psycopg.connect(store.url, autocommit=True, connect_timeout=schema.connect_timeout_s())
         except psycopg.OperationalError as err:
             raise StoreError(f"cannot connect to {store.describe()}: {mask_password(str(err)).strip()}") from None
         self._lock()
@@ -103,8 +103,9 @@ class PostgresWriter(StoreWriter):
         if current is None or not schema.has_schema(self.conn):
             if dim is None:
                 return False
-            # a first build: on a single server its rows go into the table before the HNSW
-            # and GIN postings indexes, which commit() builds over them (schema.BULK_INDEXES)
+            # a first build: its rows go into the table before its indexes (HNSW, GIN
+            # postings, B-trees), which commit() builds over them (schema.BULK_INDEXES; on
+            # the shards of a coordinator right after the commit)
             self._ddl(lambda conn: schema.create_schema(conn, dim, bulk_indexes=False))
         self.conn.execute(schema.FACT_TABLES)  # idempotent: an index from before facts were kept gets the table
         self.sharded = bool(schema.shard_servers(self.conn))
@@ -362,6 +363,8 @@ class PostgresWriter(StoreWriter):
         self._purge(base["gen"])
         self.conn.commit()
         self.conn.autocommit = True
+        if self.sharded:
+            schema.create_shard_bulk_indexes(self.conn)
         schema.analyze(self.conn)
         self._close()
         return str(gen)
