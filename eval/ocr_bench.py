@@ -96,7 +96,8 @@ def text_layer_pages(path: Path) -> list:
     from indexer.readers.pdf import _text_page
 
     with pdfplumber.open(str(path)) as pdf:
-        return [_text_page(page, n) for n, page in enumerate(pdf.pages, start=1)]
+        # the digits signature widgets draw are not rendered below (no forms): not in the reference either
+        return [_text_page(page, n, widgets=False) for n, page in enumerate(pdf.pages, start=1)]
 
 
 def measure_text_layer_pages(dpi: int) -> list[dict]:

@@ -197,6 +197,9 @@ def test_text_layer_pdf_is_laid_out_as_printed_with_its_header_block():
     assert metadata["signer"] == "Nguyễn Phước Bình"
     assert metadata["signer_title"] == "PHÓ CHÁNH VĂN PHÒNG"
     assert doc.title.startswith("Thông báo: Kết luận của Phó Chủ tịch")
+    # number and day are written into the printed blanks by the e-signature service's widgets
+    assert metadata["number"] == "11/TB-UBND"
+    assert metadata["date"] == "2025-01-08"
 
 
 def test_cong_van_title_is_its_v_v_line_not_the_national_header():
@@ -208,6 +211,9 @@ def test_cong_van_title_is_its_v_v_line_not_the_national_header():
     assert doc.title.endswith("viễn thông công ích")
     metadata = extract_metadata(doc.doc_id, doc.title, doc.text)
     assert metadata["doc_type"] == "công văn" and metadata["signer"] == "Phùng Tô Long"
+    assert metadata["number"] == "507/UBND-KGVX" and metadata["date"] == "2025-01-24"
+    # the widget's digits only: not the signing service's stamp ("TRUNG TÂM CÔNG BÁO …", its time)
+    assert "TRUNG TÂM" not in doc.text and "ttcbth@" not in doc.text
 
 
 @pytest.fixture(scope="session")

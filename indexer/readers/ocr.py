@@ -18,6 +18,9 @@ layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
   corrupt image) and reported by number; the rest of the document still goes in.
 - A page whose mean word confidence is below `LOW_CONFIDENCE` is flagged
   ("trang 3: chất lượng quét thấp").
+- Tone marks the `vie` model drops over â ê ô ("cô phần" for "cổ phần") are corrected where
+  the word is no syllable at all or unsure and the document prints the right pair elsewhere
+  (`correct_tone_marks`, indexer/readers/syllables.py).
 """
 from __future__ import annotations
 
@@ -198,7 +201,26 @@ def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
             listener = _page_listener
             if listener is not None:
                 listener(done, len(images), done / minutes if minutes > 0 else None)
+    correct_tone_marks(results)
     return results
+
+
+def correct_tone_marks(pages: list[OcrPage]) -> None:
+    """Tone marks the model dropped or swapped, corrected in place with the whole document's
+    pairs of syllables as evidence (indexer/readers/syllables.py; measured in eval/results/ocr.md)."""
+    from indexer.readers.syllables import correct_syllables, document_pairs
+
+    def lines(page):
+        grouped: dict = {}
+        for word in page.words:
+            grouped.setdefault((word.block, word.par, word.line), []).append(word)
+        return list(grouped.values())
+
+    all_lines = [line for page in pages for line in lines(page)]
+    pairs = document_pairs([[(w.text, w.conf) for w in line] for line in all_lines])
+    for line in all_lines:
+        for word, text in zip(line, correct_syllables([w.text for w in line], [w.conf for w in line], pairs)):
+            word.text = text
 
 
 def read_image(path, doc_id: str):
