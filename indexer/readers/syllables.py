@@ -4,12 +4,17 @@ or swaps over a circumflex, breve or horn ("cô phần" for "cổ phần", "đê
 
 A syllable is replaced only by one with the same letters and another tone mark, and only
 - when the OCR'd form is no syllable of Vietnamese at all (wordfreq's `vi` list, syllables
-  as words: "xuât", "triên", "biêu"): by the most frequent of that shape;
-- or when the replacement forms, with a neighbour, a pair of syllables the same document
-  prints elsewhere and the OCR'd form does not ("bô sung" where the page says "bổ sung";
+  as words: "xuât", "triên", "biêu"): by the one of that shape the document pairs most
+  with its neighbours, else the most frequent;
+- or when it is a real syllable without a tone mark, read below `SURE`, and the replacement
+  forms pairs with its neighbours (their tone aside) that the document prints elsewhere more
+  often than the word as read does ("Kê hoạch" where the page says "Kế hoạch" twice;
   "QUANG NGAI" beside "Quảng Ngãi"), and is not much rarer (`MARGIN`, `PAIR_BONUS`).
-Frequency alone does not decide between two real syllables: measured, it turned right
-words wrong ("rà soát" → "ra", "thực tiễn" → "tiền"; eval/results/ocr.md).
+Measured on the text-layer pages (eval/results/ocr.md): frequency alone turned right words
+wrong ("rà soát" → "ra", "thực tiễn" → "tiền"); the model's dropped marks are read with
+confidence 92-97, so a low-confidence gate alone misses them; a syllable that has a tone
+mark is left as read, or a misreading repeated on a page ("cô phần" thrice) outvotes the
+one right reading of it.
 Case is kept as OCR'd ("TINH" → "TỈNH"). Without wordfreq nothing is changed.
 """
 from __future__ import annotations
@@ -20,7 +25,8 @@ from collections import Counter
 from functools import lru_cache
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
-SURE = 90.0            # word confidence (0-100) from which a real syllable is left as read
+SURE = 97.0            # word confidence (0-100) from which a real syllable is left as read
+EVIDENCE = 90.0        # word confidence from which a word's pairs are evidence
 MARGIN = 0.8           # Zipf units (a factor of ~6 in frequency) a replacement must gain on its own
 PAIR_BONUS = 1.5       # Zipf units a pair seen elsewhere in the document is worth
 _WORD = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
@@ -67,10 +73,10 @@ def _core(token: str) -> tuple[str, str, str] | None:
 
 def document_pairs(lines: list[list[tuple[str, float]]]) -> Counter:
     """Pairs of neighbouring syllables (lower case) of the document's (word, confidence)
-    lines, both words read surely (`SURE`): an unsure word is no evidence."""
+    lines, both words read surely (`EVIDENCE`): an unsure word is no evidence."""
     pairs: Counter = Counter()
     for line in lines:
-        syllables = [(_core(t) or ("", "", ""))[1].lower() if c >= SURE else "" for t, c in line]
+        syllables = [(_core(t) or ("", "", ""))[1].lower() if c >= EVIDENCE else "" for t, c in line]
         for a, b in zip(syllables, syllables[1:]):
             if a and b:  # also with the neighbour's tone aside: it may be misread too ("QUANG NGAI")
                 pairs.update([(a, b), ("~" + toneless(a), b), (a, "~" + toneless(b))])
@@ -97,27 +103,32 @@ def correct_syllables(tokens: list[str], confidences: list[float], pairs: Counte
         before = lowered[i - 1] if i else ""  # as corrected: "QUANG NGAI" → "QUẢNG" then "NGÃI"
         after = lowered[i + 1] if i + 1 < len(lowered) else ""
 
-        def seen(syllable: str) -> bool:
-            """A pair with a neighbour printed elsewhere in the document (not this word's own)."""
-            itself = syllable == low and confidences[i] >= SURE
-            return (pairs[(before, syllable)] - (itself and bool(before)) > 0
-                    or pairs[(syllable, after)] - (itself and bool(after)) > 0
-                    or bool(before) and pairs[("~" + toneless(before), syllable)] - itself > 0
-                    or bool(after) and pairs[(syllable, "~" + toneless(after))] - itself > 0)
+        def pairs_elsewhere(syllable: str) -> int:
+            """Pairs with a neighbour (its tone aside) the document prints elsewhere, not this word's own."""
+            own = syllable == low and confidences[i] >= EVIDENCE
+            count = 0
+            if before:
+                count += pairs[("~" + toneless(before), syllable)] - (own and confidences[i - 1] >= EVIDENCE)
+            if after:
+                count += pairs[(syllable, "~" + toneless(after))] - (own and confidences[i + 1] >= EVIDENCE)
+            return count
 
-        known = _zipf(low, candidates) > 0
-        if known and (confidences[i] >= SURE or seen(low)):
+        zipf_read = _zipf(low, candidates)
+        known = zipf_read > 0
+        # the model drops tone marks ("cô" for "cổ"), seldom adds one: a real syllable with a
+        # tone mark is left as read (else a misreading repeated on the page outvotes the right one)
+        if known and (confidences[i] >= SURE or low != toneless(low)):
             continue
-        best, best_score = low, _zipf(low, candidates)
+        read_pairs = pairs_elsewhere(low)
+        best, best_key = low, (read_pairs, zipf_read)
         for syllable, zipf in candidates:
             if syllable == low:
                 continue
-            paired = seen(syllable)
-            if not (paired or not known):
-                continue
-            gain = zipf + (PAIR_BONUS if paired else 0.0)
-            if gain > best_score and (not known or gain - _zipf(low, candidates) >= MARGIN):
-                best, best_score = syllable, gain
+            count = pairs_elsewhere(syllable)
+            if known and (count <= read_pairs or zipf + PAIR_BONUS - zipf_read < MARGIN):
+                continue  # a real syllable yields only to one the document pairs more often
+            if (count, zipf) > best_key or best == low and not known:
+                best, best_key = syllable, (count, zipf)
         if best != low:
             out[i] = lead + _cased_like(word, best) + trail
             lowered[i] = best
