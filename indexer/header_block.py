@@ -251,7 +251,13 @@ def read_header_block(text: str) -> HeaderBlock:
             continue
         number = _NUMBER.match(line)
         if number and block.number is None:
-            block.number = re.sub(r"\s*[⁄/]\s*", "/", number.group(1)).strip(" ;") or None
+            value = re.sub(r"\s*[⁄/]\s*", "/", number.group(1)).strip(" ;")
+            # OCR noise where a handwritten number fills the blank ("O{_ /TTr-UBND"): no digit
+            # in it, so what is known is the code ("/TTr-UBND"); "12-KH/TU" keeps its number
+            head, slash, _ = value.partition("/")
+            if slash and head and not any(c.isdigit() for c in head):
+                value = value[len(head):]
+            block.number = value or None
             continue
         date = _PLACE_DATE.match(line)
         if date is None and block.date is None and i + 1 < len(zone) and "," in line:

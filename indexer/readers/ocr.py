@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 OCR_DPI = 300
 LANGUAGE = "vie"
@@ -121,7 +123,7 @@ def ocr_workers() -> int:
     return workers if workers > 0 else (os.cpu_count() or 1)
 
 
-def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
+def parse_tsv(tsv: str, scale: float, min_confidence: float = MIN_WORD_CONFIDENCE) -> list[OcrWord]:
     """Words of Tesseract's TSV output (level 5 rows), boxes scaled from pixels to points."""
     words = []
     for row in tsv.splitlines()[1:]:
@@ -133,7 +135,7 @@ def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
             conf = float(cols[10])
         except ValueError:
             continue
-        if not text or conf < MIN_WORD_CONFIDENCE:
+        if not text or conf < min_confidence:
             continue
         left, top, width, height = (int(c) for c in cols[6:10])
         words.append(OcrWord(text, left * scale, top * scale, (left + width) * scale,
@@ -141,11 +143,11 @@ def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
     return words
 
 
-def _run_tesseract(image_bytes: bytes, dpi: int) -> str:
+def _run_tesseract(image_bytes: bytes, dpi: int, options: tuple[str, ...] | None = None) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one core per page: pages run in parallel
+    options = options or ("-l", LANGUAGE, "--psm", str(PAGE_SEGMENTATION))
     result = subprocess.run(
-        [tesseract_command(), "stdin", "stdout", "-l", LANGUAGE, "--psm", str(PAGE_SEGMENTATION),
-         "--dpi", str(dpi), "tsv"],
+        [tesseract_command(), "stdin", "stdout", *options, "--dpi", str(dpi), "tsv"],
         input=image_bytes, capture_output=True, env=env, timeout=TIMEOUT_S)
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -161,13 +163,81 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
     try:
         buffer = io.BytesIO()
         image.convert("L").save(buffer, format="PNG", compress_level=1)
-        page.words = parse_tsv(_run_tesseract(buffer.getvalue(), dpi), scale)
+        tsv = _run_tesseract(buffer.getvalue(), dpi)
+        page.words = parse_tsv(tsv, scale)
+        _read_number_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
     except OcrUnavailable:
         raise
     except Exception as err:  # a page tesseract cannot read: reported, the rest goes on
         page.error = f"{type(err).__name__}: {str(err)[:120]}"
     page.seconds = time.perf_counter() - started
     return page
+
+
+_NUMBER_LABEL = re.compile(r"^S[ốôoó]\s*[:.]", re.IGNORECASE)
+DIGITS_MIN_CONFIDENCE = 50.0  # each of two readings of a number's blank, to be taken
+
+
+@lru_cache(maxsize=1)
+def _has_english_model() -> bool:
+    out = subprocess.run([tesseract_command(), "--list-langs"], capture_output=True, text=True).stdout
+    return "eng" in out.split()
+
+
+def _read_digits(image, box_px: tuple[int, int, int, int], dpi: int, psm: int) -> tuple[str, float]:
+    buffer = io.BytesIO()
+    image.crop(box_px).convert("L").save(buffer, format="PNG")
+    tsv = _run_tesseract(buffer.getvalue(), dpi, ("-l", "eng", "--psm", str(psm),
+                                                   "-c", "tessedit_char_whitelist=0123456789"))
+    words = parse_tsv(tsv, 1.0, min_confidence=-1)
+    return "".join(w.text for w in words), min((w.conf for w in words), default=0.0)
+
+
+def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: int) -> None:
+    """The digits in the blank of "Số:   /CT-UBND", read again as digits alone.
+
+    The page model reads what is filled into that blank — typed late ("53") or handwritten
+    ("46") — as noise ("b3", "ý#") and with almost no confidence. The blank between the
+    label and the code is OCR'd once more with Tesseract's English model restricted to
+    digits, as one line (psm 7) and as one word (psm 8); the digits are taken only when both
+    readings agree, each with confidence ≥ `DIGITS_MIN_CONFIDENCE` (measured on the 7 scans
+    in eval/results/ocr.md: 2 numbers read, right; the other handwritten ones not read, none
+    read wrong). They replace the noise OCR'd there."""
+    if not _has_english_model():
+        return
+    scale = 72.0 / dpi
+    header = [w for w in all_words if w.bottom < 0.3 * image.height * scale]
+    for i, label in enumerate(header):
+        if not _NUMBER_LABEL.match(label.text):
+            continue
+        line = (label.block, label.par, label.line)
+        code = next((w for w in header[i + 1:i + 4] if "/" in w.text and (w.block, w.par, w.line) == line), None)
+        if code is None:
+            return
+        # the label's own share of its box ("Sô:⁄11" is label and digits read as one word)
+        start = label.x0 + (label.x1 - label.x0) * min(1.0, 3 / max(len(label.text), 3))
+        height = label.bottom - label.top
+        box = (int(start / scale), int((label.top - height / 2) / scale), int(code.x0 / scale) + 5,
+               int((label.bottom + height / 2) / scale))
+        if box[2] - box[0] < 10:
+            return
+        readings = [_read_digits(image, box, dpi, psm) for psm in (7, 8)]
+        digits = readings[0][0]
+        if not (digits and len(digits) <= 4 and all(r[0] == digits and r[1] >= DIGITS_MIN_CONFIDENCE
+                                                    for r in readings)):
+            return
+        between = [w for w in kept if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < code.x0]
+        for word in between:
+            kept.remove(word)
+        kept_label = next((w for w in kept if w == label), None)
+        if kept_label is None:  # read with too little confidence to be kept: it is the label all the same
+            kept_label = label
+            kept.append(label)
+        kept_label.text = label.text[:label.text.find(":") + 1] if ":" in label.text else label.text
+        kept.append(OcrWord(digits, start + 1, label.top, code.x0 - 1, label.bottom, min(r[1] for r in readings),
+                            label.block, label.par, label.line))
+        kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
+        return
 
 
 # who hears about pages done: the running build's progress display (one build at a time)
