@@ -251,7 +251,9 @@ def read_header_block(text: str) -> HeaderBlock:
             continue
         number = _NUMBER.match(line)
         if number and block.number is None:
-            value = re.sub(r"\s*[⁄/]\s*", "/", number.group(1)).strip(" ;")
+            # a stroke read as a slash before handwritten digits ("Sô:⁄11 /CT-UBND") is no part of it
+            value = re.sub(r"^[⁄/]\s*(?=\d+\s*[⁄/])", "", number.group(1).strip())
+            value = re.sub(r"\s*[⁄/]\s*", "/", value).strip(" ;")
             # OCR noise where a handwritten number fills the blank ("O{_ /TTr-UBND"): no digit
             # in it, so what is known is the code ("/TTr-UBND"); "12-KH/TU" keeps its number
             head, slash, _ = value.partition("/")

@@ -276,3 +276,25 @@ def test_every_scanned_directive_is_indexed_and_found_by_its_second_paragraph(sc
     blank = [p for p in store.document("qn-05.pdf")["extra"].get("page_problems", []) if p.startswith("trang 2")]
     assert blank, "the blank second page of qn-05.pdf is reported by number"
     assert any(w.startswith("qn-05.pdf: trang 2") for w in engine.health()["scan_warnings"])
+
+
+def test_scanned_numbers_are_read_where_the_blank_can_be_read_and_never_wrong(scanned_index):
+    """The number's blank is read again as digits: qn-08's typed '53' and qn-07's handwritten
+    '46' are read; a number whose handwritten digits cannot be read keeps its code only, never
+    OCR noise ('O{_ /TTr-UBND') nor wrong digits. Labels: eval/data/scanned_directives_meta.jsonl."""
+    import json
+
+    from indexer.store import open_store
+
+    index_dir, _ = scanned_index
+    store = open_store(index_dir)
+    labels = Path(__file__).resolve().parents[1] / "eval" / "data" / "scanned_directives_meta.jsonl"
+    numbers = {}
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        label = json.loads(line)
+        got = store.document(label["doc_id"])["metadata"].get("number")
+        numbers[label["doc_id"]] = got
+        code = label["number"][label["number"].index("/"):]
+        assert got in (label["number"], code), (label["doc_id"], got, label["number"])
+    assert numbers["qn-08.pdf"] == "53/TB-UBND" and numbers["qn-07.pdf"] == "46/TB-UBND"
+    assert numbers["qn-02.pdf"] == "11/TB-UBND" and numbers["qn-17.pdf"] == "507/UBND-KGVX"  # widgets
