@@ -298,3 +298,17 @@ def test_scanned_numbers_are_read_where_the_blank_can_be_read_and_never_wrong(sc
         assert got in (label["number"], code), (label["doc_id"], got, label["number"])
     assert numbers["qn-08.pdf"] == "53/TB-UBND" and numbers["qn-07.pdf"] == "46/TB-UBND"
     assert numbers["qn-02.pdf"] == "11/TB-UBND" and numbers["qn-17.pdf"] == "507/UBND-KGVX"  # widgets
+
+
+def test_a_multi_page_tiff_above_the_page_limit_is_refused_before_ocr(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from indexer.document import MAX_PDF_PAGES_ENV, IngestError
+    from indexer.readers import read_file
+
+    monkeypatch.setenv(MAX_PDF_PAGES_ENV, "2")
+    path = tmp_path / "scan.tif"
+    frames = [Image.new("L", (200, 100), 255) for _ in range(3)]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.raises(IngestError, match=f"3 pages, more than {MAX_PDF_PAGES_ENV}=2"):
+        read_file(path, path.name)

@@ -297,9 +297,15 @@ def read_image(path, doc_id: str):
     """A page image (.png .jpg .jpeg .tif .tiff; every frame of a multi-page TIFF) as a Document."""
     from PIL import Image, ImageSequence
 
-    from indexer.document import IngestError
+    from indexer.document import IngestError, check_page_count
     from indexer.readers.layout import document_from_pages
 
+    try:
+        with Image.open(path) as image:
+            frame_count = getattr(image, "n_frames", 1)
+    except Exception as err:
+        raise IngestError(str(path), f"cannot read image ({type(err).__name__}: {str(err)[:120]})") from None
+    check_page_count(path, frame_count)  # a multi-page TIFF is held to TRACUU_MAX_PDF_PAGES, before any OCR
     try:
         with Image.open(path) as image:
             dpi = image.info.get("dpi", (OCR_DPI, OCR_DPI))[0] or OCR_DPI
