@@ -165,7 +165,10 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
         image.convert("L").save(buffer, format="PNG", compress_level=1)
         tsv = _run_tesseract(buffer.getvalue(), dpi)
         page.words = parse_tsv(tsv, scale)
-        _read_number_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
+        try:
+            _read_number_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
+        except Exception:  # OcrUnavailable included: the page as read stands, its number's blank unread
+            pass
     except OcrUnavailable:
         raise
     except Exception as err:  # a page tesseract cannot read: reported, the rest goes on
