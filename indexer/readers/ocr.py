@@ -205,7 +205,8 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
     digits, as one line (psm 7) and as one word (psm 8); the digits are taken only when both
     readings agree, each with confidence ≥ `DIGITS_MIN_CONFIDENCE` (measured on the 7 scans
     in eval/results/ocr.md: 2 numbers read, right; the other handwritten ones not read, none
-    read wrong). They replace the noise OCR'd there."""
+    read wrong). They replace the noise OCR'd there. A label and code read too unsure to be
+    kept (qn-05.pdf's "Số:" at confidence 7) are kept: the number's code is known."""
     if not _has_english_model():
         return
     scale = 72.0 / dpi
@@ -226,19 +227,21 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
             return
         readings = [_read_digits(image, box, dpi, psm) for psm in (7, 8)]
         digits = readings[0][0]
-        if not (digits and len(digits) <= 4 and all(r[0] == digits and r[1] >= DIGITS_MIN_CONFIDENCE
-                                                    for r in readings)):
-            return
-        between = [w for w in kept if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < code.x0]
-        for word in between:
-            kept.remove(word)
+        read = bool(digits and len(digits) <= 4 and all(r[0] == digits and r[1] >= DIGITS_MIN_CONFIDENCE
+                                                        for r in readings))
         kept_label = next((w for w in kept if w == label), None)
-        if kept_label is None:  # read with too little confidence to be kept: it is the label all the same
-            kept_label = label
+        if kept_label is None:  # read with too little confidence to be kept: it is the label all the same,
+            kept_label = label  # and with it what is known of the number (its code)
             kept.append(label)
-        kept_label.text = label.text[:label.text.find(":") + 1] if ":" in label.text else label.text
-        kept.append(OcrWord(digits, start + 1, label.top, code.x0 - 1, label.bottom, min(r[1] for r in readings),
-                            label.block, label.par, label.line))
+        if read:
+            kept_label.text = label.text[:label.text.find(":") + 1] if ":" in label.text else label.text
+            for word in [w for w in kept if (w.block, w.par, w.line) == line and w is not kept_label
+                         and start <= (w.x0 + w.x1) / 2 < code.x0]:
+                kept.remove(word)
+            kept.append(OcrWord(digits, start + 1, label.top, code.x0 - 1, label.bottom,
+                                min(r[1] for r in readings), label.block, label.par, label.line))
+        if code not in kept:
+            kept.append(code)
         kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
         return
 
