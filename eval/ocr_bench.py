@@ -96,7 +96,8 @@ def text_layer_pages(path: Path) -> list:
     from indexer.readers.pdf import _text_page
 
     with pdfplumber.open(str(path)) as pdf:
-        return [_text_page(page, n) for n, page in enumerate(pdf.pages, start=1)]
+        # the digits signature widgets draw are not rendered below (no forms): not in the reference either
+        return [_text_page(page, n, widgets=False) for n, page in enumerate(pdf.pages, start=1)]
 
 
 def measure_text_layer_pages(dpi: int) -> list[dict]:
@@ -232,8 +233,11 @@ def markdown(report: dict) -> str:
               f"signer's diacritic: {report['metadata']['near_right']}/{report['metadata']['fields_total']}; "
               "by field: " + ", ".join(f"{k} {v}" for k, v in report["metadata"]["near_by_field"].items()) + ".",
               "", "The numbers and days of the 7 scans are written by hand (blue ink) into the printed "
-              "form; those of qn-02 and qn-17 are drawn by the e-signature widget, not the page text. "
-              "Tesseract reads neither (\"O{_\" for \"01\").", "",
+              "form (qn-08's number is typed); those of qn-02 and qn-17 are drawn by e-signature widgets "
+              "over the blanks and read from the widgets' appearance (indexer/readers/pdf.py). On the "
+              "scans, the number's blank is OCR'd again as digits (two readings must agree, see Trials); "
+              "a handwritten day is not read (Tesseract misreads it confidently), so the date stays at "
+              "the month, and a number whose digits were not read keeps its code (\"/CT-UBND\").", "",
               "| file | field | expected | got |", "|---|---|---|---|"]
     for row in report["metadata"]["rows"]:
         for field in FIELDS:
@@ -241,8 +245,60 @@ def markdown(report: dict) -> str:
             if not cell["right"]:
                 lines.append(f"| {row['doc_id']} | {field} | {cell['expected']} | {cell['got']} |")
     lines += ["", "Only the fields that came out wrong are listed. A subject counts as right within 3 % "
-              "character error of the label."]
+              "character error of the label.", "", TRIALS]
     return "\n".join(lines) + "\n"
+
+
+# Trials measured on 2026-12-07 (same machine, tesseract 5.3.0) with a harness that cached one
+# tesseract TSV per page and setting and scored it with this file's functions; kept here so the
+# file says what was tried, not only what was kept.
+TRIALS = """## Trials (2026-12-07): what was tried for the word error, and kept or not
+
+Cells: word error ignoring order / character error over body paragraphs, on qn-02 p1 | qn-02 p2 | qn-17 p1.
+Plain Tesseract, no correction, unless said.
+
+| trial | qn-02 p1 | qn-02 p2 | qn-17 p1 | kept |
+|---|---|---|---|---|
+| Debian `vie` (tessdata_fast, 531 KB), 300 dpi, psm 3 | 2.23 / 0.83 | 2.69 / 0.47 | 6.47 / 1.39 | yes |
+| 200 dpi | 3.17 / 0.88 | 2.31 / 0.12 | 6.03 / 1.85 | no |
+| 240 dpi | 2.79 / 0.83 | 3.08 / 0.47 | 8.19 / 3.86 | no |
+| 270 dpi | 2.98 / 0.92 | 5.00 / 0.35 | 2.59 / 1.23 | no |
+| 330 dpi | 4.10 / 0.97 | 3.46 / 0.47 | 7.33 / 2.31 | no |
+| 360 dpi | 4.66 / 1.46 | 5.00 / 0.93 | 5.60 / 2.93 | no |
+| 400 dpi | 5.03 / 1.17 | 5.38 / 0.82 | 8.62 / 4.01 | no |
+| 450 dpi | 6.52 / 1.85 | 6.54 / 1.63 | 6.03 / 1.23 | no |
+| 600 dpi (upscaling) | 8.57 / 2.19 | 9.23 / 2.68 | 11.21 / 4.01 | no |
+| npm `@tesseract.js-data/vie` 1.0.0, `4.0.0_best_int` model, 300 dpi | 3.35 / 0.83 | 3.85 / 0.47 | 5.60 / 0.46 | no |
+| same package, `4.0.0` model (legacy + LSTM) with `--oem 1` | 3.35 / 0.83 | 3.85 / 0.47 | 5.60 / 0.46 | no |
+| best_int at 240 dpi | 2.61 / 0.97 | 2.69 / 0.70 | 9.48 / 2.47 | no |
+| best_int at 360 dpi | 4.66 / 1.61 | 5.38 / 0.23 | 6.90 / 1.54 | no |
+| psm 4 / psm 1 / preserve_interword_spaces=1 | same as psm 3 | same | same | no |
+| psm 6 (one block) | 0.93 / 0.34 | 9.23 / 2.33 | 15.52 / 3.70 | no |
+| Tesseract's binarisation: adaptive Otsu (thresholding_method=1) | 3.35 / 1.46 | 3.46 / 0.93 | 7.76 / 2.31 | no |
+| Sauvola (thresholding_method=2) | 2.42 / 0.68 | 3.46 / 0.35 | 5.17 / 1.85 | no |
+| syllable correction by frequency alone (wordfreq `vi`, +0.8 Zipf) | +0.55 points | +0.39 | +0.86 | no: "rà"→"ra", "tiễn"→"tiền", "Ngãi"→"Ngài" |
+| pairs the document prints elsewhere, words < 90 confidence, per page | 0.93 / 0.49 | 1.92 / 0.35 | 5.60 / 1.39 | no |
+| same, pages of a file together (as indexed) | 1.49 / 0.63 | 1.92 / 0.35 | 5.60 / 1.39 | no |
+| same, confidence gate 95 | 1.68 / 0.68 | 1.54 / 0.23 | 5.17 / 1.39 | no: a right "cổ" turned "cô" by three misread "cô phần" |
+| **kept**: only syllables without a tone mark change (the model drops marks), gate 97, whole file | 1.49 / 0.63 | 1.15 / 0.23 | 5.17 / 1.39 | yes |
+| the kept correction after Sauvola | 0.93 / 0.29 | 3.08 / 0.23 | 4.74 / 1.85 | no (p2) |
+
+The better models were no better here: the npm package's best_int model loses fewer marks on the
+bold caps of qn-17's header but more in the body of qn-02, so the Makefile still installs Debian's.
+Not tried: deskew (the three text-layer pages are rendered, not skewed), light denoise.
+
+What is left on qn-17 p1 (12 words of 232): "TINH QUANG" in the bold header read without marks at
+high confidence; "Các CƠ" and "quản Lý" in the wrong case; "(trước" read "(ước"; "- Như trên;" and
+"KGVX(bnt)." read below the 30 confidence floor and dropped; "tông", "điêu", "đối", "bô" read at
+confidence ≥ 97 or with no pair elsewhere on the page to correct them by.
+
+Digits of the blanks (scans, page 1): the number's blank OCR'd with `eng` restricted to digits,
+psm 7 / psm 8 (confidence): qn-01 — / 04 (31) for 01; qn-03 4 (0) / 4 (0) for 11; qn-04 — / — for 07;
+qn-05 4 (0) / — for 24; qn-06 68 (0) / 08 (0) for 08; qn-07 46 (75) / 46 (68) for 46; qn-08 53 (55) /
+53 (65) for 53 — so both must agree at ≥ 50: 2 read, 0 wrong. With the `vie` model: 0 usable.
+The day's blank the same way: qn-03 read "4" at confidence 96 for a handwritten 11, so days are not
+read this way (a wrong day is worse than a date to the month).
+"""
 
 
 def main(argv=None) -> int:

@@ -47,7 +47,7 @@ TYPES = {  # folded type line → doc_type
 TYPE_LABELS = {"chỉ thị": "Chỉ thị", "quyết định": "Quyết định", "thông báo": "Thông báo", "tờ trình": "Tờ trình",
                "công văn": "Công văn", "báo cáo": "Báo cáo", "kế hoạch": "Kế hoạch", "nghị quyết": "Nghị quyết",
                "kết luận": "Kết luận", "quy chế": "Quy chế", "luật": "Luật", "bộ luật": "Bộ luật"}
-_NUMBER = re.compile(r"^s[ốôo]\s*[:.]\s*[⁄/]?\s*(.*)$", re.IGNORECASE)  # OCR reads "Số:" as "Sô:" too
+_NUMBER = re.compile(r"^s[ốôo]\s*[:.]\s*(.*)$", re.IGNORECASE)  # OCR reads "Số:" as "Sô:" too
 _VV = re.compile(r"^v\s*/\s*v\s*[:.]?\s*(.*)$", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^kính\s+gửi\s*:?\s*(.*)$", re.IGNORECASE)
 # "ngày" and the handwritten day may be lost to OCR ("Quảng Ngãi, tháng 5 năm 2021", "ngày Ø3 tháng")
@@ -251,7 +251,15 @@ def read_header_block(text: str) -> HeaderBlock:
             continue
         number = _NUMBER.match(line)
         if number and block.number is None:
-            block.number = re.sub(r"\s*/\s*", "/", number.group(1)).strip(" ;") or None
+            # a stroke read as a slash before handwritten digits ("Sô:⁄11 /CT-UBND") is no part of it
+            value = re.sub(r"^[⁄/]\s*(?=\d+\s*[⁄/])", "", number.group(1).strip())
+            value = re.sub(r"\s*[⁄/]\s*", "/", value).strip(" ;")
+            # OCR noise where a handwritten number fills the blank ("O{_ /TTr-UBND"): no digit
+            # in it, so what is known is the code ("/TTr-UBND"); "12-KH/TU" keeps its number
+            head, slash, _ = value.partition("/")
+            if slash and head and not any(c.isdigit() for c in head):
+                value = value[len(head):]
+            block.number = value or None
             continue
         date = _PLACE_DATE.match(line)
         if date is None and block.date is None and i + 1 < len(zone) and "," in line:

@@ -162,17 +162,6 @@ class _Header:
     heading_type: str | None   # from "BÁO CÁO" etc.
     headline: str              # subject line of a formal document, else the first line
     agency_lines: str          # lines above the heading ("UBND HUYỆN BÌNH SƠN", "Số: …")
-    number: str | None
-    place: str | None
-    date: str | None
-
-
-_NUMBER_LINE = re.compile(r"^Số\s*:\s*(.*)$", re.IGNORECASE)
-_PLACE_DATE_LINE = re.compile(
-    r"^(?P<place>[^\W\d][^,\n]{1,40}?)\s*,\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?"
-    r"\s*năm\s*(?P<year>(?:19|20)\d{2})",
-    re.IGNORECASE,
-)
 
 
 def _iso_date(year: str | int, month: str | int | None = None, day: str | int | None = None) -> str:
@@ -184,6 +173,8 @@ def _iso_date(year: str | int, month: str | int | None = None, day: str | int | 
 
 
 def _read_header(body: str) -> _Header:
+    """The heading type and headline; the number, place and date are the header block's
+    (indexer/header_block.py reads them, once for every format)."""
     lines = _nonempty_lines(body)
     head = lines[:_HEADER_LINES]
     heading_index = next((i for i, line in enumerate(head) if fold(line) in _HEADING_TYPES), None)
@@ -193,17 +184,8 @@ def _read_header(body: str) -> _Header:
     else:
         headline = lines[0] if lines else ""
     header_zone = head[:heading_index] if heading_index is not None else head
-    number = place = date = None
-    for line in header_zone:
-        number_match = _NUMBER_LINE.match(line)
-        if number_match and number is None:
-            number = number_match.group(1).strip() or None
-        date_match = _PLACE_DATE_LINE.match(line)
-        if date_match and date is None:
-            place = date_match.group("place").strip()
-            date = _iso_date(date_match.group("year"), date_match.group("month"), date_match.group("day"))
     agency_lines = "\n".join(header_zone) if heading_index is not None else ""
-    return _Header(heading_type, headline, agency_lines, number, place, date)
+    return _Header(heading_type, headline, agency_lines)
 
 
 # ----------------------------------------------------------------------------
@@ -654,9 +636,9 @@ def _extract_district(issuer: str | None, agency_lines: str, headline: str,
     return None, None
 
 
-def _extract_province(header: _Header, headline: str, body: str, district: str | None) -> str | None:
-    if header.place:
-        place_province = canonical_province(header.place) or province_of_district(header.place)
+def _extract_province(place: str | None, headline: str, body: str, district: str | None) -> str | None:
+    if place:
+        place_province = canonical_province(place) or province_of_district(place)
         if place_province:
             return place_province
     counts = Counter(name for name, _, _ in find_provinces(headline + "\n" + body))
@@ -784,9 +766,9 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
     if issuer is None and doc_type == "tham luận":
         issuer = _speaker_organisation(body.text)
     district, district_type = _extract_district(issuer, header.agency_lines, headline, body.text)
-    province = _extract_province(header, "\n".join(headlines), body.text, district)
+    province = _extract_province(block.place, "\n".join(headlines), body.text, district)
 
-    date = (header.date or block.date) if formal or header.date else _extract_article_date(body.text)
+    date = block.date if formal or block.date else _extract_article_date(body.text)
     document_year = int(date[:4]) if date else None
     period = _extract_period(headlines, references, document_year)
 
@@ -796,7 +778,7 @@ def extract_metadata(doc_id: str, title: str, text: str) -> dict[str, Any]:
         "district_type": district_type if district_type in DISTRICT_TYPES else None,
         "issuer": issuer,
         "doc_type": doc_type,
-        "number": header.number,
+        "number": block.number,
         "date": date,
         "period": period,
         "signer": signer,

@@ -110,3 +110,19 @@ def test_a_wrapped_footnote_line_opening_with_a_figure_stays_in_its_note():
     assert [n["text"] for n in notes] == [
         "⁹ Trước sáp nhập: tỉnh Bình Thuận đã thực hiện rà soát 35 văn bản QPPL, đã xử lý xong 01 văn bản.",
         "¹⁰ Sau sáp nhập: rà soát 12 văn bản."]
+
+
+def test_ocr_noise_in_the_numbers_blank_leaves_what_is_known():
+    """Handwritten digits OCR'd as noise: the code is kept, the noise dropped; a stroke read as
+    a slash before digits is dropped; a party document's '12-KH/TU' keeps its number."""
+    from indexer.header_block import read_header_block
+
+    def number(line: str) -> str | None:
+        return read_header_block(f"ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n{line}\nQuảng Ngãi, ngày 06 tháng 01 năm 2025\n"
+                                 "TỜ TRÌNH\nVề việc miễn nhiệm").number
+
+    assert number("Số: O{_ /TTr-UBND") == "/TTr-UBND"
+    assert number("Số: ý# /CT-UBND") == "/CT-UBND"
+    assert number("Sô:⁄11 /CT-UBND") == "11/CT-UBND"
+    assert number("Số: 12-KH/TU") == "12-KH/TU"
+    assert number("Số: /BC-SNV") == "/BC-SNV"

@@ -197,6 +197,9 @@ def test_text_layer_pdf_is_laid_out_as_printed_with_its_header_block():
     assert metadata["signer"] == "Nguyễn Phước Bình"
     assert metadata["signer_title"] == "PHÓ CHÁNH VĂN PHÒNG"
     assert doc.title.startswith("Thông báo: Kết luận của Phó Chủ tịch")
+    # number and day are written into the printed blanks by the e-signature service's widgets
+    assert metadata["number"] == "11/TB-UBND"
+    assert metadata["date"] == "2025-01-08"
 
 
 def test_cong_van_title_is_its_v_v_line_not_the_national_header():
@@ -208,6 +211,9 @@ def test_cong_van_title_is_its_v_v_line_not_the_national_header():
     assert doc.title.endswith("viễn thông công ích")
     metadata = extract_metadata(doc.doc_id, doc.title, doc.text)
     assert metadata["doc_type"] == "công văn" and metadata["signer"] == "Phùng Tô Long"
+    assert metadata["number"] == "507/UBND-KGVX" and metadata["date"] == "2025-01-24"
+    # the widget's digits only: not the signing service's stamp ("TRUNG TÂM CÔNG BÁO …", its time)
+    assert "TRUNG TÂM" not in doc.text and "ttcbth@" not in doc.text
 
 
 @pytest.fixture(scope="session")
@@ -270,3 +276,40 @@ def test_every_scanned_directive_is_indexed_and_found_by_its_second_paragraph(sc
     blank = [p for p in store.document("qn-05.pdf")["extra"].get("page_problems", []) if p.startswith("trang 2")]
     assert blank, "the blank second page of qn-05.pdf is reported by number"
     assert any(w.startswith("qn-05.pdf: trang 2") for w in engine.health()["scan_warnings"])
+
+
+def test_scanned_numbers_are_read_where_the_blank_can_be_read_and_never_wrong(scanned_index):
+    """The number's blank is read again as digits: qn-08's typed '53' and qn-07's handwritten
+    '46' are read; a number whose handwritten digits cannot be read keeps its code only, never
+    OCR noise ('O{_ /TTr-UBND') nor wrong digits. Labels: eval/data/scanned_directives_meta.jsonl."""
+    import json
+
+    from indexer.store import open_store
+
+    index_dir, _ = scanned_index
+    store = open_store(index_dir)
+    labels = Path(__file__).resolve().parents[1] / "eval" / "data" / "scanned_directives_meta.jsonl"
+    numbers = {}
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        label = json.loads(line)
+        got = store.document(label["doc_id"])["metadata"].get("number")
+        numbers[label["doc_id"]] = got
+        code = label["number"][label["number"].index("/"):]
+        # spaces as printed aside ("/TTr -UBND")
+        assert got and re.sub(r"\s", "", got) in (label["number"], code), (label["doc_id"], got, label["number"])
+    assert numbers["qn-08.pdf"] == "53/TB-UBND" and numbers["qn-07.pdf"] == "46/TB-UBND"
+    assert numbers["qn-02.pdf"] == "11/TB-UBND" and numbers["qn-17.pdf"] == "507/UBND-KGVX"  # widgets
+
+
+def test_a_multi_page_tiff_above_the_page_limit_is_refused_before_ocr(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from indexer.document import MAX_PDF_PAGES_ENV, IngestError
+    from indexer.readers import read_file
+
+    monkeypatch.setenv(MAX_PDF_PAGES_ENV, "2")
+    path = tmp_path / "scan.tif"
+    frames = [Image.new("L", (200, 100), 255) for _ in range(3)]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.raises(IngestError, match=f"3 pages, more than {MAX_PDF_PAGES_ENV}=2"):
+        read_file(path, path.name)

@@ -18,16 +18,21 @@ layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
   corrupt image) and reported by number; the rest of the document still goes in.
 - A page whose mean word confidence is below `LOW_CONFIDENCE` is flagged
   ("trang 3: chất lượng quét thấp").
+- Tone marks the `vie` model drops over â ê ô ("cô phần" for "cổ phần") are corrected where
+  the word is no syllable at all or unsure and the document prints the right pair elsewhere
+  (`correct_tone_marks`, indexer/readers/syllables.py).
 """
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 OCR_DPI = 300
 LANGUAGE = "vie"
@@ -118,7 +123,7 @@ def ocr_workers() -> int:
     return workers if workers > 0 else (os.cpu_count() or 1)
 
 
-def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
+def parse_tsv(tsv: str, scale: float, min_confidence: float = MIN_WORD_CONFIDENCE) -> list[OcrWord]:
     """Words of Tesseract's TSV output (level 5 rows), boxes scaled from pixels to points."""
     words = []
     for row in tsv.splitlines()[1:]:
@@ -130,7 +135,7 @@ def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
             conf = float(cols[10])
         except ValueError:
             continue
-        if not text or conf < MIN_WORD_CONFIDENCE:
+        if not text or conf < min_confidence:
             continue
         left, top, width, height = (int(c) for c in cols[6:10])
         words.append(OcrWord(text, left * scale, top * scale, (left + width) * scale,
@@ -138,11 +143,11 @@ def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
     return words
 
 
-def _run_tesseract(image_bytes: bytes, dpi: int) -> str:
+def _run_tesseract(image_bytes: bytes, dpi: int, options: tuple[str, ...] | None = None) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one core per page: pages run in parallel
+    options = options or ("-l", LANGUAGE, "--psm", str(PAGE_SEGMENTATION))
     result = subprocess.run(
-        [tesseract_command(), "stdin", "stdout", "-l", LANGUAGE, "--psm", str(PAGE_SEGMENTATION),
-         "--dpi", str(dpi), "tsv"],
+        [tesseract_command(), "stdin", "stdout", *options, "--dpi", str(dpi), "tsv"],
         input=image_bytes, capture_output=True, env=env, timeout=TIMEOUT_S)
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -158,13 +163,87 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
     try:
         buffer = io.BytesIO()
         image.convert("L").save(buffer, format="PNG", compress_level=1)
-        page.words = parse_tsv(_run_tesseract(buffer.getvalue(), dpi), scale)
+        tsv = _run_tesseract(buffer.getvalue(), dpi)
+        page.words = parse_tsv(tsv, scale)
+        try:
+            _read_number_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
+        except Exception:  # OcrUnavailable included: the page as read stands, its number's blank unread
+            pass
     except OcrUnavailable:
         raise
     except Exception as err:  # a page tesseract cannot read: reported, the rest goes on
         page.error = f"{type(err).__name__}: {str(err)[:120]}"
     page.seconds = time.perf_counter() - started
     return page
+
+
+_NUMBER_LABEL = re.compile(r"^S[ốôoó]\s*[:.]", re.IGNORECASE)
+DIGITS_MIN_CONFIDENCE = 50.0  # each of two readings of a number's blank, to be taken
+
+
+@lru_cache(maxsize=1)
+def _has_english_model() -> bool:
+    out = subprocess.run([tesseract_command(), "--list-langs"], capture_output=True, text=True).stdout
+    return "eng" in out.split()
+
+
+def _read_digits(image, box_px: tuple[int, int, int, int], dpi: int, psm: int) -> tuple[str, float]:
+    buffer = io.BytesIO()
+    image.crop(box_px).convert("L").save(buffer, format="PNG")
+    tsv = _run_tesseract(buffer.getvalue(), dpi, ("-l", "eng", "--psm", str(psm),
+                                                   "-c", "tessedit_char_whitelist=0123456789"))
+    words = parse_tsv(tsv, 1.0, min_confidence=-1)
+    return "".join(w.text for w in words), min((w.conf for w in words), default=0.0)
+
+
+def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: int) -> None:
+    """The digits in the blank of "Số:   /CT-UBND", read again as digits alone.
+
+    The page model reads what is filled into that blank — typed late ("53") or handwritten
+    ("46") — as noise ("b3", "ý#") and with almost no confidence. The blank between the
+    label and the code is OCR'd once more with Tesseract's English model restricted to
+    digits, as one line (psm 7) and as one word (psm 8); the digits are taken only when both
+    readings agree, each with confidence ≥ `DIGITS_MIN_CONFIDENCE` (measured on the 7 scans
+    in eval/results/ocr.md: 2 numbers read, right; the other handwritten ones not read, none
+    read wrong). They replace the noise OCR'd there. A label and code read too unsure to be
+    kept (qn-05.pdf's "Số:" at confidence 7) are kept: the number's code is known."""
+    if not _has_english_model():
+        return
+    scale = 72.0 / dpi
+    header = [w for w in all_words if w.bottom < 0.3 * image.height * scale]
+    for i, label in enumerate(header):
+        if not _NUMBER_LABEL.match(label.text):
+            continue
+        line = (label.block, label.par, label.line)
+        code = next((w for w in header[i + 1:i + 4] if "/" in w.text and (w.block, w.par, w.line) == line), None)
+        if code is None:
+            return
+        # the label's own share of its box ("Sô:⁄11" is label and digits read as one word)
+        start = label.x0 + (label.x1 - label.x0) * min(1.0, 3 / max(len(label.text), 3))
+        height = label.bottom - label.top
+        box = (int(start / scale), int((label.top - height / 2) / scale), int(code.x0 / scale) + 5,
+               int((label.bottom + height / 2) / scale))
+        if box[2] - box[0] < 10:
+            return
+        readings = [_read_digits(image, box, dpi, psm) for psm in (7, 8)]
+        digits = readings[0][0]
+        read = bool(digits and len(digits) <= 4 and all(r[0] == digits and r[1] >= DIGITS_MIN_CONFIDENCE
+                                                        for r in readings))
+        kept_label = next((w for w in kept if w == label), None)
+        if kept_label is None:  # read with too little confidence to be kept: it is the label all the same,
+            kept_label = label  # and with it what is known of the number (its code)
+            kept.append(label)
+        if read:
+            kept_label.text = label.text[:label.text.find(":") + 1] if ":" in label.text else label.text
+            for word in [w for w in kept if (w.block, w.par, w.line) == line and w is not kept_label
+                         and start <= (w.x0 + w.x1) / 2 < code.x0]:
+                kept.remove(word)
+            kept.append(OcrWord(digits, start + 1, label.top, code.x0 - 1, label.bottom,
+                                min(r[1] for r in readings), label.block, label.par, label.line))
+        if code not in kept:
+            kept.append(code)
+        kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
+        return
 
 
 # who hears about pages done: the running build's progress display (one build at a time)
@@ -198,16 +277,41 @@ def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
             listener = _page_listener
             if listener is not None:
                 listener(done, len(images), done / minutes if minutes > 0 else None)
+    correct_tone_marks(results)
     return results
+
+
+def correct_tone_marks(pages: list[OcrPage]) -> None:
+    """Tone marks the model dropped or swapped, corrected in place with the whole document's
+    pairs of syllables as evidence (indexer/readers/syllables.py; measured in eval/results/ocr.md)."""
+    from indexer.readers.syllables import correct_syllables, document_pairs
+
+    def lines(page):
+        grouped: dict = {}
+        for word in page.words:
+            grouped.setdefault((word.block, word.par, word.line), []).append(word)
+        return list(grouped.values())
+
+    all_lines = [line for page in pages for line in lines(page)]
+    pairs = document_pairs([[(w.text, w.conf) for w in line] for line in all_lines])
+    for line in all_lines:
+        for word, text in zip(line, correct_syllables([w.text for w in line], [w.conf for w in line], pairs)):
+            word.text = text
 
 
 def read_image(path, doc_id: str):
     """A page image (.png .jpg .jpeg .tif .tiff; every frame of a multi-page TIFF) as a Document."""
     from PIL import Image, ImageSequence
 
-    from indexer.document import IngestError
+    from indexer.document import IngestError, check_page_count
     from indexer.readers.layout import document_from_pages
 
+    try:
+        with Image.open(path) as image:
+            frame_count = getattr(image, "n_frames", 1)
+    except Exception as err:
+        raise IngestError(str(path), f"cannot read image ({type(err).__name__}: {str(err)[:120]})") from None
+    check_page_count(path, frame_count)  # a multi-page TIFF is held to TRACUU_MAX_PDF_PAGES, before any OCR
     try:
         with Image.open(path) as image:
             dpi = image.info.get("dpi", (OCR_DPI, OCR_DPI))[0] or OCR_DPI

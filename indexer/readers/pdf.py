@@ -19,6 +19,7 @@ not PDFs or are broken, are rejected with one line saying so.
 from __future__ import annotations
 
 import bisect
+import re
 from pathlib import Path
 
 from indexer.document import Document, IngestError, check_page_count
@@ -56,8 +57,69 @@ def _columns(table) -> int:
     return filled[len(filled) // 2] if filled else 0
 
 
-def _text_page(page, number: int):
-    """The page's text layer as a PageLayout (words outside ruled tables, table rows as blocks)."""
+# what a signing service writes into the page's blanks: the number and the day ("11", "08")
+_FILLED_IN = re.compile(r"^[\d\s./-]{1,12}$")
+
+
+def _widget_words(page) -> list[_Word]:
+    """Words drawn by the page's form widgets where they fill in a blank of the printed form.
+
+    The e-signature service of a provincial office writes the document's number ("Số:   11/TB-UBND")
+    and day ("ngày 08 tháng 01") into signature widgets over the blanks left in the Word
+    file (qn-02.pdf, qn-17.pdf): they are on the page as a reader sees it but not in its
+    text layer. Only digits are taken: the service's stamp ("Ký bởi …", the signing time)
+    is not the document's text."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LTChar
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdftypes import PDFStream, resolve1
+    from pdfminer.psparser import LIT
+
+    words = []
+    for annot in page.annots or []:
+        data = annot.get("data") or {}
+        if getattr(resolve1(data.get("Subtype")), "name", None) != "Widget":
+            continue
+        appearance = resolve1(data.get("AP"))
+        normal = resolve1(appearance.get("N")) if isinstance(appearance, dict) else None
+        if not isinstance(normal, PDFStream):
+            continue
+        rect = [float(resolve1(v)) for v in resolve1(data.get("Rect"))]
+        box = [float(resolve1(v)) for v in resolve1(normal.attrs.get("BBox", [0, 0, 0, 0]))]
+        manager = PDFResourceManager()
+        device = PDFPageAggregator(manager, laparams=None)
+        interpreter = PDFPageInterpreter(manager, device)
+        device.begin_page(page.page_obj, (1, 0, 0, 1, 0, 0))
+        # the appearance drawn as a form XObject with its box at the widget's rectangle
+        interpreter.init_resources({})
+        interpreter.init_state((1, 0, 0, 1, min(rect[0], rect[2]) - box[0], min(rect[1], rect[3]) - box[1]))
+        interpreter.xobjmap = {"W": normal}
+        interpreter.do_Do(LIT("W"))
+        device.end_page(page.page_obj)
+        chars = []
+
+        def collect(item):
+            if isinstance(item, LTChar):
+                chars.append(item)
+            elif hasattr(item, "__iter__"):
+                for child in item:
+                    collect(child)
+
+        collect(device.get_result())
+        text = "".join(c.get_text() for c in chars)
+        if not text.strip() or not _FILLED_IN.match(text):
+            continue
+        drawn = [c for c in chars if c.get_text().strip()]
+        for token in text.split():  # digits apart from the blanks before them, one word each
+            part, drawn = drawn[:len(token)], drawn[len(token):]
+            words.append(_Word(token, part[0].x0, part[-1].x1, float(page.height) - max(c.y1 for c in part),
+                               float(page.height) - min(c.y0 for c in part)))
+    return words
+
+
+def _text_page(page, number: int, widgets: bool = True):
+    """The page's text layer as a PageLayout (words outside ruled tables, table rows as blocks),
+    with the digits signature widgets fill in (`_widget_words`) unless `widgets` is False."""
     from indexer.readers.layout import PageLayout
 
     try:
@@ -69,6 +131,11 @@ def _text_page(page, number: int):
     words = [_Word(w["text"], float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]))
              for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)]
     words = [w for w in words if not any(_in_box(w, box) for box in boxes)]
+    if widgets:
+        try:
+            words += _widget_words(page)
+        except Exception:  # a widget pdfminer cannot draw: the page's own text stands
+            pass
     blocks = []
     for table in tables:
         rows = [[c or "" for c in row] for row in table.extract()]
