@@ -208,14 +208,15 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
                         mode=law_retrieval_mode() if name == "laws" else "hybrid",
                         span_reader=served_span_reader() if spans_id else None)
     # the span reader's spans per (question, passage), kept across runs for one export
-    spans_path = _cache_dir() / f"reader-spans-{spans_id}.pkl"
+    spans_path = _cache_dir() / f"reader-spans-{spans_id}-{name}.pkl"
     answerer.span_cache.update(_load(spans_path, {}))
     # what costs encoder time is kept across runs: sentence vectors by text and the passages
     # retrieved per question (the index does not change between runs of one labelled set)
-    vectors = _cache_dir() / "reader-sentence-vectors.pkl"
+    # (per set: two sets read in two processes at once would overwrite each other's)
+    vectors = _cache_dir() / f"reader-sentence-vectors-{name}.pkl"
     retrieved_path = _cache_dir() / f"reader-retrieved-{name}-{engine.health()['index_version']}.pkl"
     retrieved = _load(retrieved_path, {})
-    answerer.similarity_cache.update(_load(vectors, {}))
+    answerer.similarity_cache.update(_load(vectors, {}) or _load(_cache_dir() / "reader-sentence-vectors.pkl", {}))
     search = answerer.passages_to_read
 
     def cached_search(analysis, allowed, filters, doc_id, k):
