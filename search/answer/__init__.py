@@ -53,6 +53,10 @@ def served_answerer(engine) -> LearnedAnswerer:
     `remove` commits meanwhile."""
     engine = engine.pinned()
     cache = engine.view.derived("answers.similarity", OrderedDict)
-    return LearnedAnswerer(engine, reader=served_reader(), second_opinion=RuleAnswerer(engine),
-                           similarity_cache=cache, span_reader=served_span_reader(),
+    reader = served_reader()
+    # the span reader is read only for weights fitted on its features (`make reader` with it exported):
+    # other weights would score its candidates blind, and pay its cost for nothing
+    reads_spans = any("span_margin" in model.features for model in reader.models.values())
+    return LearnedAnswerer(engine, reader=reader, second_opinion=RuleAnswerer(engine),
+                           similarity_cache=cache, span_reader=served_span_reader() if reads_spans else None,
                            span_cache=engine.view.derived("answers.spans", OrderedDict))
