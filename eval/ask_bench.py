@@ -58,6 +58,9 @@ def main(argv=None) -> int:
     memory = {"index_loaded_mb": rss_mb()}
     ways = {"as served (with the span reader)": served_answerer(engine),
             "span reader off (ablation)": served_answerer(engine)}
+    from search.answer import served_span_reader
+
+    list(ways.values())[0].span_reader = served_span_reader()  # whatever weights are served
     off = list(ways.values())[1]
     off.span_reader = None
     for answerer in ways.values():  # served answerers share caches per index version; each way pays its own
