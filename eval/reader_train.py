@@ -508,6 +508,13 @@ def outcome(record: dict, chooser, reader) -> dict:
         confidence, answered, verify = chooser.decide(family, best, found[family], item["question"],
                                                       record["answer_type"],
                                                       lambda: record.get("second_opinion") or None)
+        if verify is None and family == "figure":
+            # a reader without a verifier yet (the inner folds fitting one): its signs are still
+            # what fit_verifier learns from
+            from search.answer.learned import verification_features
+
+            verify = verification_features(best, found[family], item["question"], record["answer_type"],
+                                           record.get("second_opinion") or None)
         agrees = bool(verify and verify["agrees"])
     answer = None
     response = {"answer": None, "value": None}
