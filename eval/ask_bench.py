@@ -1,13 +1,15 @@
 """`/ask` latency in process: `python -m eval.ask_bench [--questions N]`.
 
-The served answerer (search/answer.served_answerer: the learned reader with the rule
-answerer as second opinion) over the labelled questions of eval/data/corpus_qa.jsonl, on an
-index of corpus/ built with the default encoder, in two ways side by side in one run: as
-served, and with the figures' window similarity switched off (the sentence similarity
-only, `LearnedAnswerer.window_similarity = False`; an ablation made here, not a setting
-users have). The two alternate per question, which goes first alternating too, each with
-its own answerer (so its own vector cache); a few questions warm both up first. Wall time
-of `ask()` per question; medians, p95 and their ratio. Writes
+The served answerer (search/answer.served_answerer: the learned reader, the neural span
+reader's spans among its features, the rule answerer as second opinion) over the labelled
+questions of eval/data/corpus_qa.jsonl, on an index of corpus/ built with the default
+encoder, in two ways side by side in one run: as served, and with the span reader switched
+off (`LearnedAnswerer.span_reader = None`: what its reading costs per question; an ablation
+made here, not a setting users have). The two alternate per question, which goes first
+alternating too, each with its own answerer (so its own vector and span caches); a few
+questions warm both up first. Wall time of `ask()` per question; medians, p95 and their
+ratio; and the process's resident memory after the index is loaded, after the span-off way
+has answered its warm-up questions and at its peak (ru_maxrss) at the end. Writes
 eval/results/ask_latency.{json,md}. Part of `make bench`, never of `make test`.
 """
 from __future__ import annotations
@@ -45,13 +47,30 @@ def main(argv=None) -> int:
 
     encoder = Encoder()
     engine = SearchEngine(ensure_index(load_corpus_set(), encoder=encoder, log=lambda m: None), encoder=encoder)
-    ways = {"as served (sentence + figure window similarity)": served_answerer(engine),
-            "figure window similarity off (ablation)": served_answerer(engine)}
-    list(ways.values())[1].window_similarity = False
-    for answerer in ways.values():  # served answerers share one cache per index version; each way pays its own
+    import resource
+
+    def rss_mb() -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    memory = {"index_loaded_mb": rss_mb()}
+    ways = {"as served (with the span reader)": served_answerer(engine),
+            "span reader off (ablation)": served_answerer(engine)}
+    from search.answer import served_span_reader
+
+    list(ways.values())[0].span_reader = served_span_reader()  # whatever weights are served
+    off = list(ways.values())[1]
+    off.span_reader = None
+    for answerer in ways.values():  # served answerers share caches per index version; each way pays its own
         answerer.similarity_cache = OrderedDict()
+        answerer.span_cache = OrderedDict()
     questions = load_questions(args.questions + WARMUP)
     load_start = os.getloadavg()[0]
+    for q in questions[:WARMUP]:
+        off.ask(q)
+    memory["span_reader_off_warm_mb"] = rss_mb()
     for q in questions[:WARMUP]:
         for answerer in ways.values():
             answerer.ask(q)
@@ -67,7 +86,9 @@ def main(argv=None) -> int:
     rows = {name: {"median_ms": round(p["p50"], 1), "p95_ms": round(p["p95"], 1), "n": p["n"], "answered": answered[name]}
             for name, p in ((name, percentiles(ms)) for name, ms in times.items())}
     names = list(ways)
-    report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
+    memory["end_mb"] = rss_mb()
+    memory["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    report = {"memory": memory, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(),
               "versions": versions(), "encoder": f"{encoder.id} ({encoder.backend})", "questions": len(questions) - WARMUP,
               "load_average": [round(load_start, 2), round(os.getloadavg()[0], 2)], "ways": rows,
               "median_ratio": round(rows[names[0]]["median_ms"] / rows[names[1]]["median_ms"], 2)}
@@ -80,8 +101,14 @@ def main(argv=None) -> int:
              "Medians and the ratio from this one run (`python -m eval.ask_bench`).", "",
              "| way | questions | median ms | p95 ms | answered |", "|---|---|---|---|---|"]
     lines += [f"| {name} | {r['n']} | {r['median_ms']} | {r['p95_ms']} | {r['answered']} |" for name, r in rows.items()]
-    lines += ["", f"Median ratio (as served / ablation): {report['median_ratio']}×. The ablation answers with weights "
-              "trained on the window similarity, so its answers are not a quality measure (eval/results/*_qa.md is)."]
+    lines += ["", f"Median ratio (as served / ablation): {report['median_ratio']}×; the span reader's cost per question "
+              f"(median difference): {rows[names[0]]['median_ms'] - rows[names[1]]['median_ms']:.1f} ms. The ablation "
+              "answers with weights trained on the span reader's features, so its answers are not a quality measure "
+              "(eval/results/*_qa.md is).", "",
+              f"Resident memory (MB): index loaded {memory['index_loaded_mb']}, span reader loaded, off and warm "
+              f"{memory['span_reader_off_warm_mb']}, at the end {memory['end_mb']}, peak {memory['peak_mb']}: the span "
+              f"reader (loaded and reading) adds ~{memory['peak_mb'] - memory['index_loaded_mb']:.0f} MB at most "
+              "(the answers' caches included)."]
     (args.out / "ask_latency.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -134,6 +134,8 @@ def summarize(rows: list[dict]) -> dict:
             "wrong_answers": sum(r["verdict"] == "wrong" for r in selected),
         }
     summary = {"all": block(rows)}
+    if rows and "fold" in rows[0]:
+        summary["outer_splits"] = outer_splits(rows)
     if rows and "gold_candidate" in rows[0]:
         summary["losses"] = losses(rows)
     for key in ("variant", "answer_type"):
@@ -142,6 +144,24 @@ def summarize(rows: list[dict]) -> dict:
             groups[f"{key}={r[key]}"].append(r)
         summary.update({name: block(group) for name, group in sorted(groups.items())})
     return summary
+
+
+def outer_splits(rows: list[dict]) -> dict:
+    """Per outer split of the grouped cross-validation (its held-out documents): the share of
+    all its questions answered wrong, and of its answerable ones answered right; the worst split."""
+    folds = defaultdict(list)
+    for r in rows:
+        folds[r["fold"]].append(r)
+    per = {}
+    for fold, selected in sorted(folds.items()):
+        answerable = [r for r in selected if r["answerable"]]
+        per[str(fold)] = {"n": len(selected),
+                          "wrong_share": round(sum(r["verdict"] == "wrong" for r in selected) / len(selected), 4),
+                          "answerable_right": round(sum(r["verdict"] == "right" for r in answerable)
+                                                    / len(answerable), 3) if answerable else None}
+    return {"splits": per, "worst_wrong_share": max(p["wrong_share"] for p in per.values()),
+            "worst_answerable_right": min((p["answerable_right"] for p in per.values()
+                                           if p["answerable_right"] is not None), default=None)}
 
 
 def losses(rows: list[dict]) -> dict:
@@ -241,12 +261,21 @@ def markdown(report: dict, machine: dict) -> str:
         lines = ["| slice | n | accuracy | answerable right | abstained (answerable) | abstained (unanswerable) | wrong answers |",
                  "|---|---|---|---|---|---|---|"]
         for name, s in report["summary"].items():
-            if name in ("losses", "within_2pct_wrong"):
+            if name in ("losses", "within_2pct_wrong", "outer_splits"):
                 continue
             fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
             lines.append(f"| {name} | {s['n']} | {fmt(s['accuracy'])} | {fmt(s['answerable_right'])} | "
                          f"{fmt(s['abstained_when_answerable'])} | {fmt(s['abstained_when_unanswerable'])} | "
                          f"{s['wrong_answers']} |")
+        splits = report["summary"].get("outer_splits")
+        if splits:
+            lines += ["", "Per outer split (its held-out documents): wrong answers as a share of all its questions, "
+                          "answerable right:", "", "| split | n | wrong share | answerable right |", "|---|---|---|---|"]
+            for fold, p in splits["splits"].items():
+                right = "–" if p["answerable_right"] is None else f"{p['answerable_right']:.3f}"
+                lines.append(f"| {fold} | {p['n']} | {p['wrong_share']:.3f} | {right} |")
+            lines += ["", f"Worst split: wrong share {splits['worst_wrong_share']:.3f}, answerable right "
+                          f"{splits['worst_answerable_right']:.3f}."]
         cut = report["summary"].get("within_2pct_wrong")
         if cut:
             lines += ["", f"With its confidence cut raised to {cut['cut']} (the lowest keeping wrong answers ≤ 2% "

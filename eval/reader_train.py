@@ -170,7 +170,18 @@ def _value(c) -> dict:
 # question_records computes changes in this file (2: the rule answerer's confidence is kept;
 # passages retrieved are cached by the question's analysis, no longer by its text alone; 3: a
 # question about a document itself has its metadata answer as the family "metadata")
-RECORDS_VERSION = "3"
+RECORDS_VERSION = "4"  # 4: the span reader's spans as features and candidates
+
+
+def span_reader_identity() -> str:
+    """Which span reader export the features are read with (its export record: the adapter's
+    and the source model's digests), '' when none is exported: part of the records' cache key,
+    so a retrained reader (a new export in place) recomputes them."""
+    from search.answer.span_reader import DEFAULT_MODEL_DIR
+    from search.answer.span_reader_export import export_path
+
+    record = export_path(DEFAULT_MODEL_DIR).parent / ".complete"
+    return hashlib.sha256(record.read_bytes()).hexdigest()[:12] if record.exists() else ""
 
 
 def question_records(name: str, encoder=None, refresh: bool = False, log=print) -> list[dict]:
@@ -184,20 +195,28 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
     sources = [ROOT / "search" / "answer" / f for f in ("learned.py", "candidates.py", "features.py", "question.py",
                                                       "answerer.py")]
     sources += [ROOT / "indexer" / f for f in ("clauses.py", "numbers.py", "analysis.py", "gazetteer.py")]
-    code = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + RECORDS_VERSION.encode()
+    spans_id = span_reader_identity()
+    code = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + RECORDS_VERSION.encode() + spans_id.encode()
                           + json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
     cache = _cache_dir() / f"reader-features-{name}-{code}.pkl"
     if cache.exists() and not refresh:
         return _load(cache, [])
     engine = engine_for(name, items, encoder, log)
+    from search.answer import served_span_reader
+
     answerer = Answerer(engine, reader=Reader({"models": {}}), encoder=encoder,
-                        mode=law_retrieval_mode() if name == "laws" else "hybrid")
+                        mode=law_retrieval_mode() if name == "laws" else "hybrid",
+                        span_reader=served_span_reader() if spans_id else None)
+    # the span reader's spans per (question, passage), kept across runs for one export
+    spans_path = _cache_dir() / f"reader-spans-{spans_id}-{name}.pkl"
+    answerer.span_cache.update(_load(spans_path, {}))
     # what costs encoder time is kept across runs: sentence vectors by text and the passages
     # retrieved per question (the index does not change between runs of one labelled set)
-    vectors = _cache_dir() / "reader-sentence-vectors.pkl"
+    # (per set: two sets read in two processes at once would overwrite each other's)
+    vectors = _cache_dir() / f"reader-sentence-vectors-{name}.pkl"
     retrieved_path = _cache_dir() / f"reader-retrieved-{name}-{engine.health()['index_version']}.pkl"
     retrieved = _load(retrieved_path, {})
-    answerer.similarity_cache.update(_load(vectors, {}))
+    answerer.similarity_cache.update(_load(vectors, {}) or _load(_cache_dir() / "reader-sentence-vectors.pkl", {}))
     search = answerer.passages_to_read
 
     def cached_search(analysis, allowed, filters, doc_id, k):
@@ -234,6 +253,8 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
             log(f"{name}: {n}/{len(items)} questions read ({time.perf_counter() - started:.0f} s)")
             _save(vectors, dict(answerer.similarity_cache))
             _save(retrieved_path, retrieved)
+            if spans_id:
+                _save(spans_path, dict(answerer.span_cache))
     _save(cache, records)
     return records
 
@@ -457,13 +478,13 @@ def cross_validate(records: list[dict], folds: int = FOLDS, inner_folds: int = 3
     groups = [r["group"] for r in records]
     n_splits = min(folds, len(set(groups)))
     outcomes: list[dict | None] = [None] * len(records)
-    for train_idx, test_idx in GroupKFold(n_splits=n_splits).split(records, groups=groups):
+    for fold, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=n_splits).split(records, groups=groups)):
         weights = fit([records[i] for i in train_idx], inner_folds)
         reader = Reader(weights)
         chooser = Answerer.__new__(Answerer)
         chooser.reader = reader
         for i in test_idx:
-            outcomes[i] = outcome(records[i], chooser, reader)
+            outcomes[i] = outcome(records[i], chooser, reader) | {"fold": fold}
     return outcomes
 
 
@@ -487,6 +508,13 @@ def outcome(record: dict, chooser, reader) -> dict:
         confidence, answered, verify = chooser.decide(family, best, found[family], item["question"],
                                                       record["answer_type"],
                                                       lambda: record.get("second_opinion") or None)
+        if verify is None and family == "figure":
+            # a reader without a verifier yet (the inner folds fitting one): its signs are still
+            # what fit_verifier learns from
+            from search.answer.learned import verification_features
+
+            verify = verification_features(best, found[family], item["question"], record["answer_type"],
+                                           record.get("second_opinion") or None)
         agrees = bool(verify and verify["agrees"])
     answer = None
     response = {"answer": None, "value": None}

@@ -23,6 +23,21 @@ from search.answer.reader import Reader
 
 
 @lru_cache(maxsize=1)
+def served_span_reader():
+    """The neural span reader (span_reader.py), loaded once per process; None where its ONNX
+    export is missing (set-up not run: `make model`), and the answers are read without it."""
+    import sys
+
+    from search.answer.span_reader import SpanReader
+
+    try:
+        return SpanReader()
+    except FileNotFoundError as err:
+        print(f"tracuu: answers without the span reader: {err}", file=sys.stderr)
+        return None
+
+
+@lru_cache(maxsize=1)
 def served_reader() -> Reader:
     """The reader's weights, read once per process (they change only with `make reader`)."""
     return Reader()
@@ -38,5 +53,10 @@ def served_answerer(engine) -> LearnedAnswerer:
     `remove` commits meanwhile."""
     engine = engine.pinned()
     cache = engine.view.derived("answers.similarity", OrderedDict)
-    return LearnedAnswerer(engine, reader=served_reader(), second_opinion=RuleAnswerer(engine),
-                           similarity_cache=cache)
+    reader = served_reader()
+    # the span reader is read only for weights fitted on its features (`make reader` with it exported):
+    # other weights would score its candidates blind, and pay its cost for nothing
+    reads_spans = any("span_margin" in model.features for model in reader.models.values())
+    return LearnedAnswerer(engine, reader=reader, second_opinion=RuleAnswerer(engine),
+                           similarity_cache=cache, span_reader=served_span_reader() if reads_spans else None,
+                           span_cache=engine.view.derived("answers.spans", OrderedDict))

@@ -212,3 +212,35 @@ def span_candidates(analysis: QuestionAnalysis, hit: dict, rank: int, max_senten
 
 def question_words(analysis: QuestionAnalysis) -> set[str]:
     return set(analysis.keywords) | set(folded(analysis.counted or "").split())
+
+
+# words a name the span reader reads may have (a person, a body, a place: "Trần Văn Đoàn",
+# "Sở Nội vụ", "huyện Tân Yên"); longer spans are sentences, not names
+MAX_READ_NAME_WORDS = 10
+
+
+def read_span_candidates(kind: str, hit: dict, rank: int, spans: list, existing: list[Candidate],
+                         limit: int = 5) -> list[Candidate]:
+    """Candidates of family `kind` (entity | span) from the span reader's best spans in one
+    passage (span_reader.Span, best first) where the candidate generator has none covering
+    the same words: a name its patterns miss (a lower-case body, a name in quotes), a span
+    that does not start or end at one of its cut points. An entity is kept only when short
+    and capitalised, as a name is."""
+    text = hit["text"]
+    have = {(c.start, c.end) for c in existing if c.hit["text"] == text}
+    out = []
+    for s in spans[:limit]:
+        if (s.start, s.end) in have or s.end <= s.start:
+            continue
+        piece = text[s.start:s.end]
+        if kind == "entity" and (len(piece.split()) > MAX_READ_NAME_WORDS
+                                 or not any(w[:1].isupper() for w in piece.split())):
+            continue
+        sentence = next(((a, b) for a, b in sentences(text) if a <= s.start < b), (0, len(text)))
+        if s.end > sentence[1]:
+            continue  # across two sentences: no answer of one clause
+        c_start, c_end = _clause_of(text[sentence[0]:sentence[1]], s.start - sentence[0])
+        have.add((s.start, s.end))
+        out.append(Candidate(kind, hit, rank, sentence, (sentence[0] + c_start, sentence[0] + c_end), s.start, s.end,
+                             entity_type="read" if kind == "entity" else None))
+    return out

@@ -500,3 +500,45 @@ def add_rank(cands: list, name: str) -> None:
     order = sorted(range(len(cands)), key=lambda i: -cands[i].features.get(name, 0.0))
     for place, i in enumerate(order):
         cands[i].features[name + "_place"] = float(min(place, 10))
+
+
+# --- the span reader's reading (search/answer/span_reader.py) ------------------------------------
+# a candidate no span read overlaps gets these: below any span's margin, past any rank kept
+SPAN_MARGIN_FLOOR = -20.0
+SPAN_RANK_NONE = 20.0
+SPAN_FEATURES = ("span_margin", "span_margin_gap", "span_rank", "span_cover", "span_exact", "span_top_margin",
+                 "span_read")
+
+
+def add_span_reader(cands: list[Candidate], spans: dict[str, list]) -> None:
+    """The neural span reader's opinion of each candidate. `spans`: per passage text read, its
+    spans (span_reader.Span: start, end, score, no_answer), best first over the question.
+    For a candidate: the margin over "no answer" (score − no-answer score) of the best span
+    overlapping its characters, that span's rank among all the question's spans, how far the
+    two coincide (character overlap F1; 1 = the same words), and the question's best margin
+    (how sure the reader is that any passage read answers). A candidate in a passage the span
+    reader did not read (a list item's lead-in, a signature block) gets span_read 0."""
+    ranked = sorted((s for found in spans.values() for s in found), key=lambda s: -s.margin)
+    place = {id(s): i for i, s in enumerate(ranked)}
+    top = ranked[0].margin if ranked else SPAN_MARGIN_FLOOR
+    best_margin = SPAN_MARGIN_FLOOR
+    for c in cands:
+        found = spans.get(c.hit["text"])
+        x = {"span_read": float(found is not None), "span_top_margin": top, "span_margin": SPAN_MARGIN_FLOOR,
+             "span_rank": SPAN_RANK_NONE, "span_cover": 0.0, "span_exact": 0.0}
+        best = None
+        for s in found or ():
+            overlap = min(s.end, c.end) - max(s.start, c.start)
+            if overlap <= 0:
+                continue
+            cover = 2 * overlap / ((s.end - s.start) + (c.end - c.start))
+            if best is None or (s.margin, cover) > (best[0].margin, best[1]):
+                best = (s, cover)
+        if best is not None:
+            s, cover = best
+            x.update(span_margin=s.margin, span_rank=float(min(place[id(s)], SPAN_RANK_NONE)), span_cover=cover,
+                     span_exact=float(search_key(s.text) == search_key(c.text)))
+            best_margin = max(best_margin, s.margin)
+        c.features.update(x)
+    for c in cands:
+        c.features["span_margin_gap"] = best_margin - c.features["span_margin"]

@@ -40,14 +40,18 @@ from indexer.numbers import find_quantities
 from indexer.textnorm import fold_diacritics, search_key
 from search.answer import candidates as cand
 from search.answer.features import (ALIGNMENT_RELATIVE, QuestionContext, add_rank, add_relative,
-                                    add_similarity, change_role, entity_features, figure_features, set_idf,
-                                    span_features)
+                                    add_similarity, add_span_reader, change_role, entity_features,
+                                    figure_features, set_idf, span_features)
 from search.answer.question import QuestionAnalysis, analyze_question, detect_language, out_of_scope_reason
 from search.answer.reader import Reader
 from search.engine import MAX_K, QueryError
 from search.filters import Filters, doc_years
 
 PASSAGES_READ = 8
+# passages the span reader reads (the best ones; windows of span_reader.MAX_LEN tokens): its cost
+# grows with them (eval/results/ask_latency.md)
+SPAN_READER_PASSAGES = 3
+SPANS_PER_PASSAGE = 10
 SEARCH_DEPTH = 40
 FAMILIES_FOR = {"number": ("figure",), "percent": ("figure",), "date": ("figure",),
                 "entity": ("entity", "span"), "passage": ("span",)}
@@ -68,7 +72,9 @@ LAW_TITLE = re.compile(r"^(?:bo )?luat\W+([a-z ,]+?)\W*$")  # "Luật: KHIẾU N
 VERIFIED_FEATURES = ("similarity_window", "similarity_window_gap", "similarity_sentence", "focus_governs",
                      "predicate_conflict", "unit_conflict", "counted_in_unit", "level_match", "rank_inverse",
                      "year_in_sentence_other", "sub_period_unstated", "keywords_in_sentence",
-                     "terms_missing_in_sentence", "align_10")
+                     "terms_missing_in_sentence", "align_10",
+                     # the span reader's opinion of it (features.add_span_reader)
+                     "span_margin", "span_margin_gap", "span_rank", "span_cover", "span_top_margin")
 
 
 def verification_features(best: cand.Candidate, cands: list[cand.Candidate], question: str, asks: str,
@@ -131,14 +137,21 @@ class VersionFacts:
 
 class LearnedAnswerer:
     def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None,
-                 second_opinion=None, similarity_cache: OrderedDict | None = None):
+                 second_opinion=None, similarity_cache: OrderedDict | None = None, span_reader=None,
+                 span_cache: OrderedDict | None = None):
         """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
         with candidate sentences (default: the engine's); `second_opinion`: an answerer asked for
         its own reading of a figure question (served: the rule answerer, answerer.py): whether
         it names the reader's figure is one of the signs the verifier weighs (see `ask`).
         `engine` should be pinned (SearchEngine.pinned()) so one answer reads one index version;
-        served_answerer does it."""
+        served_answerer does it. `span_reader`: the neural span reader (span_reader.SpanReader)
+        whose spans are features of every candidate and candidates of their own (names, spans);
+        None: those features are absent (read as "not read")."""
         self.engine = engine
+        self.span_reader = span_reader
+        # the span reader's spans per (question, passage text): a passage reads the same whatever
+        # else is read with it; not version-bound
+        self.span_cache: OrderedDict = OrderedDict() if span_cache is None else span_cache
         self.reader = reader or Reader()
         self.second_opinion = second_opinion
         self.mode = mode
@@ -399,6 +412,7 @@ class LearnedAnswerer:
         set_idf(ctx, [h["text"] for h in hits])
         families = FAMILIES_FOR[analysis.asks]
         found: dict[str, list[cand.Candidate]] = {}
+        read = self.read_spans(analysis.question, hits[:SPAN_READER_PASSAGES])
         if "figure" in families:
             figures = []
             for hit in hits + self.lead_ins(hits):
@@ -425,6 +439,13 @@ class LearnedAnswerer:
                         continue
                     c.features = entity_features(ctx, c)
                     entities.append(c)
+            for hit in hits[:SPAN_READER_PASSAGES]:
+                # names the patterns miss, read by the span reader
+                for c in cand.read_span_candidates("entity", hit, hit["rank"], read.get(hit["text"]) or [], entities):
+                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
+                        continue
+                    c.features = entity_features(ctx, c)
+                    entities.append(c)
             add_relative(entities, ("keywords_near", "keywords_in_sentence") + ALIGNMENT_RELATIVE)
             add_rank(entities, "align_10")
             found["entity"] = entities
@@ -436,6 +457,12 @@ class LearnedAnswerer:
                         continue
                     c.features = span_features(ctx, c)
                     spans.append(c)
+            for hit in hits[:SPAN_READER_PASSAGES]:
+                for c in cand.read_span_candidates("span", hit, hit["rank"], read.get(hit["text"]) or [], spans):
+                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
+                        continue
+                    c.features = span_features(ctx, c)
+                    spans.append(c)
             add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context")
                          + ALIGNMENT_RELATIVE)
             add_rank(spans, "align_10")
@@ -443,6 +470,8 @@ class LearnedAnswerer:
         if analysis.document_field:
             found["metadata"] = self.document_answer(analysis, hits)
         every = [c for family in found.values() for c in family]
+        if self.span_reader is not None:
+            add_span_reader([c for f, cs in found.items() if f != "metadata" for c in cs], read)
         add_similarity(ctx, every, self.encoder, self.similarity_cache, windows=self.window_similarity)
         while len(self.similarity_cache) > 50000:
             try:
@@ -450,6 +479,24 @@ class LearnedAnswerer:
             except KeyError:  # emptied by another request meanwhile
                 break
         return found
+
+    def read_spans(self, question: str, hits: list[dict]) -> dict[str, list]:
+        """The span reader's best spans per passage text read (best first), from the cache where
+        this question has read that passage before; {} without a span reader."""
+        if self.span_reader is None:
+            return {}
+        texts = list(dict.fromkeys(h["text"] for h in hits if h.get("text")))
+        missing = [t for t in texts if (question, t) not in self.span_cache]
+        if missing:
+            spans = self.span_reader.read(question, missing, top_k=SPANS_PER_PASSAGE)
+            for i, text in enumerate(missing):
+                self.span_cache[(question, text)] = [s for s in spans if s.passage == i]
+            while len(self.span_cache) > 20000:
+                try:
+                    self.span_cache.popitem(last=False)
+                except KeyError:
+                    break
+        return {t: self.span_cache.get((question, t)) or [] for t in texts}
 
     def document_answer(self, analysis: QuestionAnalysis, hits: list[dict]) -> list[cand.Candidate]:
         """The answer a question about a document itself ("Ai ký báo cáo của huyện Bình Sơn năm
