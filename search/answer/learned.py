@@ -434,35 +434,21 @@ class LearnedAnswerer:
         if "entity" in families:
             entities = []
             for hit in hits + self.signature_passages(hits):
-                for c in cand.entity_candidates(analysis, hit, hit["rank"]):
-                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
-                        continue
-                    c.features = entity_features(ctx, c)
-                    entities.append(c)
+                self.keep(analysis, cand.entity_candidates(analysis, hit, hit["rank"]), entity_features, ctx, entities)
             for hit in hits[:SPAN_READER_PASSAGES]:
                 # names the patterns miss, read by the span reader
-                for c in cand.read_span_candidates("entity", hit, hit["rank"], read.get(hit["text"]) or [], entities):
-                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
-                        continue
-                    c.features = entity_features(ctx, c)
-                    entities.append(c)
+                self.keep(analysis, cand.read_span_candidates("entity", hit, hit["rank"], read.get(hit["text"]) or [],
+                                                              entities), entity_features, ctx, entities)
             add_relative(entities, ("keywords_near", "keywords_in_sentence") + ALIGNMENT_RELATIVE)
             add_rank(entities, "align_10")
             found["entity"] = entities
         if "span" in families:
             spans = []
             for hit in hits[:3]:
-                for c in cand.span_candidates(analysis, hit, hit["rank"]):
-                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
-                        continue
-                    c.features = span_features(ctx, c)
-                    spans.append(c)
+                self.keep(analysis, cand.span_candidates(analysis, hit, hit["rank"]), span_features, ctx, spans)
             for hit in hits[:SPAN_READER_PASSAGES]:
-                for c in cand.read_span_candidates("span", hit, hit["rank"], read.get(hit["text"]) or [], spans):
-                    if analysis.place_named_only and not self.about_place_asked(analysis, c):
-                        continue
-                    c.features = span_features(ctx, c)
-                    spans.append(c)
+                self.keep(analysis, cand.read_span_candidates("span", hit, hit["rank"], read.get(hit["text"]) or [],
+                                                              spans), span_features, ctx, spans)
             add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context")
                          + ALIGNMENT_RELATIVE)
             add_rank(spans, "align_10")
@@ -479,6 +465,15 @@ class LearnedAnswerer:
             except KeyError:  # emptied by another request meanwhile
                 break
         return found
+
+    def keep(self, analysis: QuestionAnalysis, found, featurize, ctx: QuestionContext, into: list) -> None:
+        """Append to `into` each candidate of `found` about the place asked, with its features
+        (`found` may read `into` as it goes: the span reader's skip what is already there)."""
+        for c in found:
+            if analysis.place_named_only and not self.about_place_asked(analysis, c):
+                continue
+            c.features = featurize(ctx, c)
+            into.append(c)
 
     def read_spans(self, question: str, hits: list[dict]) -> dict[str, list]:
         """The span reader's best spans per passage text read (best first), from the cache where
