@@ -24,6 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from eval.retrieval import cpu_model
 from eval.span_reader_train import SHARED, load_viquad, split_titles
 from search.answer.span_reader import (ADAPTER_PATH, DEFAULT_MODEL_DIR, SpanReader, exact_match, token_f1)
 
@@ -89,12 +90,7 @@ def timing(reader: SpanReader, rows: list[dict]) -> dict:
 
 
 def machine() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            name = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        name = platform.processor()
-    return f"{name}, {os.cpu_count()} cores visible (shared with other jobs)"
+    return f"{cpu_model()}, {os.cpu_count()} cores visible (shared with other jobs)"
 
 
 def main(argv: list[str] | None = None) -> int:
