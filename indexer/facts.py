@@ -38,13 +38,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
 
 
+@lru_cache(maxsize=1)
 def extractor_fingerprint() -> str:
     """The extraction code's digest: a version whose facts were extracted by other code
-    extracts them again from its passages (stored facts are reused only when this matches)."""
+    extracts them again from its passages (stored facts are reused only when this matches).
+    Read once per process: the code does not change under it."""
     import hashlib
     from pathlib import Path
 
