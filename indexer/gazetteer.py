@@ -130,6 +130,16 @@ _BLOCKING_NAMES: tuple[str, ...] = ("Hà Nam Ninh",)
 _ORDINARY_WORD_PROVINCES = frozenset({"Hòa Bình", "Thái Bình", "Bình Định", "Cao Bằng", "Long An"})
 
 # A capitalised word of these right before a match makes it a person's name.
+# Vietnamese family names (the commonest, as printed): a person's name opens with one; OCR
+# that reads a signer's "Trần" as "Trân" is put right by it (indexer/readers/ocr.py).
+SURNAMES: tuple[str, ...] = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
+    "Ngô", "Dương", "Lý", "Đinh", "Đoàn", "Trịnh", "Trương", "Lương", "Lâm", "Mai", "Cao", "Tạ", "Hà",
+    "Chu", "Châu", "Quách", "Tô", "Thái", "Lưu", "Phùng", "Kiều", "Triệu", "Đào", "Tăng", "Lại",
+    "Vương", "La", "Thân", "Mạc", "Từ", "Tôn", "Nghiêm", "Hứa", "Lục", "Đàm", "Giang", "Kim", "Âu",
+    "Diệp", "Doãn", "Hầu", "Khổng", "Đồng", "Nông", "Ông", "Phí", "Tống", "Văn", "Viên", "Ninh",
+)
+
 _PERSON_NAME_LEADS = frozenset(fold(word) for word in (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
     "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Đoàn", "Trịnh", "Trương",

@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from indexer.readers.layout import COLUMN_GAP_PT
+
 OCR_DPI = 300
 LANGUAGE = "vie"
 PAGE_SEGMENTATION = 3
@@ -169,6 +171,10 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
             _read_number_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
         except Exception:  # OcrUnavailable included: the page as read stands, its number's blank unread
             pass
+        try:
+            _reread_names(image, page.words, dpi)
+        except Exception:  # the names as the page read them stand
+            pass
     except OcrUnavailable:
         raise
     except Exception as err:  # a page tesseract cannot read: reported, the rest goes on
@@ -244,6 +250,73 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
             kept.append(code)
         kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
         return
+
+
+NAME_REREAD_SURE = 90.0  # a name's word read alone this surely replaces the page's reading of it
+_NAME_WORD = re.compile(r"^\W*([^\W\d_][^\W\d_]*)\W*$")
+
+
+def _name_run(line: list[OcrWord], page_width: float) -> list[OcrWord]:
+    """The words that end `line` and read as a person's name printed in the right column
+    (2–5 capitalised words: the signer under the seal), stray marks around them aside."""
+    run: list[OcrWord] = []
+    for word in reversed(line):
+        match = _NAME_WORD.match(word.text)
+        core = match.group(1) if match else ""
+        if not core or not core[0].isupper() or (len(core) > 1 and not core[1:].islower()):
+            break
+        if not word.text.endswith(core) or run and run[0].x0 - word.x1 > COLUMN_GAP_PT:
+            break  # "Gái," ends a list's item, not a name; a wide gap: another column ("huyện Tư Nghĩa;")
+        run.insert(0, word)
+    run = run[-5:]
+    return run if len(run) >= 2 and run[0].x0 > 0.4 * page_width else []
+
+
+def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
+    """The signer's name in the right column read again, on its own, as one line.
+
+    On the page the name sits under the seal and over the signature's strokes, and the page
+    model swaps its tone marks ("Tuần", "Hiên" for "Tuấn", "Hiền": qn-01, qn-07, qn-08.pdf).
+    The name's box read alone (psm 7) gets them right: a word is replaced by the re-read one
+    only when both have the same letters (marks aside) and the re-read is the surer or sure
+    (`NAME_REREAD_SURE`: qn-07's "Hiên" and the re-read "Hiền" both come at 96). A mark
+    the signature left before the name ('"Trân') goes, and a family name that is none is put
+    right by the one of the same letters that is (`SURNAMES`: "Trân" → "Trần"; measured in
+    eval/results/ocr.md)."""
+    from indexer.gazetteer import SURNAMES, fold
+
+    scale = 72.0 / dpi
+    page_width = image.width * scale
+    lines: dict = {}
+    for word in kept:
+        if word.top > 0.25 * image.height * scale:  # below the header block
+            lines.setdefault((word.block, word.par, word.line), []).append(word)
+    for line in lines.values():
+        run = _name_run(sorted(line, key=lambda w: w.x0), page_width)
+        if not run:
+            continue
+        for word in run:  # the name's own letters: a quote or dash of the signature's strokes goes
+            word.text = _NAME_WORD.match(word.text).group(1)
+        top, bottom = min(w.top for w in run), max(w.bottom for w in run)
+        pad = 0.3 * (bottom - top)
+        box = (int((run[0].x0 - pad) / scale), int((top - pad) / scale), int((run[-1].x1 + pad) / scale),
+               int((bottom + pad) / scale))
+        buffer = io.BytesIO()
+        image.crop(box).convert("L").save(buffer, format="PNG")
+        reread = parse_tsv(_run_tesseract(buffer.getvalue(), dpi, ("-l", LANGUAGE, "--psm", "7")), 1.0,
+                           min_confidence=-1)
+        remaining = list(reread)
+        for word in run:
+            same = next((r for r in remaining if fold(r.text) == fold(word.text)), None)
+            if same is None:
+                continue
+            remaining = remaining[remaining.index(same) + 1:]
+            if same.text != word.text and (same.conf > word.conf or same.conf >= NAME_REREAD_SURE):
+                word.text, word.conf = same.text, same.conf
+        family = run[0]
+        surnames = [s for s in SURNAMES if fold(s) == fold(family.text)]
+        if family.text not in SURNAMES and len(surnames) == 1:
+            family.text = surnames[0] if not family.text.isupper() else surnames[0].upper()
 
 
 # who hears about pages done: the running build's progress display (one build at a time)
