@@ -172,6 +172,10 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
         except Exception:  # OcrUnavailable included: the page as read stands, its number's blank unread
             pass
         try:
+            _reread_subject(image, page.words, dpi)
+        except Exception:  # the trích yếu as the page read it stands
+            pass
+        try:
             _reread_names(image, page.words, dpi)
         except Exception:  # the names as the page read them stand
             pass
@@ -250,6 +254,69 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
             kept.append(code)
         kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
         return
+
+
+SUBJECT_REREAD_MIN_CONFIDENCE = 60.0  # every word of a trích yếu line read again, to be taken
+
+
+def _lines_of(words: list[OcrWord]) -> list[list[OcrWord]]:
+    grouped: dict = {}
+    for word in words:
+        grouped.setdefault((word.block, word.par, word.line), []).append(word)
+    return sorted((sorted(line, key=lambda w: w.x0) for line in grouped.values()), key=lambda l: min(w.top for w in l))
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    it = iter(long)
+    return all(any(word == other for other in it) for word in short)
+
+
+def _reread_subject(image, kept: list[OcrWord], dpi: int) -> None:
+    """The trích yếu's lines under the type line read again, each on its own, as one line.
+
+    On the page, words of a centred trích yếu line go missing where a received-mail stamp
+    or the type line above crowds them (qn-06.pdf lost "thực hiện dự", qn-07.pdf "Về").
+    Each line under the type line (centred on it, no wider gap than a line between them)
+    is cropped symmetric about the type line's centre — so a lost start is inside the crop
+    — and read alone (psm 7). The re-read replaces the line only when it holds every word
+    the page read there, in order, and more, each read with confidence
+    ≥ `SUBJECT_REREAD_MIN_CONFIDENCE` (eval/results/ocr.md)."""
+    from indexer.gazetteer import fold
+    from indexer.readers.layout import DOC_TYPE_WORDS
+
+    scale = 72.0 / dpi
+    lines = [line for line in _lines_of(kept) if line[0].bottom < 0.45 * image.height * scale]
+    type_index = next((i for i, line in enumerate(lines)
+                       if " ".join(w.text for w in line).replace("*", "") in DOC_TYPE_WORDS), None)
+    if type_index is None:
+        return
+    centre = (lines[type_index][0].x0 + lines[type_index][-1].x1) / 2
+    previous_bottom = max(w.bottom for w in lines[type_index])
+    taken = 0
+    for line in lines[type_index + 1:]:
+        if not line[0].x0 < centre < line[-1].x1:
+            continue  # a stamp's line beside the trích yếu
+        top, bottom = min(w.top for w in line), max(w.bottom for w in line)
+        height = bottom - top
+        if top - previous_bottom > height or taken == 3 or line[0].text.lower().startswith("kính"):
+            break
+        previous_bottom, taken = bottom, taken + 1
+        half = max(centre - line[0].x0, line[-1].x1 - centre) + 0.5 * height
+        box = (int((centre - half) / scale), int((top - 0.2 * height) / scale), int((centre + half) / scale),
+               int((bottom + 0.2 * height) / scale))
+        buffer = io.BytesIO()
+        image.crop(box).convert("L").save(buffer, format="PNG")
+        reread = parse_tsv(_run_tesseract(buffer.getvalue(), dpi, ("-l", LANGUAGE, "--psm", "7")), 1.0,
+                           min_confidence=-1)
+        if (len(reread) <= len(line) or any(w.conf < SUBJECT_REREAD_MIN_CONFIDENCE for w in reread)
+                or not _is_subsequence([fold(w.text) for w in line], [fold(w.text) for w in reread])):
+            continue
+        for word in line:
+            kept.remove(word)
+        first = line[0]
+        kept += [OcrWord(w.text, (box[0] + w.x0) * scale, (box[1] + w.top) * scale, (box[0] + w.x1) * scale,
+                         (box[1] + w.bottom) * scale, w.conf, first.block, first.par, first.line) for w in reread]
+    kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
 
 
 NAME_REREAD_SURE = 90.0  # a name's word read alone this surely replaces the page's reading of it
