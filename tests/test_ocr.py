@@ -301,6 +301,82 @@ def test_scanned_numbers_are_read_where_the_blank_can_be_read_and_never_wrong(sc
     assert numbers["qn-02.pdf"] == "11/TB-UBND" and numbers["qn-17.pdf"] == "507/UBND-KGVX"  # widgets
 
 
+def test_scanned_directives_days_signers_and_subjects(scanned_index):
+    """Issue 21 (h-ocr4): a handwritten day or number is read only when the three digit
+    classifiers agree on every digit, so a date is the labelled day or, unread, its month —
+    never a wrong day (qn-08's "07" and qn-01's number "01" are read); the signer's name,
+    read again alone, keeps its tone marks (qn-01 "Tuấn", qn-07/qn-08 "Hiền"), and qn-06's
+    signer under the seal is found ("“Trân" → "Trần"); the trích yếu lines a stamp or the
+    type line crowded are whole (qn-06, qn-07). Labels: eval/data/scanned_directives_meta.jsonl."""
+    import json
+
+    from indexer.store import open_store
+
+    index_dir, _ = scanned_index
+    store = open_store(index_dir)
+    labels = Path(__file__).resolve().parents[1] / "eval" / "data" / "scanned_directives_meta.jsonl"
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        label = json.loads(line)
+        metadata = store.document(label["doc_id"])["metadata"]
+        assert metadata.get("date") in (label["date"], label["date"][:7]), (label["doc_id"], metadata.get("date"))
+        assert metadata.get("signer") == label["signer"], (label["doc_id"], metadata.get("signer"))
+        assert " ".join(metadata.get("subject", "").split()).lower() == label["subject"].lower() or \
+            label["doc_id"] not in ("qn-06.pdf", "qn-07.pdf"), (label["doc_id"], metadata.get("subject"))
+    assert store.document("qn-08.pdf")["metadata"]["date"] == "2025-02-07"
+    assert store.document("qn-01.pdf")["metadata"]["number"] == "01/TTr-UBND"
+
+
+def test_handwritten_digits_are_read_only_when_the_classifiers_agree():
+    """Pen strokes of a "0" and a "7" in a blank are read "07"; an empty blank, or one whose
+    crop cuts a stroke (the blank looked for in the wrong place), gives nothing."""
+    from PIL import Image, ImageDraw
+
+    from indexer.readers.ocr import classify_handwritten_digits
+
+    def blank(strokes):
+        image = Image.new("L", (170, 70), 255)
+        draw = ImageDraw.Draw(image)
+        for kind, points in strokes:
+            if kind == "ellipse":
+                draw.ellipse(points, outline=0, width=6)
+            else:
+                draw.line(points, fill=0, width=6, joint="curve")
+        return image
+
+    seven = ("line", [(80, 10), (120, 10), (95, 62)])
+    assert classify_handwritten_digits(blank([("ellipse", (20, 8, 55, 62)), seven])) == "07"
+    assert classify_handwritten_digits(blank([])) is None
+    assert classify_handwritten_digits(blank([("ellipse", (-20, 8, 30, 62)), seven])) is None
+    assert classify_handwritten_digits(blank([("ellipse", (20, 8, 55, 62)), seven]), max_digits=1) is None
+
+
+@needs_tesseract
+def test_a_signers_family_name_misread_is_put_right_and_stray_marks_go(tmp_path):
+    """A name printed in the signature column as '“Trân Ngọc Căng' ("Trân" is no family name;
+    the quote is what a signature's stroke leaves) is read 'Trần Ngọc Căng'; a name in the
+    left column (a body line) is left as printed."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from indexer.readers.ocr import ocr_image
+
+    if not FONT_BOLD.exists():
+        pytest.skip(f"{FONT_BOLD} is absent (`make fonts`)")
+    scale = 300 / 72
+    image = Image.new("L", (int(595 * scale), int(842 * scale)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONT_BOLD), int(13 * scale))
+    draw.text((340 * scale, 500 * scale), "PHÓ CHỦ TỊCH", font=font, fill=0)
+    draw.text((330 * scale, 600 * scale), "“Trân Ngọc Căng", font=font, fill=0)
+    draw.text((60 * scale, 700 * scale), "Trân Ngọc Căng", font=font, fill=0)
+    page = ocr_image(image)
+    lines: dict = {}
+    for word in page.words:
+        lines.setdefault((word.block, word.par, word.line), []).append(word)
+    texts = {" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines.values()}
+    assert "Trần Ngọc Căng" in texts, texts
+    assert "Trân Ngọc Căng" in texts, texts
+
+
 def test_a_multi_page_tiff_above_the_page_limit_is_refused_before_ocr(tmp_path, monkeypatch):
     from PIL import Image
 

@@ -18,6 +18,10 @@ layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
   corrupt image) and reported by number; the rest of the document still goes in.
 - A page whose mean word confidence is below `LOW_CONFIDENCE` is flagged
   ("trang 3: chất lượng quét thấp").
+- What the page model reads worst is read again on its own: the blank of "Số: …" (digits;
+  handwritten ones by three classifiers that must agree), the handwritten day of
+  "ngày … tháng", the trích yếu lines under the type line, and the signer's name under the
+  seal (eval/results/ocr.md, Trials).
 - Tone marks the `vie` model drops over â ê ô ("cô phần" for "cổ phần") are corrected where
   the word is no syllable at all or unsure and the document prints the right pair elsewhere
   (`correct_tone_marks`, indexer/readers/syllables.py).
@@ -268,6 +272,7 @@ SUBJECT_REREAD_MIN_CONFIDENCE = 60.0  # every word of a trích yếu line read a
 
 
 def _lines_of(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """Tesseract's lines of `words`, top to bottom, each left to right."""
     grouped: dict = {}
     for word in words:
         grouped.setdefault((word.block, word.par, word.line), []).append(word)
@@ -406,10 +411,12 @@ def _digit_classifiers():
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.svm import SVC
+    from threadpoolctl import threadpool_limits
 
     digits = load_digits()
-    return [model.fit(digits.data, digits.target) for model in
-            (SVC(gamma=0.001, C=10), KNeighborsClassifier(5), LogisticRegression(max_iter=3000))]
+    with threadpool_limits(1):  # 0.5 s; with BLAS threads on the shared cores, 45 s
+        return [model.fit(digits.data, digits.target) for model in
+                (SVC(gamma=0.001, C=10), KNeighborsClassifier(5), LogisticRegression(max_iter=3000))]
 
 
 def digit_glyphs(crop):
@@ -459,7 +466,10 @@ def classify_handwritten_digits(crop, max_digits: int = 4) -> str | None:
     rows = digit_glyphs(crop)
     if not 1 <= len(rows) <= max_digits:
         return None
-    votes = [model.predict(rows) for model in _digit_classifiers()]
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        votes = [model.predict(rows) for model in _digit_classifiers()]
     if any(list(v) != list(votes[0]) for v in votes[1:]):
         return None
     return "".join(str(int(d)) for d in votes[0])
@@ -546,13 +556,7 @@ def correct_tone_marks(pages: list[OcrPage]) -> None:
     pairs of syllables as evidence (indexer/readers/syllables.py; measured in eval/results/ocr.md)."""
     from indexer.readers.syllables import correct_syllables, document_pairs
 
-    def lines(page):
-        grouped: dict = {}
-        for word in page.words:
-            grouped.setdefault((word.block, word.par, word.line), []).append(word)
-        return list(grouped.values())
-
-    all_lines = [line for page in pages for line in lines(page)]
+    all_lines = [line for page in pages for line in _lines_of(page.words)]
     pairs = document_pairs([[(w.text, w.conf) for w in line] for line in all_lines])
     for line in all_lines:
         for word, text in zip(line, correct_syllables([w.text for w in line], [w.conf for w in line], pairs)):
