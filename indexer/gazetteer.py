@@ -129,7 +129,6 @@ _BLOCKING_NAMES: tuple[str, ...] = ("Hà Nam Ninh",)
 # Also ordinary words: in all-caps text they need a preceding "tỉnh".
 _ORDINARY_WORD_PROVINCES = frozenset({"Hòa Bình", "Thái Bình", "Bình Định", "Cao Bằng", "Long An"})
 
-# A capitalised word of these right before a match makes it a person's name.
 # Vietnamese family names (the commonest, as printed): a person's name opens with one; OCR
 # that reads a signer's "Trần" as "Trân" is put right by it (indexer/readers/ocr.py).
 SURNAMES: tuple[str, ...] = (
@@ -140,6 +139,7 @@ SURNAMES: tuple[str, ...] = (
     "Diệp", "Doãn", "Hầu", "Khổng", "Đồng", "Nông", "Ông", "Phí", "Tống", "Văn", "Viên", "Ninh",
 )
 
+# A capitalised word of these right before a match makes it a person's name.
 _PERSON_NAME_LEADS = frozenset(fold(word) for word in (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
     "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Đoàn", "Trịnh", "Trương",

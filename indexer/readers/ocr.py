@@ -349,6 +349,9 @@ def _name_run(line: list[OcrWord], page_width: float) -> list[OcrWord]:
             break  # "Gái," ends a list's item, not a name; a wide gap: another column ("huyện Tư Nghĩa;")
         run.insert(0, word)
     run = run[-5:]
+    before = line[len(line) - len(run) - 1] if len(run) < len(line) else None
+    if before is not None and run and run[0].x0 - before.x1 <= COLUMN_GAP_PT:
+        return []  # the end of a body line ("… của ông Trần Ngọc Vinh"), not a name standing alone
     return run if len(run) >= 2 and run[0].x0 > 0.4 * page_width else []
 
 
@@ -422,8 +425,9 @@ def _digit_classifiers():
 def digit_glyphs(crop):
     """The ink of a blank as one 8×8 feature row per written glyph, left to right: dark
     connected components big enough to be strokes (specks and the dots of a printed blank
-    go), those overlapping horizontally joined; none if a stroke is cut by the crop's side (a "7"'s crossbar), each centred in a square
-    and counted into 8×8 cells of a 32×32 bitmap as load_digits is."""
+    go), those overlapping horizontally joined (a "7"'s crossbar), each centred in a square
+    and counted into 8×8 cells of a 32×32 bitmap as load_digits is. None if a stroke is cut
+    by the crop's side."""
     import numpy as np
     from PIL import Image
     from scipy import ndimage
@@ -502,6 +506,9 @@ def _read_day_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: i
                int((month.bottom + height / 2) / scale))
         if box[2] - box[0] < 10 or label.x1 > month.x0 + 2:
             return  # the label's box runs into "tháng": the line is misread there
+        if any(w.text.isdigit() and w.conf >= DIGITS_MIN_CONFIDENCE for w in kept
+               if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0):
+            return  # a typed day the page read stands
         day = classify_handwritten_digits(image.crop(box), max_digits=2)
         if not day or not 1 <= int(day) <= 31:
             return
