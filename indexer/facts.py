@@ -525,7 +525,15 @@ class _TableRow:
         heading = names[column] if column < len(names) else ""
         found = find_provinces(group)
         rank = "thu hang" in folded(heading) or "xep hang" in folded(heading)
-        words = list(dict.fromkeys(counted_words(heading) + counted_words(self.name) + counted_words(self.subject)))
+        of = ""
+        if column > 0 and self.sentence[start:end].strip().endswith("%"):
+            # "Điểm số; Chỉ số" → "9,49/ 9,5; 99,9%": a rate right after a score out of its maximum is
+            # that score as a share of the maximum, so it counts what the score's column counts
+            before = self.sentence[self.items[[s for s, _, _ in self.items].index(start) - 1][0]:start]
+            if re.search(r"\d\s*/\s*\d", before) and column - 1 < len(names):
+                of = names[column - 1]
+        words = list(dict.fromkeys(counted_words(heading) + counted_words(of) + counted_words(self.name)
+                                   + counted_words(self.subject)))
         label = (f"{heading or 'Số liệu'}: " + " — ".join(p for p in (self.name, self.subject) if p)).strip(": ")
         return {"predicate": "rank" if rank else None, "words": words, "label": label,
                 "province": found[0][0] if found else None}
