@@ -64,7 +64,8 @@ PREDICATES: dict[str, tuple[str, ...]] = {
          "ca nhan", "nhan thuc", "nhan luc", "nhan su", "nhan khau", "nhan dao", "xac nhan", "nhan manh",
          "co quan", "co so", "co che", "dat dai", "tang cuong", "tang truong", "la nhung", "chuyen de",
          "chuyen mon", "chuyen doi", "chuyen bien", "hop tac", "hop le", "phu hop", "tong hop", "truong hop",
-         "ket hop", "to chuc chinh tri", "giam sat", "giam doc", "con nguoi"),
+         "ket hop", "to chuc chinh tri", "giam sat", "giam doc", "con nguoi", "truc tiep", "tiep tuc", "tiep thu",
+         "tiep can", "tiep theo"),
 }
 _PREDICATE_FORMS = sorted(((form, key) for key, forms in PREDICATES.items() for form in forms),
                           key=lambda fk: -len(fk[0]))

@@ -40,7 +40,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
+from indexer.clauses import PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
 
 
 @lru_cache(maxsize=1)
@@ -345,12 +345,19 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             line_start = body.rfind("\n", 0, s_start) + 1
             line_end = body.find("\n", s_end)
             paragraph = body[line_start:line_end if line_end != -1 else len(body)]
+            # a passage that starts inside a sentence ("07 phòng, Bộ phận TN&TKQ … " after "từ tháng
+            # 6/2019 …, Tổ kiểm tra đã tiến hành kiểm tra công vụ trực tiếp tại 10 huyện, …;") reads its
+            # first sentence whole: its verb and its years stand before the cut. The figures of the
+            # part before the cut are the previous passage's.
+            shift = len(_sentence_before(text, passage)) if s_start == 0 else 0
+            sentence = text[passage["start"] - shift:passage["start"]] + sentence
+            s_start -= shift
             at = passage["start"] + s_start
             whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
             if whole is not None and text[at:at + len(sentence)] == sentence:
                 paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
             previous_end = previous_start = 0
-            lead = body[max(line_start, s_start - 300):s_start]
+            lead = body[max(line_start, s_start - 300, 0):max(s_start, 0)]
             cut = lead.rstrip()[:-1].rfind(". ")
             lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
             lead_key = folded(lead)
@@ -473,6 +480,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
                 if out_of:  # a score out of its maximum: "9,49/ 9,5"
                     raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+                if q.start < shift:
+                    continue  # in the previous passage's part of the sentence
                 a = _locate(text, passage, body, s_start + q.start, raw)
                 exact = a is not None
                 facts.append({
@@ -491,6 +500,21 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "sentence": sentence,
                 })
     return facts
+
+
+def _sentence_before(text: str, passage: dict) -> str:
+    """The start of the sentence a passage starts inside, in the document text before it ("" when
+    the passage starts a sentence or the text is not the passage's)."""
+    start = passage["start"]
+    body = passage["text"]
+    if start <= 0 or passage.get("note") or text[start:start + 40] != body[:40]:
+        return ""
+    window = text[max(0, start - 1500):start + 2]
+    cut = len(window) - 2  # where the passage starts in the window
+    ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() <= cut]
+    if ends and ends[-1] == cut or window[cut - 1:cut] == "\n":
+        return ""
+    return window[ends[-1] if ends else 0:cut]
 
 
 _ROW_START = re.compile(r"^(?:STT|TT|Số TT):\s*([^;]*);\s*(?:(?:Nội dung|Chỉ tiêu|Tiêu chí|Lĩnh vực):\s*([^;]*);)?")
@@ -600,7 +624,7 @@ def _footnote_passages(record: dict, passages: list[dict]) -> list[dict]:
         cited = cited or next((p for p in reversed(passages) if p["start"] <= start), passages[0] if passages else None)
         if cited is None:
             continue
-        out.append({**cited, "text": note["text"], "start": start, "end": end, "footnotes": []})
+        out.append({**cited, "text": note["text"], "start": start, "end": end, "footnotes": [], "note": True})
     return out
 
 
