@@ -40,7 +40,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from indexer.clauses import PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
+from indexer.clauses import (PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures,
+                             sentences, sub_period_key)
 
 
 @lru_cache(maxsize=1)
@@ -134,6 +135,10 @@ COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng
 # figure in its sentence is that year's
 TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
                     re.IGNORECASE)
+# "Từ năm 2015 đến nay": from that year to the year the document reports on
+SINCE = re.compile(r"\b([Tt]ừ (?:năm |tháng \d{1,2}/|tháng \d{1,2} năm )?(?:19|20)\d{2}) (?:đến|tới) nay\b")
+# ", riêng năm 2020 vận động được hơn 75 tỷ đồng": a part singled out of what comes before it
+SINGLED_OUT = re.compile(r",\s*riêng\b", re.IGNORECASE)
 ANNUAL = re.compile(r"\b(?:hàng|hằng|mỗi) năm\b|\bbình quân (?:mỗi )?năm\b", re.IGNORECASE)
 # a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
 DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
@@ -243,6 +248,12 @@ def _years(text: str) -> tuple[int, int] | None:
     return None
 
 
+def _since(text: str, high: int | None) -> str:
+    """'Từ năm 2015 đến nay' written as the span it is ('từ năm 2015 đến năm 2020' in a report up to
+    2020)."""
+    return SINCE.sub(lambda m: f"{m.group(1)} đến năm {high}", text) if high else text
+
+
 def document_years(metadata: dict, text: str) -> tuple[int | None, int | None, str]:
     """The period a whole document speaks for: its metadata period, its date's year, else the
     year its text names most often (dates of acts and years compared against aside)."""
@@ -271,11 +282,20 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
     if ANNUAL.search(sentence[:max(0, figure.quantity.start)].rsplit(";", 1)[-1]):
         # "trung bình hàng năm … phát hiện trên 3.000 vụ": a yearly figure of no year said
         return {"from": None, "to": None, "sub": None, "source": "unknown", "inferred": False}
-    own_years = _years(own) if own else None
-    if own_years is not None:
-        sub = figure.sub_period if own_years[0] == own_years[1] else None
-        return {"from": own_years[0], "to": own_years[1], "sub": sub, "source": "sentence", "inferred": False}
     low, high, source = document_period
+    own_years = _years(_since(own, high)) if own else None
+    if own_years is not None:
+        # "năm 2016 có 109 điểm sáng; …, 6 tháng đầu năm 2020 …": a sub-period of another year is not its
+        sub = sub_period_key(folded(own)) if own_years[0] == own_years[1] else None
+        return {"from": own_years[0], "to": own_years[1], "sub": sub, "source": "sentence", "inferred": False}
+    # the sentence speaks for the figure up to the end of its part: a year in a later part ("…; năm 2019
+    # triển khai …", ", riêng năm 2020 vận động được …") or in a bracket after it ("(năm 2016 có 109 …")
+    # is that part's
+    q = figure.quantity
+    ends = [i for i in (sentence.find(";", q.end), sentence.find("(", q.end),
+                        *(m.start() for m in SINGLED_OUT.finditer(sentence, q.end)))
+            if i != -1]
+    sentence = _since(sentence[:min(ends)] if ends else sentence, high)
     # a paragraph or heading naming one year speaks for it in a one-year report; in a report
     # over several years a year named nearby is as often another sentence's ("năm 2019 triển
     # khai …" beside the five-year totals), so there the document's period stands
