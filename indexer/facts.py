@@ -451,6 +451,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 described = content_words(own_text) + (
                     content_words(f"{q.unit or ''} {tail} {_said_after(sentence, q, tail)}") if q.kind != "percent"
                     else content_words(_rate_of(sentence, q)))
+                if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
+                    described.append("tien")
                 parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
                     if figure.parenthetical or figure.breakdown else None
                 if parent is not None:
@@ -803,8 +805,8 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
         rate = False
     # a rate has no unit: "tỷ lệ hồ sơ giải quyết đúng hạn" asks a rate of files, not a count of them
-    # nor is "đông người" (a qualifier) a count of people
-    unitless = re.sub(r"\bdong nguoi\b", " ", key)
+    # nor is "đông người" (a qualifier) a count of people, nor "tiền … vì người nghèo" (whom it is for)
+    unitless = re.sub(r"\bdong nguoi\b|\b(?:vi|cho|cua|voi|doi voi) (?:nguoi|luot|lan)\b", " ", key)  # "vì người nghèo"
     unit = None if rate else next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", unitless)), None)
     return (groups[-1] if groups else None), words, rate, unit
 
