@@ -453,14 +453,18 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     else content_words(_rate_of(sentence, q)))
                 if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
                     described.append("tien")
+                # ", riêng năm 2020 vận động được hơn 75 tỷ đồng": singled out of the figure before it
+                singled = bool(told) and bool(SINGLED_OUT.search(sentence, told[-1][0].quantity.end, q.start))
                 parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
-                    if figure.parenthetical or figure.breakdown else None
+                    if figure.parenthetical or figure.breakdown or singled else None
                 if parent is not None:
                     # a part of a total ("tiếp nhận 634 đơn (gồm: khiếu nại 571 đơn …)", "tinh giản biên
-                    # chế … 1.672 người (khối hành chính 71 người …)"): counted as its total is, of its kind
+                    # chế … 1.672 người (khối hành chính 71 người …)", "108 mô hình điển hình “Dân vận
+                    # khéo”, trong đó năm 2022 xây dựng được 17 mô hình"): counted as its total is, of its kind
                     if (predicate is None or predicate in WEAK_PREDICATES) and parent[1] not in (None, *WEAK_PREDICATES):
                         predicate = parent[1]
-                    if figure.parenthetical:
+                    if figure.parenthetical or singled or unit_class(parent[0].quantity.unit, parent[0].quantity.kind) \
+                            == unit and unit not in ("count", "rate"):
                         described += parent[2]
                 elif figure.parenthetical:
                     # "Tỷ lệ hồ sơ giải quyết đúng hẹn toàn tỉnh đạt chưa đạt chỉ tiêu (chỉ tiêu tối thiểu
@@ -471,8 +475,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                         and q.start - told[-1][0].quantity.end < 120:
                     # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it
                     described += told[-1][2]
-                told.append((figure, predicate, content_words(own_text) + content_words(f"{q.unit or ''} {tail}")
-                             if q.kind != "percent" else described))
+                told.append((figure, predicate, described))
                 if predicate == "meet":  # a reception count: whatever citizens came about
                     topics, words, described = [], [], []
                 if topics:  # the topic is the counted thing; other words are how it is counted
