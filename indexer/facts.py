@@ -120,7 +120,13 @@ UNIT_NOUNS = {"visits": "lượt", "people": "người", "cases": "đơn, vụ v
               "procedures": "thủ tục", "models": "mô hình", "events": "cuộc", "communes": "xã", "units": "đơn vị"}
 # "UBND các huyện, thành phố tiếp 2.571 lượt", "UBND các xã, phường, thị trấn tiếp 3.814 lượt": the
 # districts' or communes' total in a provincial report
-AGENCY_LEVEL = re.compile(r"\b(?:ubnd|uy ban nhan dan) cac (huyen|xa)\b")
+AGENCY_LEVEL = re.compile(r"\b(?:(?:ubnd|uy ban nhan dan) )?cac (huyen|xa)\b")
+# a count (or a rate) of administrative units is filed under their level: "209 xã, phường, thị trấn",
+# "10 huyện, thành phố", "21 đơn vị xã", "23% xã, phường" ("thành phố" counted beside districts is one)
+UNIT_LEVEL = re.compile(r"(?:don vi |ubnd |uy ban nhan dan |dia ban )?(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho)\b"
+                        r"(?! (?:ha noi|ho chi minh|hai phong|da nang|can tho|hue)\b)")
+UNIT_LEVELS = {"xa": "xa", "phuong": "xa", "thi tran": "xa", "dac khu": "xa", "huyen": "huyen", "quan": "huyen",
+               "thi xa": "huyen", "thanh pho": "huyen"}
 LEVEL_KEYS = {"huyen": "huyen", "xa": "xa"}
 CONTAINERS = {"", "don", "don thu", "vu", "vu viec", "viec", "truong hop"}
 LEVEL_NAMES = {"tinh": "tỉnh", "huyen": "huyện", "xa": "xã"}
@@ -382,6 +388,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
             lead_key = folded(lead)
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
+            levels_of: dict[int, set] = {}  # the levels of its figures so far
             row = _table_row(sentence, text, passage["start"] + s_start, section)
             for figure in sentence_figures(sentence):
                 q = figure.quantity
@@ -453,6 +460,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     else content_words(_rate_of(sentence, q)))
                 if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
                     described.append("tien")
+                rate_of = None
                 # ", riêng năm 2020 vận động được hơn 75 tỷ đồng": singled out of the figure before it
                 singled = bool(told) and bool(SINGLED_OUT.search(sentence, told[-1][0].quantity.end, q.start))
                 parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
@@ -473,8 +481,10 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     described += content_words(re.split(r"[;:]", before)[-1])
                 elif q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
                         and q.start - told[-1][0].quantity.end < 120:
-                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it
+                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it,
+                    # at its level
                     described += told[-1][2]
+                    rate_of = told[-1][0] if told[-1][0].quantity.kind != "percent" else None
                 told.append((figure, predicate, described))
                 if predicate == "meet":  # a reception count: whatever citizens came about
                     topics, words, described = [], [], []
@@ -488,8 +498,18 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
                 bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
-                levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or {
-                    LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
+                counted_units = UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
+                                                 else folded(_rate_of(sentence, q)).strip())
+                segment_key = folded(segment)
+                # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
+                # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
+                agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
+                    if "tinh" not in levels_in(segment_key) else set()
+                levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or (
+                    {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
+                if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
+                    levels = levels_of[id(rate_of)]
+                levels_of[id(figure)] = levels
                 province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
                 if named and named != province and not district:
