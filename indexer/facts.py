@@ -90,10 +90,10 @@ QUALIFIERS = (
     (r"\bkhong thuoc tham quyen\b", "ngoai-tham-quyen", "không thuộc thẩm quyền"),
     (r"(?<!khong )\bthuoc tham quyen\b", "thuoc-tham-quyen", "thuộc thẩm quyền"),
     (r"\blan dau\b", "lan-dau", "lần đầu"),
-    (r"\bdong nguoi\b", "dong-nguoi", "đông người"),
+    (r"(?<!khong co doan )(?<!khong co )\bdong nguoi\b", "dong-nguoi", "đông người"),  # not "không có đoàn đông người"
     (r"\bdinh ky\b", "dinh-ky", "định kỳ"),
     (r"\bdot xuat\b", "dot-xuat", "đột xuất"),
-    (r"\bthuong xuyen\b", "thuong-xuyen", "thường xuyên"),
+    (r"(?<!\bchi )\bthuong xuyen\b", "thuong-xuyen", "thường xuyên"),  # not "chi thường xuyên", recurrent spending
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?tinh\b", "chu-tich-tinh", "của Chủ tịch UBND tỉnh"),
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?huyen\b", "chu-tich-huyen", "của Chủ tịch UBND cấp huyện"),
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?xa\b", "chu-tich-xa", "của Chủ tịch UBND cấp xã"),
@@ -141,6 +141,8 @@ COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng
 # figure in its sentence is that year's
 TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
                     re.IGNORECASE)
+# a rule's consequence: "trường hợp … thì …", "nếu … thì …"
+RULE = re.compile(r"\b(?:[Tt]rường hợp|[Nn]ếu)\b[^;.]*\sth[iì]\s")  # "thi" as some reports misspell it
 # "Từ năm 2015 đến nay": from that year to the year the document reports on
 SINCE = re.compile(r"\b([Tt]ừ (?:năm |tháng \d{1,2}/|tháng \d{1,2} năm )?(?:19|20)\d{2}) (?:đến|tới) nay\b")
 # ", riêng năm 2020 vận động được hơn 75 tỷ đồng": a part singled out of what comes before it
@@ -397,6 +399,10 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 cell = row.cell(q.start) if row else None
                 if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
                     continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
+                if not q.unit and not sentence[shift:q.start].strip() and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
+                    continue  # a list's number ("5. Về tổng hợp, cập nhật …")
+                if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
+                    continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
                 own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end):q.start]
