@@ -392,7 +392,10 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
             levels_of: dict[int, set] = {}  # the levels of its figures so far
             row = _table_row(sentence, text, passage["start"] + s_start, section)
-            for figure in sentence_figures(sentence):
+            figures = sentence_figures(sentence)
+            first = next((f.quantity.start for f in figures if f.quantity.kind in FACT_KINDS), None)
+            subject = _subject(sentence[shift:first]) if first is not None and not row else []
+            for figure in figures:
                 q = figure.quantity
                 if q.kind not in FACT_KINDS or q.number is None:
                     continue
@@ -491,6 +494,11 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # at its level
                     described += told[-1][2]
                     rate_of = told[-1][0] if told[-1][0].quantity.kind != "percent" else None
+                if not content_words(own_text) and cell is None and not figure.parenthetical and subject \
+                        and rate_of is None and parent is None:
+                    # "Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%, xếp thứ hạng 24/63 tỉnh, …, tăng 5 bậc":
+                    # a clause with no subject of its own says its figure of the sentence's subject
+                    described += subject
                 told.append((figure, predicate, described))
                 if predicate == "meet":  # a reception count: whatever citizens came about
                     topics, words, described = [], [], []
@@ -551,6 +559,14 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "sentence": sentence,
                 })
     return facts
+
+
+def _subject(opening: str) -> list[str]:
+    """The content words of a sentence's subject: its words before its first verb, when that verb
+    comes before its first figure ('Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%')."""
+    key = folded(opening)
+    verbs = predicates_in(key)
+    return counted_words(key[:verbs[0][0]]) if verbs else []
 
 
 def _sentence_before(text: str, passage: dict) -> str:
@@ -836,7 +852,11 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     # a rate has no unit: "tỷ lệ hồ sơ giải quyết đúng hạn" asks a rate of files, not a count of them
     # nor is "đông người" (a qualifier) a count of people, nor "tiền … vì người nghèo" (whom it is for)
     unitless = re.sub(r"\bdong nguoi\b|\b(?:vi|cho|cua|voi|doi voi) (?:nguoi|luot|lan)\b", " ", key)  # "vì người nghèo"
-    unit = None if rate else next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", unitless)), None)
+    # the unit is the phrase's head ("lượt tiếp công dân", "số hồ sơ …"), its last word ("tinh giản biên chế
+    # người") or what "bao nhiêu" asks; "sở, ngành tiếp nhận hồ sơ" counts agencies, not files
+    unitless = " ".join(re.sub(r"^\s*(?:tong so|so|tong)\s+", "", unitless).split())
+    unit = None if rate else next((name for u, name in UNIT_HINTS
+                                   if re.search(rf"^{u}\b|\b{u}$|\bbao nhieu {u}\b", unitless)), None)
     return (groups[-1] if groups else None), words, rate, unit
 
 
