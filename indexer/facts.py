@@ -392,6 +392,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
             levels_of: dict[int, set] = {}  # the levels of its figures so far
             row = _table_row(sentence, text, passage["start"] + s_start, section)
+            cut = paragraph.find(sentence[shift:shift + 60])
+            paragraph_before = paragraph[:cut] if cut != -1 else lead
             figures = sentence_figures(sentence)
             first = next((f.quantity.start for f in figures if f.quantity.kind in FACT_KINDS), None)
             subject = _subject(sentence[shift:first]) if first is not None and not row else []
@@ -447,6 +449,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
                 topics = own_topics or topic_words(source_key)
+                if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
+                    # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
+                    # việc": cases named bare are the cases of that kind named before them in the paragraph
+                    named = _cases_named(paragraph_before + " " + sentence[:q.start])
+                    if named:
+                        topics = topic_words(named)
                 # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
                 # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
                 # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
@@ -559,6 +567,15 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "sentence": sentence,
                 })
     return facts
+
+
+CASES_OF = re.compile(r"\b(?:vu viec|vu|don thu|don)\s+((?:\w+\W+){1,6})")
+
+
+def _cases_named(text: str) -> str | None:
+    """The kind of the cases a text names last ('các vụ việc KNTC' → 'khieu nai, to cao …'), if any."""
+    kinds = [m.group(1) for m in CASES_OF.finditer(folded(text)) if topic_words(m.group(1))]
+    return kinds[-1] if kinds else None
 
 
 def _subject(opening: str) -> list[str]:
