@@ -141,6 +141,8 @@ COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng
 # figure in its sentence is that year's
 TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
                     re.IGNORECASE)
+# a rate's name: "Tỷ lệ <what> đạt …" up to its verb "đạt"/"là"/"chiếm" or a figure
+RATE_NAME = re.compile(r"\b[Tt][ỷỉ] lệ\b(.*?)(?=\b(?:chỉ |hiện |ước )?(?:đạt|là|chiếm)\b|\d|$)")
 # a rule's consequence: "trường hợp … thì …", "nếu … thì …"
 RULE = re.compile(r"\b(?:[Tt]rường hợp|[Nn]ếu)\b[^;.]*\sth[iì]\s")  # "thi" as some reports misspell it
 # "Từ năm 2015 đến nay": from that year to the year the document reports on
@@ -345,9 +347,11 @@ def _wording(sentence: str, figure) -> str:
 def _place(metadata: dict, context: str, levels: set[str]) -> tuple[str | None, str | None, str | None]:
     """(province, district, level) of a figure."""
     province, district = metadata.get("province"), metadata.get("district")
-    named = DISTRICT_NAMED.search(context)
+    # a name starts with a capital letter (the class À-Ỹ holds lower-case letters too: "cấp huyện đạt 88%")
+    named = next((m for m in DISTRICT_NAMED.finditer(context) if m.group(1)[0].isupper()), None)
     if named and not district:
-        district = named.group(1)
+        words = named.group(1).split()
+        district = " ".join(words[:next((i for i, w in enumerate(words) if not w[0].isupper()), len(words))])
     level = sorted(levels)[0] if len(levels) == 1 else None
     if district:
         return province, district, LEVEL_NAMES["xa" if level == "xa" else "huyen"]
@@ -427,6 +431,13 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if predicate in WEAK_PREDICATES:
                     strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
+                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+                    # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
+                    # đạt 97,4%)": the verb in the rate's name says what it is a rate of
+                    named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
+                    strong = [g for _, _, g in predicates_in(folded(named[-1]))
+                              if g not in WEAK_PREDICATES] if named else []
+                    predicate = strong[0] if strong else predicate
                 if predicate and _purpose_only(sentence[:q.start], predicate):
                     # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
                     # resolve, not resolved
@@ -475,6 +486,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 described = content_words(own_text) + (
                     content_words(f"{q.unit or ''} {tail} {_said_after(sentence, q, tail)}") if q.kind != "percent"
                     else content_words(_rate_of(sentence, q)))
+                if q.kind == "percent":  # what the rate's name says it is of ("Tỷ lệ văn bản điện tử được ký số …")
+                    named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
+                    described += content_words(named[-1]) if named else []
                 if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
                     described.append("tien")
                 rate_of = None
