@@ -141,6 +141,8 @@ COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng
 # figure in its sentence is that year's
 TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
                     re.IGNORECASE)
+# what stands between figures listed side by side: "3.000 vụ ma túy, gần 5.000 đối tượng", "549 … và 721 …"
+COORDINATED = re.compile(r"[^\d;:()]{0,40}?(?:,|\svà)\s*(?:(?:gần|trên|hơn|khoảng|có|được)\s+)?", re.IGNORECASE)
 # a rate's name: "Tỷ lệ <what> đạt …" up to its verb "đạt"/"là"/"chiếm" or a figure
 RATE_NAME = re.compile(r"\b[Tt][ỷỉ] lệ\b(.*?)(?=\b(?:chỉ |hiện |ước )?(?:đạt|là|chiếm)\b|\d|$)")
 # a rule's consequence: "trường hợp … thì …", "nếu … thì …"
@@ -401,6 +403,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             figures = sentence_figures(sentence)
             first = next((f.quantity.start for f in figures if f.quantity.kind in FACT_KINDS), None)
             subject = _subject(sentence[shift:first]) if first is not None and not row else []
+            coordinated = None  # (where the figure before ends, the words before it, its kind, its fact's index)
+            links: list[tuple] = []  # (fact index, fact index) of figures listed side by side
+            said_of: dict = {}  # fact index → what is said after it
             for figure in figures:
                 q = figure.quantity
                 if q.kind not in FACT_KINDS or q.number is None:
@@ -516,8 +521,21 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # at its level
                     described += told[-1][2]
                     rate_of = told[-1][0] if told[-1][0].quantity.kind != "percent" else None
+                # "phát hiện, bắt giữ trên 3.000 vụ ma túy, gần 5.000 đối tượng", "549 điển hình tập thể và 721
+                # điển hình cá nhân trong phong trào …": figures listed side by side share what is said before
+                # the first and after the last
+                gap = sentence[coordinated[0]:q.start] if coordinated else ""
+                joined = bool(coordinated) and cell is None and q.kind == coordinated[2] \
+                    and bool(COORDINATED.fullmatch(gap)) and not content_words(own_text)
+                if joined:
+                    described += coordinated[1]
+                    links.append((coordinated[3], len(facts) if q.start >= shift else None))
+                said = content_words(_said_after(sentence, q, tail)) if q.kind != "percent" else []
+                coordinated = (q.end, coordinated[1] if joined else content_words(own_text), q.kind,
+                               len(facts) if q.start >= shift else None)
+                said_of[coordinated[3]] = said
                 if not content_words(own_text) and cell is None and not figure.parenthetical and subject \
-                        and rate_of is None and parent is None:
+                        and rate_of is None and parent is None and not joined:
                     # "Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%, xếp thứ hạng 24/63 tỉnh, …, tăng 5 bậc":
                     # a clause with no subject of its own says its figure of the sentence's subject
                     described += subject
@@ -580,6 +598,11 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "span": [a, a + len(raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
                     "sentence": sentence,
                 })
+            for before, after in reversed(links):
+                if before is not None and after is not None and said_of.get(after):
+                    said_of[before] = said_of.get(before) or said_of[after]
+                    shared = list(dict.fromkeys(facts[before]["words"] + said_of[after]))
+                    facts[before].update(words=shared, counted=" ".join(shared))
     return facts
 
 
