@@ -88,7 +88,8 @@ FACT_TOPICS = tuple(TOPIC_LABELS)
 # quyền" is tried before "thuộc thẩm quyền" and hides it.
 QUALIFIERS = (
     (r"\bkhong thuoc tham quyen\b", "ngoai-tham-quyen", "không thuộc thẩm quyền"),
-    (r"(?<!khong )\bthuoc tham quyen\b", "thuoc-tham-quyen", "thuộc thẩm quyền"),
+    # "thủ tục hành chính thuộc thẩm quyền quản lý" is the province's remit, not cases it must resolve
+    (r"(?<!khong )\bthuoc tham quyen\b(?! quan ly)", "thuoc-tham-quyen", "thuộc thẩm quyền"),
     (r"\blan dau\b", "lan-dau", "lần đầu"),
     (r"(?<!khong co doan )(?<!khong co )\bdong nguoi\b", "dong-nguoi", "đông người"),  # not "không có đoàn đông người"
     (r"\bdinh ky\b", "dinh-ky", "định kỳ"),
@@ -501,12 +502,19 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 singled = bool(told) and bool(SINGLED_OUT.search(sentence, told[-1][0].quantity.end, q.start))
                 parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
                     if figure.parenthetical or figure.breakdown or singled else None
-                if parent is not None:
+                if parent is not None and (predicate is None or predicate in WEAK_PREDICATES) \
+                        and parent[1] not in (None, *WEAK_PREDICATES):
+                    predicate = parent[1]
+                if q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
+                        and q.start - told[-1][0].quantity.end < 120 and not figure.parenthetical:
+                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%", "trong đó có 78 quyết định công
+                    # bố đúng hạn, đạt tỷ lệ 56,9%": the rate of the count before it, at its level
+                    described += told[-1][2]
+                    rate_of = told[-1][0] if told[-1][0].quantity.kind != "percent" else None
+                elif parent is not None:
                     # a part of a total ("tiếp nhận 634 đơn (gồm: khiếu nại 571 đơn …)", "tinh giản biên
                     # chế … 1.672 người (khối hành chính 71 người …)", "108 mô hình điển hình “Dân vận
                     # khéo”, trong đó năm 2022 xây dựng được 17 mô hình"): counted as its total is, of its kind
-                    if (predicate is None or predicate in WEAK_PREDICATES) and parent[1] not in (None, *WEAK_PREDICATES):
-                        predicate = parent[1]
                     if figure.parenthetical or singled or unit_class(parent[0].quantity.unit, parent[0].quantity.kind) \
                             == unit and unit not in ("count", "rate"):
                         described += parent[2]
@@ -515,12 +523,6 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # 98%, hiện đạt 97,4%)": a bracket with no figure before it annotates its clause
                     before = sentence[:sentence.rfind("(", 0, q.start)]
                     described += content_words(re.split(r"[;:]", before)[-1])
-                elif q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
-                        and q.start - told[-1][0].quantity.end < 120:
-                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it,
-                    # at its level
-                    described += told[-1][2]
-                    rate_of = told[-1][0] if told[-1][0].quantity.kind != "percent" else None
                 # "phát hiện, bắt giữ trên 3.000 vụ ma túy, gần 5.000 đối tượng", "549 điển hình tập thể và 721
                 # điển hình cá nhân trong phong trào …": figures listed side by side share what is said before
                 # the first and after the last
