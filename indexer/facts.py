@@ -469,7 +469,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
                     # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
                     # việc": cases named bare are the cases of that kind named before them in the paragraph
-                    named = _cases_named(paragraph_before + " " + sentence[:q.start])
+                    noun = re.match(r"(vu viec|vu|don thu|don)\b", folded(q.unit or ""))
+                    named = _cases_named(paragraph_before + " " + sentence[:q.start], noun.group(1)) if noun else None
                     if named:
                         topics = topic_words(named)
                 # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
@@ -608,12 +609,13 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
     return facts
 
 
-CASES_OF = re.compile(r"\b(?:vu viec|vu|don thu|don)\s+((?:\w+\W+){1,6})")
+CASES_OF = re.compile(r"\b(vu viec|vu|don thu|don)\s+((?:\w+\W+){1,6})")
 
 
-def _cases_named(text: str) -> str | None:
-    """The kind of the cases a text names last ('các vụ việc KNTC' → 'khieu nai, to cao …'), if any."""
-    kinds = [m.group(1) for m in CASES_OF.finditer(folded(text)) if topic_words(m.group(1))]
+def _cases_named(text: str, noun: str) -> str | None:
+    """The kind of the cases a text names last with the same noun ('các vụ việc KNTC' → 'khieu nai, to
+    cao …' for a bare 'vụ việc'; a bare 'vụ' of a court is another thing), if any."""
+    kinds = [m.group(2) for m in CASES_OF.finditer(folded(text)) if m.group(1) == noun and topic_words(m.group(2))]
     return kinds[-1] if kinds else None
 
 
