@@ -142,6 +142,8 @@ COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng
 # figure in its sentence is that year's
 TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
                     re.IGNORECASE)
+# between the two figures of a change: "từ 230 xã, phường, thị trấn xuống còn 209"
+FROM_TO = re.compile(r"[^\d;()]{0,60}?\s(?:xuống|lên|tăng lên|giảm xuống|đến)(?:\s+còn| lại)?\s*", re.IGNORECASE)
 # what stands between figures listed side by side: "3.000 vụ ma túy, gần 5.000 đối tượng", "549 … và 721 …"
 COORDINATED = re.compile(r"[^\d;:()]{0,40}?(?:,|\svà)\s*(?:(?:gần|trên|hơn|khoảng|có|được)\s+)?", re.IGNORECASE)
 # a rate's name: "Tỷ lệ <what> đạt …" up to its verb "đạt"/"là"/"chiếm" or a figure
@@ -524,11 +526,18 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # 98%, hiện đạt 97,4%)": a bracket with no figure before it annotates its clause
                     before = sentence[:sentence.rfind("(", 0, q.start)]
                     described += content_words(re.split(r"[;:]", before)[-1])
+                # "(từ 230 xã, phường, thị trấn xuống còn 209)": the figure a count changed to counts what the
+                # figure it changed from counts, at its level
+                changed_from = told[-1][0] if told and not q.unit and q.kind == told[-1][0].quantity.kind \
+                    and FROM_TO.fullmatch(sentence[told[-1][0].quantity.end:q.start]) \
+                    and re.search(r"\btừ\s*$", sentence[:told[-1][0].quantity.start]) else None
+                if changed_from is not None:
+                    described += told[-1][2]
                 # "phát hiện, bắt giữ trên 3.000 vụ ma túy, gần 5.000 đối tượng", "549 điển hình tập thể và 721
                 # điển hình cá nhân trong phong trào …": figures listed side by side share what is said before
                 # the first and after the last
                 gap = sentence[coordinated[0]:q.start] if coordinated else ""
-                joined = bool(coordinated) and cell is None and q.kind == coordinated[2] \
+                joined = bool(coordinated) and cell is None and (q.kind == "percent") == (coordinated[2] == "percent") \
                     and bool(COORDINATED.fullmatch(gap)) and not content_words(own_text)
                 if joined:
                     described += coordinated[1]
@@ -566,6 +575,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
                 if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
                     levels = levels_of[id(rate_of)]
+                if changed_from is not None and id(changed_from) in levels_of and not levels:
+                    levels = levels_of[id(changed_from)]
                 levels_of[id(figure)] = levels
                 province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
@@ -763,8 +774,11 @@ def _unit_tail(sentence: str, q) -> str:
     rest = sentence[q.end:q.end + 80]
     stop = _TAIL_END.search(rest)
     rest = rest[:stop.start()] if stop else rest
+    pieces = rest.split(",")
+    if stop and stop.group()[:1].isdigit() and len(pieces) > 1:
+        pieces = pieces[:-1]  # '22 người, cấp xã 377 người': the words right before a figure are its own
     kept = []
-    for i, piece in enumerate(rest.split(",")[:5]):
+    for i, piece in enumerate(pieces[:5]):
         if i == 0 and not piece.strip():
             continue  # '209 xã, phường': the list starts with a comma
         if not piece.split() or len(piece.split()) > 6 or predicates_in(folded(piece)):
@@ -778,10 +792,12 @@ def _unit_tail(sentence: str, q) -> str:
 def _own_start(sentence: str, start: int, floor: int) -> int:
     """Where a figure's own words start: its clause's start, but a short bracket that only
     names something ("Tốc độ tăng trưởng kinh tế (GRDP) bình quân … đạt 14,6%") does not cut
-    its clause."""
+    its clause, nor does the dash of a compound ("công nghiệp - xây dựng đạt 22,7%")."""
     if start > floor and sentence[start - 1:start].isspace() and re.match(r"(?:giảm|tăng)\s", sentence[start:]):
         # "nông, lâm nghiệp, thủy sản tăng 1,1%": a clause cut only before its verb keeps its subject
         start = max(floor, max(sentence.rfind(c, floor, start) for c in (";", ":", "(", "*")) + 1)
+    if start > floor and re.search(r"[a-zà-ỹđ] - $", sentence[:start]) and sentence[start:start + 1].islower():
+        start = max(floor, max(sentence.rfind(c, floor, start - 3) for c in (";", ":", "(", ",")) + 1)
     while start > floor and sentence[:start].rstrip().endswith(")"):
         close = sentence[:start].rstrip().rfind(")")
         open_ = sentence.rfind("(", floor, close)
@@ -824,7 +840,7 @@ def _said_after(sentence: str, q, tail: str) -> str:
     next figure)."""
     rest = sentence[q.end + len(tail):q.end + len(tail) + 80].lstrip(" ,")
     rest = re.split(r"[;().:]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", rest)[0]
-    return " ".join(rest.split()[:10])
+    return " ".join(rest.split()[:14])
 
 
 def _rate_of(sentence: str, q) -> str:
