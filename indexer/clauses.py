@@ -65,7 +65,11 @@ PREDICATES: dict[str, tuple[str, ...]] = {
          "co quan", "co so", "co che", "dat dai", "tang cuong", "tang truong", "la nhung", "chuyen de",
          "chuyen mon", "chuyen doi", "chuyen bien", "hop tac", "hop le", "phu hop", "tong hop", "truong hop",
          "ket hop", "to chuc chinh tri", "giam sat", "giam doc", "con nguoi", "truc tiep", "tiep tuc", "tiep thu",
-         "tiep can", "tiep theo"),
+         "tiep can", "tiep theo",
+         # folded, "phát …" and "chuyên …" read as "phạt" and "chuyển": "phát sóng", "chuyên mục", "chuyên trách"
+         "phat song", "phat thanh", "phat hien", "phat trien", "phat dong", "phat sinh", "phat huy", "phat bieu",
+         "chuyen muc", "chuyen trach", "chuyen vien", "chuyen nganh", "chuyen dung", "chuyen gia", "chuyen nghiep",
+         "chuyen san"),
 }
 _PREDICATE_FORMS = sorted(((form, key) for key, forms in PREDICATES.items() for form in forms),
                           key=lambda fk: -len(fk[0]))

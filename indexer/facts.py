@@ -126,6 +126,7 @@ AGENCY_LEVEL = re.compile(r"\b(?:(?:ubnd|uy ban nhan dan) )?cac (huyen|xa)\b")
 # "10 huyện, thành phố", "21 đơn vị xã", "23% xã, phường" ("thành phố" counted beside districts is one)
 UNIT_LEVEL = re.compile(r"(?:don vi |ubnd |uy ban nhan dan |dia ban )?(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho)\b"
                         r"(?! (?:ha noi|ho chi minh|hai phong|da nang|can tho|hue)\b)")
+ADMIN_LIST = re.compile(r"\b(xa|huyen)(?=, (?:phuong|thi tran|dac khu|thanh pho|thi xa|thanh)\b)")
 UNIT_LEVELS = {"xa": "xa", "phuong": "xa", "thi tran": "xa", "dac khu": "xa", "huyen": "huyen", "quan": "huyen",
                "thi xa": "huyen", "thanh pho": "huyen"}
 LEVEL_KEYS = {"huyen": "huyen", "xa": "xa"}
@@ -564,7 +565,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
                 bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
-                counted_units = UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
+                listed = ADMIN_LIST.search(folded(f"{q.unit or ''} {tail}"))  # "124 Trung tâm … xã, phường, đặc khu"
+                counted_units = listed or UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
                                                  else folded(_rate_of(sentence, q)).strip())
                 segment_key = folded(segment)
                 # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
@@ -838,7 +840,9 @@ def _said_after(sentence: str, q, tail: str) -> str:
     """What the rest of a figure's clause says of it: '112 Trung tâm … đã trang bị máy tính',
     '15 vụ việc do Thanh tra Chính phủ chuyển về' (up to the clause's end, a comparison or the
     next figure)."""
-    rest = sentence[q.end + len(tail):q.end + len(tail) + 80].lstrip(" ,")
+    rest = sentence[q.end + len(tail):q.end + len(tail) + 100].lstrip(" ,")
+    # a name in quotes is one thing: its commas do not end the clause ('“xã, phường không ma túy”')
+    rest = re.sub(r"“[^”]{0,60}”", lambda m: m.group().replace(",", " "), rest)
     rest = re.split(r"[;().:]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", rest)[0]
     return " ".join(rest.split()[:14])
 
