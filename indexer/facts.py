@@ -562,6 +562,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     words = list(dict.fromkeys(own_words))[-6:] if own_words else words[:4]
                     thing = _thing(own_text, q, words, tail)
                 key_words, words = words, list(dict.fromkeys(words + described))
+                if not words and not qualifiers and predicate in (None, *WEAK_PREDICATES) and cell is None \
+                        and unit in ("count", "rate"):
+                    continue  # withheld: nothing says what it counts ("100%" alone on a line), no cell to guess
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
                 bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
