@@ -33,6 +33,8 @@ SYLLABLE = re.compile(r"[^\W_]+")
 PREDICATES: dict[str, tuple[str, ...]] = {
     "receive": ("tiep nhan", "nhan duoc", "nhan", "thu ly", "receive", "received", "receives", "get", "got"),
     "meet": ("tiep cong dan", "tiep dan", "tiep", "gap mat", "doi thoai", "met", "meet", "visits"),
+    # cases due to be resolved ("45 vụ việc khiếu nại, tố cáo phải giải quyết") are not cases resolved
+    "due": ("phai giai quyet", "can giai quyet", "phai xu ly"),
     "resolve": ("giai quyet", "xu ly", "hoa giai thanh", "ket thuc", "resolve", "resolved", "settle", "settled",
                 "handled", "handle", "closed"),
     "reduce": ("giam", "cat giam", "tinh gian", "rut ngan", "rut gon", "bot", "reduce", "reduced", "cut",

@@ -107,7 +107,7 @@ QUALIFIER_ORDER = [key for _, key, _ in QUALIFIERS]
 REQUEST = re.compile(r"(?:\bde nghi\b|\byeu cau\b|(?:^|\bnguoi |\bdan )\s*den\b(?! nay| het| thang| ngay| cuoi))(?:(?!\bden nay\b)[^.;]){0,80}"
                      r"\bgiai quyet\b\W*(?:duoc\W*)?$")
 PREDICATE_LABELS = {
-    "receive": "đã tiếp nhận", "meet": "tiếp công dân", "resolve": "đã giải quyết",
+    "receive": "đã tiếp nhận", "meet": "tiếp công dân", "resolve": "đã giải quyết", "due": "phải giải quyết",
     "request": "đề nghị giải quyết", "reduce": "giảm", "increase": "tăng", "reach": "đạt", "rank": "xếp hạng",
     "establish": "thành lập", "issue": "ban hành", "organise": "tổ chức", "sign": "ký", "build": "xây dựng",
     "transfer": "chuyển", "list": "rà soát, lập danh sách", "discipline": "xử lý kỷ luật", "merge": "sắp xếp",
@@ -830,6 +830,9 @@ def _passive_predicate(sentence: str, q) -> str | None:
     """The verb a figure is the object of when it comes after it: 'N … do <agent> <verb>',
     'N … được <verb>' in the figure's own part of the sentence."""
     after = re.split(r"[;().:]", sentence[q.end:q.end + 90])[0]
+    due = re.match(r"[^;.()]{0,60}?\s(?:phải|cần) (?:giải quyết|xử lý)\b", after)
+    if due:  # "45 vụ việc khiếu nại, tố cáo phải giải quyết": cases due to be resolved
+        return "due"
     m = re.match(r"[^,]{0,40}?\s(?:do|được|đã được)\s", after)
     if m:
         after = re.split(r"\s(?:và|để)\s", after[m.end():])[0]  # '… chuyển về và chỉ đạo thực hiện'
