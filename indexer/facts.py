@@ -41,7 +41,7 @@ from collections import Counter
 from functools import lru_cache
 
 from indexer.clauses import (PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures,
-                             sentences, sub_period_key)
+                             sentences, sub_period_key, unquoted)
 
 
 @lru_cache(maxsize=1)
@@ -438,7 +438,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # Số vụ việc đã giải quyết: 08 vụ")
                 predicate = figure.predicate
                 if predicate in WEAK_PREDICATES:
-                    strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
+                    strong = [g for _, _, g in predicates_in(folded(unquoted(figure.context)) + " " + folded(unquoted(own_text)))
+                              if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
                 if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
                     # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
