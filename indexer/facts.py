@@ -452,7 +452,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
                     # resolve, not resolved
                     predicate = None
-                passive = _passive_predicate(sentence, q)
+                tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
+                passive = _passive_predicate(sentence, q, tail)
                 if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
                         and q.kind != "percent":
                     # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
@@ -493,7 +494,6 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # what the figure counts in its own words: the clause before it, its unit with the
                 # nouns listed after it ("209 xã, phường, thị trấn", "49 Quyết định QPPL"), and for a
                 # rate the thing after it ("80% dân số ở khu vực nông thôn")
-                tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
                 described = content_words(own_text) + (
                     content_words(f"{q.unit or ''} {tail} {_said_after(sentence, q, tail)}") if q.kind != "percent"
                     else content_words(_rate_of(sentence, q)))
@@ -783,16 +783,14 @@ def _unit_tail(sentence: str, q) -> str:
     pieces = rest.split(",")
     if stop and stop.group()[:1].isdigit() and len(pieces) > 1:
         pieces = pieces[:-1]  # '22 người, cấp xã 377 người': the words right before a figure are its own
-    kept = []
+    used = 0
     for i, piece in enumerate(pieces[:5]):
         if i == 0 and not piece.strip():
             continue  # '209 xã, phường': the list starts with a comma
         if not piece.split() or len(piece.split()) > 6 or predicates_in(folded(piece)):
             break
-        kept.append(piece.strip())
-    if not kept:
-        return ""
-    return (", " if rest.lstrip().startswith(",") else " ") + ", ".join(kept)
+        used = i + 1
+    return ",".join(pieces[:used]).rstrip() if used else ""
 
 
 def _own_start(sentence: str, start: int, floor: int) -> int:
@@ -827,10 +825,10 @@ def _purpose_only(before: str, predicate: str) -> bool:
     return any(g == predicate for _, _, g in predicates_in(folded(before[at:])))
 
 
-def _passive_predicate(sentence: str, q) -> str | None:
+def _passive_predicate(sentence: str, q, tail: str = "") -> str | None:
     """The verb a figure is the object of when it comes after it: 'N … do <agent> <verb>',
     'N … được <verb>' in the figure's own part of the sentence."""
-    after = re.split(r"[;().:]", sentence[q.end:q.end + 90])[0]
+    after = re.split(r"[;().:]", sentence[q.end + len(tail):q.end + len(tail) + 90])[0]  # past '…, phường, đặc khu'
     due = re.match(r"[^;.()]{0,60}?\s(?:phải|cần) (?:giải quyết|xử lý)\b", after)
     if due:  # "45 vụ việc khiếu nại, tố cáo phải giải quyết": cases due to be resolved
         return "due"
