@@ -583,6 +583,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     levels = levels_of[id(rate_of)]
                 if changed_from is not None and id(changed_from) in levels_of and not levels:
                     levels = levels_of[id(changed_from)]
+                same = next((t[0] for t in reversed(told[:-1]) if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
+                             and ";" not in sentence[t[0].quantity.end:q.start]), None)
+                if same is not None and not levels and unit == "count":
+                    # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
+                    # part of a sentence are of one level
+                    levels = levels_of.get(id(same), set())
                 levels_of[id(figure)] = levels
                 province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
