@@ -423,7 +423,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
-                own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end):q.start]
+                own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end,
+                                               pieces=q.kind != "percent"):q.start]
                 previous_start, previous_end = previous_end, q.end
                 context_key = folded(figure.context) + " " + folded(own_text)
                 if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
@@ -805,7 +806,7 @@ def _unit_tail(sentence: str, q) -> str:
     return ",".join(pieces[:used]).rstrip() if used else ""
 
 
-def _own_start(sentence: str, start: int, floor: int) -> int:
+def _own_start(sentence: str, start: int, floor: int, pieces: bool = True) -> int:
     """Where a figure's own words start: its clause's start, but a short bracket that only
     names something ("Tốc độ tăng trưởng kinh tế (GRDP) bình quân … đạt 14,6%") does not cut
     its clause, nor does the dash of a compound ("công nghiệp - xây dựng đạt 22,7%")."""
@@ -822,6 +823,17 @@ def _own_start(sentence: str, start: int, floor: int) -> int:
             break
         # back to the part's start: a comma inside it lists nouns ("KNTC và kiến nghị, phản ánh (KNPA)")
         start = max(floor, max(sentence.rfind(c, floor, open_) for c in (";", ":", ")")) + 1)
+    if pieces and start > floor and sentence[:start].rstrip().endswith(","):
+        # a count's, not a rate's ("cơ quan đơn vị, địa phương, đạt tỷ lệ 30%": the rate of the count before it);
+        # "phát hiện, bắt giữ trên 3.000 vụ", "giải quyết đúng hạn, trước hạn 222.940 hồ sơ", "kiến nghị kiểm
+        # điểm, rút kinh nghiệm đối với 1.688 cá nhân": a short piece set off by commas before the figure's
+        # clause is said of it too (not the words right after the figure before it: its unit's)
+        comma = len(sentence[:start].rstrip()) - 1
+        cut = max([sentence.rfind(c, floor, comma) for c in (";", ":", "(", ",", ")")]
+                  + [floor + m.end() - 1 for m in re.finditer(r"\svà\s", sentence[floor:comma])])
+        piece = sentence[cut + 1:comma]
+        if cut >= floor and 0 < len(piece.split()) <= 4 and not re.search(r"\d", piece):
+            start = cut + 1
     return start
 
 
