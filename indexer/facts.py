@@ -121,7 +121,10 @@ UNIT_NOUNS = {"visits": "lượt", "people": "người", "cases": "đơn, vụ v
               "procedures": "thủ tục", "models": "mô hình", "events": "cuộc", "communes": "xã", "units": "đơn vị"}
 # "UBND các huyện, thành phố tiếp 2.571 lượt", "UBND các xã, phường, thị trấn tiếp 3.814 lượt": the
 # districts' or communes' total in a provincial report
-AGENCY_LEVEL = re.compile(r"\b(?:(?:ubnd|uy ban nhan dan) )?cac (huyen|xa)\b")
+AGENCY_LEVEL = re.compile(r"\b(?:(?:ubnd|uy ban nhan dan) (?:cac )?|cac )(huyen|xa)\b")
+# "07 phòng, Bộ phận TN&TKQ của UBND các huyện", "75 văn bản … của UBND, HĐND xã, phường": what belongs to
+# the districts' or communes' bodies is at their level
+OWNER_LEVEL = re.compile(r"\bcua (?:(?:ubnd|hdnd|uy ban nhan dan|hoi dong nhan dan)(?:,| va)? )+(?:cac |cap )?(huyen|xa)\b")
 # a count (or a rate) of administrative units is filed under their level: "209 xã, phường, thị trấn",
 # "10 huyện, thành phố", "21 đơn vị xã", "23% xã, phường" ("thành phố" counted beside districts is one)
 UNIT_LEVEL = re.compile(r"(?:don vi |ubnd |uy ban nhan dan |dia ban )?(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho)\b"
@@ -584,7 +587,10 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
                 agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
                     if "tinh" not in levels_in(segment_key) else set()
+                owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {re.split(r'[;.()]', sentence[q.end:q.end + 80])[0]}")) \
+                    if q.kind != "percent" else None
                 levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or (
+                    {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
                     {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
                 if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
                     levels = levels_of[id(rate_of)]
