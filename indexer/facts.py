@@ -303,6 +303,10 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
         return {"from": None, "to": None, "sub": None, "source": "unknown", "inferred": False}
     low, high, source = document_period
     own_years = _years(_since(own, high)) if own else None
+    named = re.sub(r"\S*\d/(?:19|20)\d{2}\S*", " ", own)  # no years of dates and codes ("113/2018/NĐ-CP")
+    if own_years is None and len(set(YEAR.findall(named))) > 1:
+        # "… trong năm 2025 và đến hết năm 2030 có ít nhất 50%": the year of its own part, after the last "và"
+        own_years = _years(re.split(r"\svà\s|,\s", named)[-1])
     if own_years is not None:
         # "năm 2016 có 109 điểm sáng; …, 6 tháng đầu năm 2020 …": a sub-period of another year is not its
         sub = sub_period_key(folded(own)) if own_years[0] == own_years[1] else None
