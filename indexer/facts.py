@@ -525,7 +525,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                         and parent[1] not in (None, *WEAK_PREDICATES):
                     predicate = parent[1]
                 if q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
-                        and q.start - told[-1][0].quantity.end < 120 and not figure.parenthetical:
+                        and q.start - told[-1][0].quantity.end < 120 and (not figure.parenthetical or told[-1][0].parenthetical):
                     # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%", "trong đó có 78 quyết định công
                     # bố đúng hạn, đạt tỷ lệ 56,9%": the rate of the count before it, at its level
                     described += told[-1][2]
@@ -842,7 +842,7 @@ def _own_start(sentence: str, start: int, floor: int, pieces: bool = True) -> in
         cut = max([sentence.rfind(c, floor, comma) for c in (";", ":", "(", ",", ")")]
                   + [floor + m.end() - 1 for m in re.finditer(r"\svà\s", sentence[floor:comma])])
         piece = sentence[cut + 1:comma]
-        if cut >= floor and 0 < len(piece.split()) <= 4 and not re.search(r"\d", piece):
+        if cut >= floor and 0 < len(piece.split()) <= 5 and not re.search(r"\d", piece):
             start = cut + 1
     return start
 
