@@ -26,9 +26,15 @@ A fact is what its sentence says (issue 23):
   and the province its group names.
 
 What a figure counts (`words`, `counted`) is every content word its own part of the sentence
-says of it: the clause before it, its unit with the nouns listed after it, the rest of its
-clause, a rate's thing, a part's total; the indicator key keeps only the core (its topics, else
-its nearest own words), so wordings still merge.
+says of it: the clause before it (with a short piece set off by commas before it), its unit with
+the nouns listed after it, the rest of its clause, a rate's thing and name, a part's total (in
+brackets, after "trong đó" or "riêng"), what figures listed side by side share, the figure a
+count changed from ("từ 230 xã … xuống còn 209"), the sentence's subject when its clause has
+none, the kind of bare cases named before them ("các vụ việc KNTC" … "19 vụ việc"); the indicator
+key keeps only the core (its topics, else its nearest own words), so wordings still merge. A count
+of administrative units is at their level ("209 xã, phường, thị trấn": cấp xã), as is what belongs
+to their bodies ("của UBND các huyện"). Not figures: a rule's consequence ("thì … đạt 0 điểm"), a
+list's number, "một cửa", "hai cấp"; a figure nothing says the thing of is withheld, not guessed.
 
 Computed by the store's writer when a document is added (`document_facts`), stored beside
 the passages and queried by indicator, place and period (indexer/store/); the table is
@@ -40,8 +46,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from indexer.clauses import (PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures,
-                             sentences, sub_period_key, unquoted)
+from indexer.clauses import (PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in,
+                             sentence_figures, sentences, sub_period_key, unquoted)
 
 
 @lru_cache(maxsize=1)
@@ -124,10 +130,12 @@ UNIT_NOUNS = {"visits": "lượt", "people": "người", "cases": "đơn, vụ v
 AGENCY_LEVEL = re.compile(r"\b(?:(?:ubnd|uy ban nhan dan) (?:cac )?|cac )(huyen|xa)\b")
 # "07 phòng, Bộ phận TN&TKQ của UBND các huyện", "75 văn bản … của UBND, HĐND xã, phường": what belongs to
 # the districts' or communes' bodies is at their level
-OWNER_LEVEL = re.compile(r"\bcua (?:(?:ubnd|hdnd|uy ban nhan dan|hoi dong nhan dan)(?:,| va)? )+(?:cac |cap )?(huyen|xa)\b")
+OWNER_LEVEL = re.compile(r"\bcua (?:(?:ubnd|hdnd|uy ban nhan dan|hoi dong nhan dan)(?:,| va)? )+"
+                         r"(?:cac |cap )?(huyen|xa)\b")
 # a count (or a rate) of administrative units is filed under their level: "209 xã, phường, thị trấn",
 # "10 huyện, thành phố", "21 đơn vị xã", "23% xã, phường" ("thành phố" counted beside districts is one)
-UNIT_LEVEL = re.compile(r"(?:don vi |ubnd |uy ban nhan dan |dia ban )?(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho)\b"
+UNIT_LEVEL = re.compile(r"(?:don vi |ubnd |uy ban nhan dan |dia ban )?"
+                        r"(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho)\b"
                         r"(?! (?:ha noi|ho chi minh|hai phong|da nang|can tho|hue)\b)")
 ADMIN_LIST = re.compile(r"\b(xa|huyen)(?=, (?:phuong|thi tran|dac khu|thanh pho|thi xa|thanh)\b)")
 UNIT_LEVELS = {"xa": "xa", "phuong": "xa", "thi tran": "xa", "dac khu": "xa", "huyen": "huyen", "quan": "huyen",
@@ -424,7 +432,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 cell = row.cell(q.start) if row else None
                 if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
                     continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
-                if not q.unit and not sentence[shift:q.start].strip() and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
+                if not q.unit and not sentence[shift:q.start].strip() \
+                        and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
                     continue  # a list's number ("5. Về tổng hợp, cập nhật …")
                 if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
                     continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
@@ -446,8 +455,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # Số vụ việc đã giải quyết: 08 vụ")
                 predicate = figure.predicate
                 if predicate in WEAK_PREDICATES:
-                    strong = [g for _, _, g in predicates_in(folded(unquoted(figure.context)) + " " + folded(unquoted(own_text)))
-                              if g not in WEAK_PREDICATES]
+                    verbs_key = folded(unquoted(figure.context)) + " " + folded(unquoted(own_text))
+                    strong = [g for _, _, g in predicates_in(verbs_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
                 if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
                     # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
@@ -525,7 +534,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                         and parent[1] not in (None, *WEAK_PREDICATES):
                     predicate = parent[1]
                 if q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
-                        and q.start - told[-1][0].quantity.end < 120 and (not figure.parenthetical or told[-1][0].parenthetical):
+                        and q.start - told[-1][0].quantity.end < 120 \
+                        and (not figure.parenthetical or told[-1][0].parenthetical):
                     # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%", "trong đó có 78 quyết định công
                     # bố đúng hạn, đạt tỷ lệ 56,9%": the rate of the count before it, at its level
                     described += told[-1][2]
@@ -591,8 +601,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
                 agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
                     if "tinh" not in levels_in(segment_key) else set()
-                owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {re.split(r'[;.()]', sentence[q.end:q.end + 80])[0]}")) \
-                    if q.kind != "percent" else None
+                rest_of_part = re.split(r"[;.()]", sentence[q.end:q.end + 80])[0]
+                owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {rest_of_part}")) if q.kind != "percent" else None
                 levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or (
                     {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
                     {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
@@ -600,7 +610,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     levels = levels_of[id(rate_of)]
                 if changed_from is not None and id(changed_from) in levels_of and not levels:
                     levels = levels_of[id(changed_from)]
-                same = next((t[0] for t in reversed(told[:-1]) if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
+                same = next((t[0] for t in reversed(told[:-1])
+                             if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
                              and ";" not in sentence[t[0].quantity.end:q.start]), None)
                 if same is not None and not levels and unit == "count":
                     # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one

@@ -42,7 +42,8 @@ def test_what_report_sentences_say_of_their_figures(tmp_path):
     # cases due to be resolved are neither received nor resolved
     assert facts["45 vụ việc khiếu nại"]["predicate"] == "due" and facts["38/45 vụ việc"]["predicate"] == "resolve"
     # a title in quotes gives no verb: the articles are not receptions of citizens
-    assert facts["06 bài viết tuyên truyền"]["predicate"] != "meet" and "cai" in facts["06 bài viết tuyên truyền"]["words"]
+    articles = facts["06 bài viết tuyên truyền"]
+    assert articles["predicate"] != "meet" and "cai" in articles["words"]
     # a rule's consequence ("thì tiêu chí này đạt 0 điểm") is no figure; the rate is of files resolved
     assert "0 điểm" not in facts and facts["93,5%"]["predicate"] == "resolve"
     # an amount of money counts money; a part singled out ("riêng năm 2020") counts what its total counts
