@@ -417,14 +417,15 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
             levels_of: dict[int, set] = {}  # the levels of its figures so far
             row = _table_row(sentence, text, passage["start"] + s_start, section)
-            cut = paragraph.find(sentence[shift:shift + 60])
-            paragraph_before = paragraph[:cut] if cut != -1 else lead
+            here = paragraph.find(sentence[shift:shift + 60])
+            paragraph_before = paragraph[:here] if here != -1 else lead
             figures = sentence_figures(sentence)
             first = next((f.quantity.start for f in figures if f.quantity.kind in FACT_KINDS), None)
             subject = _subject(sentence[shift:first]) if first is not None and not row else []
-            coordinated = None  # (where the figure before ends, the words before it, its kind, its fact's index)
-            links: list[tuple] = []  # (fact index, fact index) of figures listed side by side
-            said_of: dict = {}  # fact index → what is said after it
+            coordinated = None  # (where the figure before ends, the words before it, its kind, the figure)
+            links: list[tuple] = []  # (figure, figure) listed side by side
+            said_of: dict = {}  # id(figure) → what is said after it
+            fact_of: dict = {}  # id(figure) → its fact (figures withheld or the previous passage's have none)
             for figure in figures:
                 q = figure.quantity
                 if q.kind not in FACT_KINDS or q.number is None:
@@ -567,11 +568,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     and bool(COORDINATED.fullmatch(gap)) and not content_words(own_text)
                 if joined:
                     described += coordinated[1]
-                    links.append((coordinated[3], len(facts) if q.start >= shift else None))
-                said = content_words(_said_after(sentence, q, tail)) if q.kind != "percent" else []
-                coordinated = (q.end, coordinated[1] if joined else content_words(own_text), q.kind,
-                               len(facts) if q.start >= shift else None)
-                said_of[coordinated[3]] = said
+                    links.append((id(coordinated[3]), id(figure)))
+                said_of[id(figure)] = content_words(_said_after(sentence, q, tail)) if q.kind != "percent" else []
+                coordinated = (q.end, coordinated[1] if joined else content_words(own_text), q.kind, figure)
                 if not content_words(own_text) and cell is None and not figure.parenthetical and subject \
                         and rate_of is None and parent is None and not joined:
                     # "Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%, xếp thứ hạng 24/63 tỉnh, …, tăng 5 bậc":
@@ -637,6 +636,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     continue  # in the previous passage's part of the sentence
                 a = _locate(text, passage, body, s_start + q.start, raw)
                 exact = a is not None
+                fact_of[id(figure)] = len(facts)
                 facts.append({
                     "indicator": indicator_key(predicate, key_words, q.kind, qualifiers, unit),
                     "label": cell["label"] if cell else indicator_label(predicate, thing, q.kind, qualifiers, unit),
@@ -652,11 +652,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "span": [a, a + len(raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
                     "sentence": sentence,
                 })
-            for before, after in reversed(links):
-                if before is not None and after is not None and said_of.get(after):
-                    said_of[before] = said_of.get(before) or said_of[after]
-                    shared = list(dict.fromkeys(facts[before]["words"] + said_of[after]))
-                    facts[before].update(words=shared, counted=" ".join(shared))
+            for before, after in reversed(links):  # the last one's words back to the first
+                said_of[before] = said_of[before] or said_of[after]
+                if before in fact_of and said_of[after]:
+                    fact = facts[fact_of[before]]
+                    shared = list(dict.fromkeys(fact["words"] + said_of[after]))
+                    fact.update(words=shared, counted=" ".join(shared))
     return facts
 
 
