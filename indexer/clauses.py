@@ -33,6 +33,8 @@ SYLLABLE = re.compile(r"[^\W_]+")
 PREDICATES: dict[str, tuple[str, ...]] = {
     "receive": ("tiep nhan", "nhan duoc", "nhan", "thu ly", "receive", "received", "receives", "get", "got"),
     "meet": ("tiep cong dan", "tiep dan", "tiep", "gap mat", "doi thoai", "met", "meet", "visits"),
+    # cases due to be resolved ("45 vụ việc khiếu nại, tố cáo phải giải quyết") are not cases resolved
+    "due": ("phai giai quyet", "can giai quyet", "phai xu ly"),
     "resolve": ("giai quyet", "xu ly", "hoa giai thanh", "ket thuc", "resolve", "resolved", "settle", "settled",
                 "handled", "handle", "closed"),
     "reduce": ("giam", "cat giam", "tinh gian", "rut ngan", "rut gon", "bot", "reduce", "reduced", "cut",
@@ -64,7 +66,12 @@ PREDICATES: dict[str, tuple[str, ...]] = {
          "ca nhan", "nhan thuc", "nhan luc", "nhan su", "nhan khau", "nhan dao", "xac nhan", "nhan manh",
          "co quan", "co so", "co che", "dat dai", "tang cuong", "tang truong", "la nhung", "chuyen de",
          "chuyen mon", "chuyen doi", "chuyen bien", "hop tac", "hop le", "phu hop", "tong hop", "truong hop",
-         "ket hop", "to chuc chinh tri", "giam sat", "giam doc", "con nguoi"),
+         "ket hop", "to chuc chinh tri", "giam sat", "giam doc", "con nguoi", "truc tiep", "tiep tuc", "tiep thu",
+         "tiep can", "tiep theo",
+         # folded, "phát …" and "chuyên …" read as "phạt" and "chuyển": "phát sóng", "chuyên mục", "chuyên trách"
+         "phat song", "phat thanh", "phat hien", "phat trien", "phat dong", "phat sinh", "phat huy", "phat bieu",
+         "chuyen muc", "chuyen trach", "chuyen vien", "chuyen nganh", "chuyen dung", "chuyen gia", "chuyen nghiep",
+         "chuyen san"),
 }
 _PREDICATE_FORMS = sorted(((form, key) for key, forms in PREDICATES.items() for form in forms),
                           key=lambda fk: -len(fk[0]))
@@ -209,6 +216,7 @@ def sentence_figures(sentence: str) -> list[Figure]:
     inherited: str | None = None
     last_clause = None
     depth_at = _paren_depths(sentence)
+    plain = unquoted(sentence)  # its verbs: none from a title in quotes
     for index, q in enumerate(quantities):
         clause = next(((s, e) for s, e in spans if s <= q.start < e), (0, len(sentence)))
         floor = quantities[index - 1].end if index > 0 else 0
@@ -217,12 +225,12 @@ def sentence_figures(sentence: str) -> list[Figure]:
         if q.kind == "percent" and q.start - start < 12 and index > 0 and out:
             # "144/170 đạt 84,7%": a rate right after its count shares the count's context
             context = out[-1].context + " " + context
-        before_key = folded(sentence[clause[0]:q.start])
+        before_key = folded(plain[clause[0]:q.start])
         own = predicates_in(before_key)
         if not own:
             # "Số vụ việc đã giải quyết: 08 vụ": a header clause with no figure governs the value after it
-            own = predicates_in(folded(sentence[floor:q.start]))
-        after_key = folded(sentence[q.end:clause[1]])[:30]
+            own = predicates_in(folded(plain[floor:q.start]))
+        after_key = folded(plain[q.end:clause[1]])[:30]
         after = [p for p in predicates_in(after_key) if p[2] in ("reach", "reduce", "increase")]
         if clause != last_clause and last_clause is not None and own:
             inherited = None
@@ -230,7 +238,7 @@ def sentence_figures(sentence: str) -> list[Figure]:
         predicate = (strong[-1][2] if strong else own[-1][2] if own else inherited)
         if predicate is None and after:
             predicate = after[0][2]
-        prefix_key = folded(sentence[:q.start])
+        prefix_key = folded(plain[:q.start])
         groups = [p[2] for p in predicates_in(prefix_key)]
         if strong:
             inherited = strong[-1][2]
@@ -258,6 +266,12 @@ def sentence_figures(sentence: str) -> list[Figure]:
             parenthetical=depth_at[q.start] > 0, overall=bool(OVERALL.search(context_key)),
             breakdown=bool(BREAKDOWN.search(folded(sentence[:q.start])))))
     return out
+
+
+def unquoted(text: str) -> str:
+    """The text with what stands in quotes blanked (same length): a title ('22 Chương trình “Đối thoại
+    về cải cách hành chính”') names a thing, its words are no verb of the sentence."""
+    return re.sub(r"“[^”]{0,120}”|\"[^\"]{0,120}\"", lambda m: " " * len(m.group()), text)
 
 
 def _subject_start(sentence: str, spans: list[tuple[int, int]], clause: tuple[int, int]) -> int:

@@ -26,9 +26,15 @@ A fact is what its sentence says (issue 23):
   and the province its group names.
 
 What a figure counts (`words`, `counted`) is every content word its own part of the sentence
-says of it: the clause before it, its unit with the nouns listed after it, the rest of its
-clause, a rate's thing, a part's total; the indicator key keeps only the core (its topics, else
-its nearest own words), so wordings still merge.
+says of it: the clause before it (with a short piece set off by commas before it), its unit with
+the nouns listed after it, the rest of its clause, a rate's thing and name, a part's total (in
+brackets, after "trong đó" or "riêng"), what figures listed side by side share, the figure a
+count changed from ("từ 230 xã … xuống còn 209"), the sentence's subject when its clause has
+none, the kind of bare cases named before them ("các vụ việc KNTC" … "19 vụ việc"); the indicator
+key keeps only the core (its topics, else its nearest own words), so wordings still merge. A count
+of administrative units is at their level ("209 xã, phường, thị trấn": cấp xã), as is what belongs
+to their bodies ("của UBND các huyện"). Not figures: a rule's consequence ("thì … đạt 0 điểm"), a
+list's number, "một cửa", "hai cấp"; a figure nothing says the thing of is withheld, not guessed.
 
 Computed by the store's writer when a document is added (`document_facts`), stored beside
 the passages and queried by indicator, place and period (indexer/store/); the table is
@@ -40,7 +46,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from indexer.clauses import PREDICATES, WEAK_PREDICATES, folded, levels_in, predicates_in, sentence_figures, sentences
+from indexer.clauses import (PREDICATES, SENTENCE_END, WEAK_PREDICATES, folded, levels_in, predicates_in,
+                             sentence_figures, sentences, sub_period_key, unquoted)
 
 
 @lru_cache(maxsize=1)
@@ -87,12 +94,13 @@ FACT_TOPICS = tuple(TOPIC_LABELS)
 # quyền" is tried before "thuộc thẩm quyền" and hides it.
 QUALIFIERS = (
     (r"\bkhong thuoc tham quyen\b", "ngoai-tham-quyen", "không thuộc thẩm quyền"),
-    (r"(?<!khong )\bthuoc tham quyen\b", "thuoc-tham-quyen", "thuộc thẩm quyền"),
+    # "thủ tục hành chính thuộc thẩm quyền quản lý" is the province's remit, not cases it must resolve
+    (r"(?<!khong )\bthuoc tham quyen\b(?! quan ly)", "thuoc-tham-quyen", "thuộc thẩm quyền"),
     (r"\blan dau\b", "lan-dau", "lần đầu"),
-    (r"\bdong nguoi\b", "dong-nguoi", "đông người"),
+    (r"(?<!khong co doan )(?<!khong co )\bdong nguoi\b", "dong-nguoi", "đông người"),  # not "không có đoàn đông người"
     (r"\bdinh ky\b", "dinh-ky", "định kỳ"),
     (r"\bdot xuat\b", "dot-xuat", "đột xuất"),
-    (r"\bthuong xuyen\b", "thuong-xuyen", "thường xuyên"),
+    (r"(?<!\bchi )\bthuong xuyen\b", "thuong-xuyen", "thường xuyên"),  # not "chi thường xuyên", recurrent spending
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?tinh\b", "chu-tich-tinh", "của Chủ tịch UBND tỉnh"),
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?huyen\b", "chu-tich-huyen", "của Chủ tịch UBND cấp huyện"),
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?xa\b", "chu-tich-xa", "của Chủ tịch UBND cấp xã"),
@@ -105,7 +113,7 @@ QUALIFIER_ORDER = [key for _, key, _ in QUALIFIERS]
 REQUEST = re.compile(r"(?:\bde nghi\b|\byeu cau\b|(?:^|\bnguoi |\bdan )\s*den\b(?! nay| het| thang| ngay| cuoi))(?:(?!\bden nay\b)[^.;]){0,80}"
                      r"\bgiai quyet\b\W*(?:duoc\W*)?$")
 PREDICATE_LABELS = {
-    "receive": "đã tiếp nhận", "meet": "tiếp công dân", "resolve": "đã giải quyết",
+    "receive": "đã tiếp nhận", "meet": "tiếp công dân", "resolve": "đã giải quyết", "due": "phải giải quyết",
     "request": "đề nghị giải quyết", "reduce": "giảm", "increase": "tăng", "reach": "đạt", "rank": "xếp hạng",
     "establish": "thành lập", "issue": "ban hành", "organise": "tổ chức", "sign": "ký", "build": "xây dựng",
     "transfer": "chuyển", "list": "rà soát, lập danh sách", "discipline": "xử lý kỷ luật", "merge": "sắp xếp",
@@ -119,7 +127,19 @@ UNIT_NOUNS = {"visits": "lượt", "people": "người", "cases": "đơn, vụ v
               "procedures": "thủ tục", "models": "mô hình", "events": "cuộc", "communes": "xã", "units": "đơn vị"}
 # "UBND các huyện, thành phố tiếp 2.571 lượt", "UBND các xã, phường, thị trấn tiếp 3.814 lượt": the
 # districts' or communes' total in a provincial report
-AGENCY_LEVEL = re.compile(r"\b(?:ubnd|uy ban nhan dan) cac (huyen|xa)\b")
+AGENCY_LEVEL = re.compile(r"\b(?:(?:ubnd|uy ban nhan dan) (?:cac )?|cac )(huyen|xa)\b")
+# "07 phòng, Bộ phận TN&TKQ của UBND các huyện", "75 văn bản … của UBND, HĐND xã, phường": what belongs to
+# the districts' or communes' bodies is at their level
+OWNER_LEVEL = re.compile(r"\bcua (?:(?:ubnd|hdnd|uy ban nhan dan|hoi dong nhan dan)(?:,| va)? )+"
+                         r"(?:cac |cap )?(huyen|xa)\b")
+# a count (or a rate) of administrative units is filed under their level: "209 xã, phường, thị trấn",
+# "10 huyện, thành phố", "21 đơn vị xã", "23% xã, phường" ("thành phố" counted beside districts is one)
+UNIT_LEVEL = re.compile(r"(?:don vi |ubnd |uy ban nhan dan |dia ban )?"
+                        r"(xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho)\b"
+                        r"(?! (?:ha noi|ho chi minh|hai phong|da nang|can tho|hue)\b)")
+ADMIN_LIST = re.compile(r"\b(xa|huyen)(?=, (?:phuong|thi tran|dac khu|thanh pho|thi xa|thanh)\b)")
+UNIT_LEVELS = {"xa": "xa", "phuong": "xa", "thi tran": "xa", "dac khu": "xa", "huyen": "huyen", "quan": "huyen",
+               "thi xa": "huyen", "thanh pho": "huyen"}
 LEVEL_KEYS = {"huyen": "huyen", "xa": "xa"}
 CONTAINERS = {"", "don", "don thu", "vu", "vu viec", "viec", "truong hop"}
 LEVEL_NAMES = {"tinh": "tỉnh", "huyen": "huyện", "xa": "xã"}
@@ -134,6 +154,18 @@ COMPARED = re.compile(r"so (?:sánh )?(?:v[oớ]i )?(?:thời điểm )?(?:cùng
 # figure in its sentence is that year's
 TARGET = re.compile(r"(?:đến|tới)(?: hết)?(?: năm)? ((?:19|20)\d{2})\b(?!\s*(?:-|–|,? ?(?:đã|toàn|tỉnh|thành phố)))",
                     re.IGNORECASE)
+# between the two figures of a change: "từ 230 xã, phường, thị trấn xuống còn 209"
+FROM_TO = re.compile(r"[^\d;()]{0,60}?\s(?:xuống|lên|tăng lên|giảm xuống|đến)(?:\s+còn| lại)?\s*", re.IGNORECASE)
+# what stands between figures listed side by side: "3.000 vụ ma túy, gần 5.000 đối tượng", "549 … và 721 …"
+COORDINATED = re.compile(r"[^\d;:()]{0,40}?(?:,|\svà)\s*(?:(?:gần|trên|hơn|khoảng|có|được)\s+)?", re.IGNORECASE)
+# a rate's name: "Tỷ lệ <what> đạt …" up to its verb "đạt"/"là"/"chiếm" or a figure
+RATE_NAME = re.compile(r"\b[Tt][ỷỉ] lệ\b(.*?)(?=\b(?:chỉ |hiện |ước )?(?:đạt|là|chiếm)\b|\d|$)")
+# a rule's consequence: "trường hợp … thì …", "nếu … thì …"
+RULE = re.compile(r"\b(?:[Tt]rường hợp|[Nn]ếu)\b[^;.]*\sth[iì]\s")  # "thi" as some reports misspell it
+# "Từ năm 2015 đến nay": from that year to the year the document reports on
+SINCE = re.compile(r"\b([Tt]ừ (?:năm |tháng \d{1,2}/|tháng \d{1,2} năm )?(?:19|20)\d{2}) (?:đến|tới) nay\b")
+# ", riêng năm 2020 vận động được hơn 75 tỷ đồng": a part singled out of what comes before it
+SINGLED_OUT = re.compile(r",\s*riêng\b", re.IGNORECASE)
 ANNUAL = re.compile(r"\b(?:hàng|hằng|mỗi) năm\b|\bbình quân (?:mỗi )?năm\b", re.IGNORECASE)
 # a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
 DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
@@ -243,6 +275,12 @@ def _years(text: str) -> tuple[int, int] | None:
     return None
 
 
+def _since(text: str, high: int | None) -> str:
+    """'Từ năm 2015 đến nay' written as the span it is ('từ năm 2015 đến năm 2020' in a report up to
+    2020)."""
+    return SINCE.sub(lambda m: f"{m.group(1)} đến năm {high}", text) if high else text
+
+
 def document_years(metadata: dict, text: str) -> tuple[int | None, int | None, str]:
     """The period a whole document speaks for: its metadata period, its date's year, else the
     year its text names most often (dates of acts and years compared against aside)."""
@@ -271,11 +309,24 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
     if ANNUAL.search(sentence[:max(0, figure.quantity.start)].rsplit(";", 1)[-1]):
         # "trung bình hàng năm … phát hiện trên 3.000 vụ": a yearly figure of no year said
         return {"from": None, "to": None, "sub": None, "source": "unknown", "inferred": False}
-    own_years = _years(own) if own else None
-    if own_years is not None:
-        sub = figure.sub_period if own_years[0] == own_years[1] else None
-        return {"from": own_years[0], "to": own_years[1], "sub": sub, "source": "sentence", "inferred": False}
     low, high, source = document_period
+    own_years = _years(_since(own, high)) if own else None
+    named = re.sub(r"\S*\d/(?:19|20)\d{2}\S*", " ", own)  # no years of dates and codes ("113/2018/NĐ-CP")
+    if own_years is None and len(set(YEAR.findall(named))) > 1:
+        # "… trong năm 2025 và đến hết năm 2030 có ít nhất 50%": the year of its own part, after the last "và"
+        own_years = _years(re.split(r"\svà\s|,\s", named)[-1])
+    if own_years is not None:
+        # "năm 2016 có 109 điểm sáng; …, 6 tháng đầu năm 2020 …": a sub-period of another year is not its
+        sub = sub_period_key(folded(own)) if own_years[0] == own_years[1] else None
+        return {"from": own_years[0], "to": own_years[1], "sub": sub, "source": "sentence", "inferred": False}
+    # the sentence speaks for the figure up to the end of its part: a year in a later part ("…; năm 2019
+    # triển khai …", ", riêng năm 2020 vận động được …") or in a bracket after it ("(năm 2016 có 109 …")
+    # is that part's
+    q = figure.quantity
+    ends = [i for i in (sentence.find(";", q.end), sentence.find("(", q.end),
+                        *(m.start() for m in SINGLED_OUT.finditer(sentence, q.end)))
+            if i != -1]
+    sentence = _since(sentence[:min(ends)] if ends else sentence, high)
     # a paragraph or heading naming one year speaks for it in a one-year report; in a report
     # over several years a year named nearby is as often another sentence's ("năm 2019 triển
     # khai …" beside the five-year totals), so there the document's period stands
@@ -317,9 +368,11 @@ def _wording(sentence: str, figure) -> str:
 def _place(metadata: dict, context: str, levels: set[str]) -> tuple[str | None, str | None, str | None]:
     """(province, district, level) of a figure."""
     province, district = metadata.get("province"), metadata.get("district")
-    named = DISTRICT_NAMED.search(context)
+    # a name starts with a capital letter (the class À-Ỹ holds lower-case letters too: "cấp huyện đạt 88%")
+    named = next((m for m in DISTRICT_NAMED.finditer(context) if m.group(1)[0].isupper()), None)
     if named and not district:
-        district = named.group(1)
+        words = named.group(1).split()
+        district = " ".join(words[:next((i for i, w in enumerate(words) if not w[0].isupper()), len(words))])
     level = sorted(levels)[0] if len(levels) == 1 else None
     if district:
         return province, district, LEVEL_NAMES["xa" if level == "xa" else "huyen"]
@@ -345,27 +398,50 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             line_start = body.rfind("\n", 0, s_start) + 1
             line_end = body.find("\n", s_end)
             paragraph = body[line_start:line_end if line_end != -1 else len(body)]
+            # a passage that starts inside a sentence ("07 phòng, Bộ phận TN&TKQ … " after "từ tháng
+            # 6/2019 …, Tổ kiểm tra đã tiến hành kiểm tra công vụ trực tiếp tại 10 huyện, …;") reads its
+            # first sentence whole: its verb and its years stand before the cut. The figures of the
+            # part before the cut are the previous passage's.
+            shift = len(_sentence_before(text, passage)) if s_start == 0 else 0
+            sentence = text[passage["start"] - shift:passage["start"]] + sentence
+            s_start -= shift
             at = passage["start"] + s_start
             whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
             if whole is not None and text[at:at + len(sentence)] == sentence:
                 paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
             previous_end = previous_start = 0
-            lead = body[max(line_start, s_start - 300):s_start]
+            lead = body[max(line_start, s_start - 300, 0):max(s_start, 0)]
             cut = lead.rstrip()[:-1].rfind(". ")
             lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
             lead_key = folded(lead)
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
+            levels_of: dict[int, set] = {}  # the levels of its figures so far
             row = _table_row(sentence, text, passage["start"] + s_start, section)
-            for figure in sentence_figures(sentence):
+            here = paragraph.find(sentence[shift:shift + 60])
+            paragraph_before = paragraph[:here] if here != -1 else lead
+            figures = sentence_figures(sentence)
+            first = next((f.quantity.start for f in figures if f.quantity.kind in FACT_KINDS), None)
+            subject = _subject(sentence[shift:first]) if first is not None and not row else []
+            coordinated = None  # (where the figure before ends, the words before it, its kind, the figure)
+            links: list[tuple] = []  # (figure, figure) listed side by side
+            said_of: dict = {}  # id(figure) → what is said after it
+            fact_of: dict = {}  # id(figure) → its fact (figures withheld or the previous passage's have none)
+            for figure in figures:
                 q = figure.quantity
                 if q.kind not in FACT_KINDS or q.number is None:
                     continue
                 cell = row.cell(q.start) if row else None
                 if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
                     continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
+                if not q.unit and not sentence[shift:q.start].strip() \
+                        and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
+                    continue  # a list's number ("5. Về tổng hợp, cập nhật …")
+                if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
+                    continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
-                own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end):q.start]
+                own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end,
+                                               pieces=q.kind != "percent"):q.start]
                 previous_start, previous_end = previous_end, q.end
                 context_key = folded(figure.context) + " " + folded(own_text)
                 if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
@@ -380,13 +456,28 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # Số vụ việc đã giải quyết: 08 vụ")
                 predicate = figure.predicate
                 if predicate in WEAK_PREDICATES:
-                    strong = [g for _, _, g in predicates_in(context_key) if g not in WEAK_PREDICATES]
+                    verbs_key = folded(unquoted(figure.context)) + " " + folded(unquoted(own_text))
+                    strong = [g for _, _, g in predicates_in(verbs_key) if g not in WEAK_PREDICATES]
                     predicate = strong[-1] if strong else predicate
+                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+                    # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
+                    # đạt 97,4%)": the verb in the rate's name says what it is a rate of
+                    named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
+                    strong = [g for _, _, g in predicates_in(folded(named[-1]))
+                              if g not in WEAK_PREDICATES] if named else []
+                    predicate = strong[0] if strong else predicate
+                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+                    # "100% Số thủ tục hành chính được các sở, ngành, đưa ra giải quyết tại Trung tâm": the verb
+                    # of the thing it is a rate of
+                    strong = [g for _, _, g in predicates_in(folded(unquoted(_rate_of(sentence, q))))
+                              if g not in WEAK_PREDICATES]
+                    predicate = strong[0] if strong else predicate
                 if predicate and _purpose_only(sentence[:q.start], predicate):
                     # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
                     # resolve, not resolved
                     predicate = None
-                passive = _passive_predicate(sentence, q)
+                tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
+                passive = _passive_predicate(sentence, q, tail)
                 if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
                         and q.kind != "percent":
                     # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
@@ -404,6 +495,13 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
                 topics = own_topics or topic_words(source_key)
+                if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
+                    # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
+                    # việc": cases named bare are the cases of that kind named before them in the paragraph
+                    noun = re.match(r"(vu viec|vu|don thu|don)\b", folded(q.unit or ""))
+                    named = _cases_named(paragraph_before + " " + sentence[:q.start], noun.group(1)) if noun else None
+                    if named:
+                        topics = topic_words(named)
                 # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
                 # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
                 # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
@@ -420,30 +518,65 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 # what the figure counts in its own words: the clause before it, its unit with the
                 # nouns listed after it ("209 xã, phường, thị trấn", "49 Quyết định QPPL"), and for a
                 # rate the thing after it ("80% dân số ở khu vực nông thôn")
-                tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
                 described = content_words(own_text) + (
                     content_words(f"{q.unit or ''} {tail} {_said_after(sentence, q, tail)}") if q.kind != "percent"
                     else content_words(_rate_of(sentence, q)))
+                if q.kind == "percent":  # what the rate's name says it is of ("Tỷ lệ văn bản điện tử được ký số …")
+                    named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
+                    described += content_words(named[-1]) if named else []
+                if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
+                    described.append("tien")
+                rate_of = None
+                # ", riêng năm 2020 vận động được hơn 75 tỷ đồng": singled out of the figure before it
+                singled = bool(told) and bool(SINGLED_OUT.search(sentence, told[-1][0].quantity.end, q.start))
                 parent = next((t for t in reversed(told) if not t[0].parenthetical), None) \
-                    if figure.parenthetical or figure.breakdown else None
-                if parent is not None:
+                    if figure.parenthetical or figure.breakdown or singled else None
+                if parent is not None and (predicate is None or predicate in WEAK_PREDICATES) \
+                        and parent[1] not in (None, *WEAK_PREDICATES):
+                    predicate = parent[1]
+                if q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
+                        and q.start - told[-1][0].quantity.end < 120 \
+                        and (not figure.parenthetical or told[-1][0].parenthetical):
+                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%", "trong đó có 78 quyết định công
+                    # bố đúng hạn, đạt tỷ lệ 56,9%": the rate of the count before it, at its level
+                    described += told[-1][2]
+                    rate_of = told[-1][0] if told[-1][0].quantity.kind != "percent" else None
+                elif parent is not None:
                     # a part of a total ("tiếp nhận 634 đơn (gồm: khiếu nại 571 đơn …)", "tinh giản biên
-                    # chế … 1.672 người (khối hành chính 71 người …)"): counted as its total is, of its kind
-                    if (predicate is None or predicate in WEAK_PREDICATES) and parent[1] not in (None, *WEAK_PREDICATES):
-                        predicate = parent[1]
-                    if figure.parenthetical:
+                    # chế … 1.672 người (khối hành chính 71 người …)", "108 mô hình điển hình “Dân vận
+                    # khéo”, trong đó năm 2022 xây dựng được 17 mô hình"): counted as its total is, of its kind
+                    if figure.parenthetical or singled or unit_class(parent[0].quantity.unit, parent[0].quantity.kind) \
+                            == unit and unit not in ("count", "rate"):
                         described += parent[2]
                 elif figure.parenthetical:
                     # "Tỷ lệ hồ sơ giải quyết đúng hẹn toàn tỉnh đạt chưa đạt chỉ tiêu (chỉ tiêu tối thiểu
                     # 98%, hiện đạt 97,4%)": a bracket with no figure before it annotates its clause
                     before = sentence[:sentence.rfind("(", 0, q.start)]
                     described += content_words(re.split(r"[;:]", before)[-1])
-                elif q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
-                        and q.start - told[-1][0].quantity.end < 120:
-                    # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%": the rate of the count before it
+                # "(từ 230 xã, phường, thị trấn xuống còn 209)": the figure a count changed to counts what the
+                # figure it changed from counts, at its level
+                changed_from = told[-1][0] if told and not q.unit and q.kind == told[-1][0].quantity.kind \
+                    and FROM_TO.fullmatch(sentence[told[-1][0].quantity.end:q.start]) \
+                    and re.search(r"\btừ\s*$", sentence[:told[-1][0].quantity.start]) else None
+                if changed_from is not None:
                     described += told[-1][2]
-                told.append((figure, predicate, content_words(own_text) + content_words(f"{q.unit or ''} {tail}")
-                             if q.kind != "percent" else described))
+                # "phát hiện, bắt giữ trên 3.000 vụ ma túy, gần 5.000 đối tượng", "549 điển hình tập thể và 721
+                # điển hình cá nhân trong phong trào …": figures listed side by side share what is said before
+                # the first and after the last
+                gap = sentence[coordinated[0]:q.start] if coordinated else ""
+                joined = bool(coordinated) and cell is None and (q.kind == "percent") == (coordinated[2] == "percent") \
+                    and bool(COORDINATED.fullmatch(gap)) and not content_words(own_text)
+                if joined:
+                    described += coordinated[1]
+                    links.append((id(coordinated[3]), id(figure)))
+                said_of[id(figure)] = content_words(_said_after(sentence, q, tail)) if q.kind != "percent" else []
+                coordinated = (q.end, coordinated[1] if joined else content_words(own_text), q.kind, figure)
+                if not content_words(own_text) and cell is None and not figure.parenthetical and subject \
+                        and rate_of is None and parent is None and not joined:
+                    # "Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%, xếp thứ hạng 24/63 tỉnh, …, tăng 5 bậc":
+                    # a clause with no subject of its own says its figure of the sentence's subject
+                    described += subject
+                told.append((figure, predicate, described))
                 if predicate == "meet":  # a reception count: whatever citizens came about
                     topics, words, described = [], [], []
                 if topics:  # the topic is the counted thing; other words are how it is counted
@@ -453,11 +586,37 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     words = list(dict.fromkeys(own_words))[-6:] if own_words else words[:4]
                     thing = _thing(own_text, q, words, tail)
                 key_words, words = words, list(dict.fromkeys(words + described))
+                if not words and not qualifiers and predicate in (None, *WEAK_PREDICATES) and cell is None \
+                        and unit in ("count", "rate"):
+                    continue  # withheld: nothing says what it counts ("100%" alone on a line), no cell to guess
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
                 # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
                 bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
-                levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or {
-                    LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(folded(segment))} or figure.levels
+                listed = ADMIN_LIST.search(folded(f"{q.unit or ''} {tail}"))  # "124 Trung tâm … xã, phường, đặc khu"
+                counted_units = listed or UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
+                                                 else folded(_rate_of(sentence, q)).strip())
+                segment_key = folded(segment)
+                # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
+                # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
+                agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
+                    if "tinh" not in levels_in(segment_key) else set()
+                rest_of_part = re.split(r"[;.()]", sentence[q.end:q.end + 80])[0]
+                owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {rest_of_part}")) if q.kind != "percent" else None
+                levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or (
+                    {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
+                    {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
+                if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
+                    levels = levels_of[id(rate_of)]
+                if changed_from is not None and id(changed_from) in levels_of and not levels:
+                    levels = levels_of[id(changed_from)]
+                same = next((t[0] for t in reversed(told[:-1])
+                             if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
+                             and ";" not in sentence[t[0].quantity.end:q.start]), None)
+                if same is not None and not levels and unit == "count":
+                    # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
+                    # part of a sentence are of one level
+                    levels = levels_of.get(id(same), set())
+                levels_of[id(figure)] = levels
                 province, district, level = _place(metadata, figure.context, levels)
                 named = _province_named(segment)
                 if named and named != province and not district:
@@ -473,8 +632,11 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
                 if out_of:  # a score out of its maximum: "9,49/ 9,5"
                     raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+                if q.start < shift:
+                    continue  # in the previous passage's part of the sentence
                 a = _locate(text, passage, body, s_start + q.start, raw)
                 exact = a is not None
+                fact_of[id(figure)] = len(facts)
                 facts.append({
                     "indicator": indicator_key(predicate, key_words, q.kind, qualifiers, unit),
                     "label": cell["label"] if cell else indicator_label(predicate, thing, q.kind, qualifiers, unit),
@@ -490,7 +652,46 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     "span": [a, a + len(raw)] if exact else [passage["start"], passage["end"]], "exact": exact,
                     "sentence": sentence,
                 })
+            for before, after in reversed(links):  # the last one's words back to the first
+                said_of[before] = said_of[before] or said_of[after]
+                if before in fact_of and said_of[after]:
+                    fact = facts[fact_of[before]]
+                    shared = list(dict.fromkeys(fact["words"] + said_of[after]))
+                    fact.update(words=shared, counted=" ".join(shared))
     return facts
+
+
+CASES_OF = re.compile(r"\b(vu viec|vu|don thu|don)\s+((?:\w+\W+){1,6})")
+
+
+def _cases_named(text: str, noun: str) -> str | None:
+    """The kind of the cases a text names last with the same noun ('các vụ việc KNTC' → 'khieu nai, to
+    cao …' for a bare 'vụ việc'; a bare 'vụ' of a court is another thing), if any."""
+    kinds = [m.group(2) for m in CASES_OF.finditer(folded(text)) if m.group(1) == noun and topic_words(m.group(2))]
+    return kinds[-1] if kinds else None
+
+
+def _subject(opening: str) -> list[str]:
+    """The content words of a sentence's subject: its words before its first verb, when that verb
+    comes before its first figure ('Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%')."""
+    key = folded(opening)
+    verbs = predicates_in(key)
+    return counted_words(key[:verbs[0][0]]) if verbs else []
+
+
+def _sentence_before(text: str, passage: dict) -> str:
+    """The start of the sentence a passage starts inside, in the document text before it ("" when
+    the passage starts a sentence or the text is not the passage's)."""
+    start = passage["start"]
+    body = passage["text"]
+    if start <= 0 or passage.get("note") or text[start:start + 40] != body[:40]:
+        return ""
+    window = text[max(0, start - 1500):start + 2]
+    cut = len(window) - 2  # where the passage starts in the window
+    ends = [m.end() for m in SENTENCE_END.finditer(window) if m.end() <= cut]
+    if ends and ends[-1] == cut or window[cut - 1:cut] == "\n":
+        return ""
+    return window[ends[-1] if ends else 0:cut]
 
 
 _ROW_START = re.compile(r"^(?:STT|TT|Số TT):\s*([^;]*);\s*(?:(?:Nội dung|Chỉ tiêu|Tiêu chí|Lĩnh vực):\s*([^;]*);)?")
@@ -525,7 +726,15 @@ class _TableRow:
         heading = names[column] if column < len(names) else ""
         found = find_provinces(group)
         rank = "thu hang" in folded(heading) or "xep hang" in folded(heading)
-        words = list(dict.fromkeys(counted_words(heading) + counted_words(self.name) + counted_words(self.subject)))
+        of = ""
+        if column > 0 and self.sentence[start:end].strip().endswith("%"):
+            # "Điểm số; Chỉ số" → "9,49/ 9,5; 99,9%": a rate right after a score out of its maximum is
+            # that score as a share of the maximum, so it counts what the score's column counts
+            before = self.sentence[self.items[[s for s, _, _ in self.items].index(start) - 1][0]:start]
+            if re.search(r"\d\s*/\s*\d", before) and column - 1 < len(names):
+                of = names[column - 1]
+        words = list(dict.fromkeys(counted_words(heading) + counted_words(of) + counted_words(self.name)
+                                   + counted_words(self.subject)))
         label = (f"{heading or 'Số liệu'}: " + " — ".join(p for p in (self.name, self.subject) if p)).strip(": ")
         return {"predicate": "rank" if rank else None, "words": words, "label": label,
                 "province": found[0][0] if found else None}
@@ -592,7 +801,7 @@ def _footnote_passages(record: dict, passages: list[dict]) -> list[dict]:
         cited = cited or next((p for p in reversed(passages) if p["start"] <= start), passages[0] if passages else None)
         if cited is None:
             continue
-        out.append({**cited, "text": note["text"], "start": start, "end": end, "footnotes": []})
+        out.append({**cited, "text": note["text"], "start": start, "end": end, "footnotes": [], "note": True})
     return out
 
 
@@ -606,25 +815,28 @@ def _unit_tail(sentence: str, q) -> str:
     rest = sentence[q.end:q.end + 80]
     stop = _TAIL_END.search(rest)
     rest = rest[:stop.start()] if stop else rest
-    kept = []
-    for i, piece in enumerate(rest.split(",")[:5]):
+    pieces = rest.split(",")
+    if stop and stop.group()[:1].isdigit() and len(pieces) > 1:
+        pieces = pieces[:-1]  # '22 người, cấp xã 377 người': the words right before a figure are its own
+    used = 0
+    for i, piece in enumerate(pieces[:5]):
         if i == 0 and not piece.strip():
             continue  # '209 xã, phường': the list starts with a comma
         if not piece.split() or len(piece.split()) > 6 or predicates_in(folded(piece)):
             break
-        kept.append(piece.strip())
-    if not kept:
-        return ""
-    return (", " if rest.lstrip().startswith(",") else " ") + ", ".join(kept)
+        used = i + 1
+    return ",".join(pieces[:used]).rstrip() if used else ""
 
 
-def _own_start(sentence: str, start: int, floor: int) -> int:
+def _own_start(sentence: str, start: int, floor: int, pieces: bool = True) -> int:
     """Where a figure's own words start: its clause's start, but a short bracket that only
     names something ("Tốc độ tăng trưởng kinh tế (GRDP) bình quân … đạt 14,6%") does not cut
-    its clause."""
+    its clause, nor does the dash of a compound ("công nghiệp - xây dựng đạt 22,7%")."""
     if start > floor and sentence[start - 1:start].isspace() and re.match(r"(?:giảm|tăng)\s", sentence[start:]):
         # "nông, lâm nghiệp, thủy sản tăng 1,1%": a clause cut only before its verb keeps its subject
         start = max(floor, max(sentence.rfind(c, floor, start) for c in (";", ":", "(", "*")) + 1)
+    if start > floor and re.search(r"[a-zà-ỹđ] - $", sentence[:start]) and sentence[start:start + 1].islower():
+        start = max(floor, max(sentence.rfind(c, floor, start - 3) for c in (";", ":", "(", ",")) + 1)
     while start > floor and sentence[:start].rstrip().endswith(")"):
         close = sentence[:start].rstrip().rfind(")")
         open_ = sentence.rfind("(", floor, close)
@@ -633,6 +845,17 @@ def _own_start(sentence: str, start: int, floor: int) -> int:
             break
         # back to the part's start: a comma inside it lists nouns ("KNTC và kiến nghị, phản ánh (KNPA)")
         start = max(floor, max(sentence.rfind(c, floor, open_) for c in (";", ":", ")")) + 1)
+    if pieces and start > floor and sentence[:start].rstrip().endswith(","):
+        # a count's, not a rate's ("cơ quan đơn vị, địa phương, đạt tỷ lệ 30%": the rate of the count before it);
+        # "phát hiện, bắt giữ trên 3.000 vụ", "giải quyết đúng hạn, trước hạn 222.940 hồ sơ", "kiến nghị kiểm
+        # điểm, rút kinh nghiệm đối với 1.688 cá nhân": a short piece set off by commas before the figure's
+        # clause is said of it too (not the words right after the figure before it: its unit's)
+        comma = len(sentence[:start].rstrip()) - 1
+        cut = max([sentence.rfind(c, floor, comma) for c in (";", ":", "(", ",", ")")]
+                  + [floor + m.end() - 1 for m in re.finditer(r"\svà\s", sentence[floor:comma])])
+        piece = sentence[cut + 1:comma]
+        if cut >= floor and 0 < len(piece.split()) <= 5 and not re.search(r"\d", piece):
+            start = cut + 1
     return start
 
 
@@ -648,10 +871,13 @@ def _purpose_only(before: str, predicate: str) -> bool:
     return any(g == predicate for _, _, g in predicates_in(folded(before[at:])))
 
 
-def _passive_predicate(sentence: str, q) -> str | None:
+def _passive_predicate(sentence: str, q, tail: str = "") -> str | None:
     """The verb a figure is the object of when it comes after it: 'N … do <agent> <verb>',
     'N … được <verb>' in the figure's own part of the sentence."""
-    after = re.split(r"[;().:]", sentence[q.end:q.end + 90])[0]
+    after = re.split(r"[;().:]", sentence[q.end + len(tail):q.end + len(tail) + 90])[0]  # past '…, phường, đặc khu'
+    due = re.match(r"[^;.()]{0,60}?\s(?:phải|cần) (?:giải quyết|xử lý)\b", after)
+    if due:  # "45 vụ việc khiếu nại, tố cáo phải giải quyết": cases due to be resolved
+        return "due"
     m = re.match(r"[^,]{0,40}?\s(?:do|được|đã được)\s", after)
     if m:
         after = re.split(r"\s(?:và|để)\s", after[m.end():])[0]  # '… chuyển về và chỉ đạo thực hiện'
@@ -665,22 +891,30 @@ def _said_after(sentence: str, q, tail: str) -> str:
     """What the rest of a figure's clause says of it: '112 Trung tâm … đã trang bị máy tính',
     '15 vụ việc do Thanh tra Chính phủ chuyển về' (up to the clause's end, a comparison or the
     next figure)."""
-    rest = sentence[q.end + len(tail):q.end + len(tail) + 80].lstrip(" ,")
+    rest = sentence[q.end + len(tail):q.end + len(tail) + 100].lstrip(" ,")
+    # a name in quotes is one thing: its commas do not end the clause ('“xã, phường không ma túy”')
+    rest = re.sub(r"“[^”]{0,60}”", lambda m: m.group().replace(",", " "), rest)
     rest = re.split(r"[;().:]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", rest)[0]
-    return " ".join(rest.split()[:10])
+    return " ".join(rest.split()[:14])
 
 
 def _rate_of(sentence: str, q) -> str:
     """The thing a rate is of, written after it: '80% dân số ở khu vực nông thôn', '12% là đồng
-    bào dân tộc ít người', 'đạt 100% đơn thư khiếu nại'."""
-    after = re.split(r"[;.():]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", sentence[q.end:q.end + 100])[0]
-    return re.sub(r"^\s*(?:là|của|số)\s+", " ", after)
+    bào dân tộc ít người', 'đạt 100% đơn thư khiếu nại'; a list of nouns runs on to its verb ('100% các
+    sở, cơ quan thuộc UBND tỉnh, UBND các huyện, thành phố sử dụng phần mềm quản lý văn bản')."""
+    rest = re.split(r"[;.():]|\bso v|\s+và\s+(?=\S*\d)|\d", sentence[q.end:q.end + 200])[0]
+    pieces = re.split(r",\s", rest)
+    kept = [pieces[0]]
+    while pieces[0].strip() and len(kept) < len(pieces) and not predicates_in(folded(kept[-1])) \
+            and len(kept[-1].split()) <= 8:  # short nouns listed: the thing goes on
+        kept.append(pieces[len(kept)])
+    return re.sub(r"^\s*(?:là|của|số)\s+", " ", ", ".join(kept))
 
 
 def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | None:
     """Where a figure stands in the document text. A passage's text is the document's slice
     unless the chunker joined a paragraph broken by a page or footnote: then the figure is
-    found by the words just before it."""
+    found by the words just before it (the break's white space aside: "văn bản gửi đi\n\ncấp Sở đạt 93%")."""
     a = passage["start"] + at
     if text[a:a + len(raw)] == raw:
         return a
@@ -688,7 +922,7 @@ def _locate(text: str, passage: dict, body: str, at: int, raw: str) -> int | Non
     window_end = passage["end"] + 200
     i = text.find(raw, passage["start"], window_end)
     while i != -1:
-        if text[max(0, i - len(before)):i] == before:
+        if " ".join(text[max(0, i - len(before) - 8):i].split()).endswith(" ".join(before.split())):
             return i
         i = text.find(raw, i + 1, window_end)
     return None
@@ -751,9 +985,13 @@ def parse_indicator(phrase: str) -> tuple[str | None, set[str], bool | None, str
     if rate is None:  # counts unless a rate is asked ("tỷ lệ", "phần trăm")
         rate = False
     # a rate has no unit: "tỷ lệ hồ sơ giải quyết đúng hạn" asks a rate of files, not a count of them
-    # nor is "đông người" (a qualifier) a count of people
-    unitless = re.sub(r"\bdong nguoi\b", " ", key)
-    unit = None if rate else next((name for u, name in UNIT_HINTS if re.search(rf"\b{u}\b", unitless)), None)
+    # nor is "đông người" (a qualifier) a count of people, nor "tiền … vì người nghèo" (whom it is for)
+    unitless = re.sub(r"\bdong nguoi\b|\b(?:vi|cho|cua|voi|doi voi) (?:nguoi|luot|lan)\b", " ", key)  # "vì người nghèo"
+    # the unit is the phrase's head ("lượt tiếp công dân", "số hồ sơ …"), its last word ("tinh giản biên chế
+    # người") or what "bao nhiêu" asks; "sở, ngành tiếp nhận hồ sơ" counts agencies, not files
+    unitless = " ".join(re.sub(r"^\s*(?:tong so|so|tong)\s+", "", unitless).split())
+    unit = None if rate else next((name for u, name in UNIT_HINTS
+                                   if re.search(rf"^{u}\b|\b{u}$|\bbao nhieu {u}\b", unitless)), None)
     return (groups[-1] if groups else None), words, rate, unit
 
 

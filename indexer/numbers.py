@@ -637,8 +637,10 @@ def _parse_words_at(text: str, masked: str, pos: int) -> Quantity | None:
     end = pos + len(run.rstrip())
     unit = _read_unit(masked, end)
     if value is None or unit.text is None or unit.glued_to_other_letters or \
-            unit.text.lower().split()[0] in ("số", "vài", "cách", "phần", "là", "mặt", "bên"):
-        return None  # "một số cơ quan" is "some", "một phần" is "a part"
+            unit.text.lower().split()[0] in ("số", "vài", "cách", "phần", "là", "mặt", "bên", "cửa", "cấp"):
+        # "một số cơ quan" is "some", "một phần" is "a part", "một cửa" the one-stop office, "Tòa án nhân
+        # dân hai cấp" the courts of both levels
+        return None
     return Quantity(_kind_for_unit(unit.text), value, unit.text, text[pos:unit.end], pos, unit.end,
                     scaled=_scaled(value, unit.text))
 
