@@ -247,7 +247,7 @@ class CopyFacts:
         from indexer import facts
 
         self.real = facts.document_facts
-        self.memo: dict[tuple, tuple[str, list[dict]]] = {}  # (original doc id, passages) → (first copy's id, facts)
+        self.memo: dict[tuple, tuple[str, list[dict]]] = {}  # (original's id, passages) → (id extracted, facts)
         self.extracted_s = 0.0
         self.reused = 0
 
@@ -385,7 +385,7 @@ def write_index(store, docs, manifest, phases: dict | None = None) -> float:
     """Seconds to write `docs()` (documents streamed) as a new version; `phases` gets the
     split: adding the documents (rows copied in) and the commit (index builds, statistics,
     ANALYZE). The time includes generating the stream (hashed vectors, copies): measured
-    alone in `stream_s`. A copy's facts are its first copy's (`CopyFacts`): `phases` says
+    alone in `stream_s`. A copy's facts are its original's (`CopyFacts`): `phases` says
     how long the extractor ran and how many documents reused facts."""
     t0 = time.perf_counter()
     with CopyFacts() as facts, store.writer() as writer:
@@ -822,7 +822,8 @@ def markdown(report: dict) -> str:
               "+ dense top-100 with the store's default scan (local: its HNSW graph, forced on here; PostgreSQL: "
               "an exact scan below 20,000 passages (indexer/store/postgres/store.py EXACT_BELOW), HNSW from there) fused by "
               "normalised scores; query encoding not included (add the encoder's query p50 from eval/results/encoder_bench.md). Build = adding the documents (rows copied in) + the "
-              "commit (on one PostgreSQL server the first build's HNSW and GIN postings indexes are built there). "
+              "commit (on one PostgreSQL server the first build's HNSW and GIN postings indexes are built there); past "
+              "the real text a copy's facts are its original's, not extracted again (`CopyFacts`). "
               "Local = the local-files store (indexer/store/local.py) "
               "written and read through the Store interface: BM25 over its term matrix, dense with its FAISS "
               "HNSW graph (forced on for the comparison) or the exact flat scan; RAM = Python allocations while "
