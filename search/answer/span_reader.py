@@ -194,16 +194,20 @@ def _words(text: str) -> list[str]:
 
 
 class SpanReader:
-    """The exported span reader served with onnxruntime (one session, two threads)."""
+    """The exported span reader served with onnxruntime (one session; two threads, or one where
+    the process may run on one core only, as the encoder)."""
 
     def __init__(self, model_dir: Path | str = DEFAULT_MODEL_DIR, onnx_file: Path | str | None = None,
-                 threads: int = 2):
+                 threads: int | None = None):
         import onnxruntime as ort
 
-        from search.answer.span_reader_export import embeddings_path, export_path
+        from indexer.encoders import default_threads
+        from search.answer.span_reader_export import embeddings_path, served_path
+
+        threads = threads or min(2, default_threads())
 
         model_dir = Path(model_dir)
-        onnx_file = Path(onnx_file) if onnx_file else export_path(model_dir)
+        onnx_file = Path(onnx_file) if onnx_file else served_path(model_dir)
         if not onnx_file.exists():
             raise FileNotFoundError(f"{onnx_file} is missing: the span reader is exported at set-up "
                                     f"(`make model`, python -m search.answer.span_reader_export)")
