@@ -20,6 +20,7 @@ looked up in a memory-mapped fp16 table beside the graph).
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,8 +200,6 @@ class EmbeddingRows:
     resident after a few questions (+144 MB for one question's 15 windows)."""
 
     def __init__(self, path: Path):
-        import os
-
         from numpy.lib import format as npy
 
         with open(path, "rb") as fh:
@@ -217,8 +216,6 @@ class EmbeddingRows:
 
     def lookup(self, ids: np.ndarray) -> np.ndarray:
         """float32 rows for an array of token ids (any shape)."""
-        import os
-
         unique, inverse = np.unique(ids, return_inverse=True)
         rows = np.empty((len(unique), self.shape[1]), dtype=self.dtype)
         for i, token in enumerate(unique.tolist()):
@@ -232,8 +229,6 @@ class EmbeddingRows:
         return rows.astype(np.float32)[inverse.reshape(ids.shape)]
 
     def __del__(self):
-        import os
-
         try:
             os.close(self.fd)
         except (AttributeError, OSError):
