@@ -114,7 +114,7 @@ eval: model
 	$(VENV)/bin/tracuu eval corpus
 	$(VENV)/bin/tracuu eval ../shared/datasets/vlsp2023-legal-retrieval
 	$(PY) -m eval.ablations
-	$(PY) -m eval.qa all --rules
+	$(PY) -m eval.qa all
 	$(PY) eval/data/validate_facts.py
 	$(PY) -m eval.facts  # precision/recall of the facts and table cells (eval/results/facts.md)
 
