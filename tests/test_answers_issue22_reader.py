@@ -59,5 +59,5 @@ def test_span_reader_features_reach_the_verifier(reading_answerer):
     assert read and max(c.features["span_margin"] for c in read) > -20.0
     answerer.reader.score("figure", figures)
     best = max(figures, key=lambda c: c.score)
-    verify = verification_features(best, figures, analysis.question, analysis.asks, None)
+    verify = verification_features(best, figures, analysis.question, analysis.asks)
     assert {"first_span_margin", "first_span_rank", "first_span_cover"} <= set(verify)
