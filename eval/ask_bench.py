@@ -1,7 +1,7 @@
 """`/ask` latency in process: `python -m eval.ask_bench [--questions N]`.
 
 The served answerer (search/answer.served_answerer: the learned reader, the neural span
-reader's spans among its features, the rule answerer as second opinion) over the labelled
+reader's spans among its features and candidates) over the labelled
 questions of eval/data/corpus_qa.jsonl, on an index of corpus/ built with the default
 encoder, in two ways side by side in one run: as served, and with the span reader switched
 off (`LearnedAnswerer.span_reader = None`: what its reading costs per question; an ablation
