@@ -13,9 +13,9 @@ adapters (LoRA) on every layer's attention (query, key, value, output) and FFN (
 layers), every layer's biases and layer norms, and the head; the embedding table and the
 full-rank weights stay as converted. That is one small file, span_reader.safetensors beside
 this one (in git). At set-up (`make model`) the adapters are merged into a copy of the
-converted weights and exported to ONNX (search/answer/span_reader_export.py), inside the
-model folder, never in git; serving needs onnxruntime and numpy only (the word embeddings are
-looked up in a memory-mapped fp16 table beside the graph).
+converted weights and exported to ONNX, fp32 and int8 (search/answer/span_reader_export.py),
+inside the model folder, never in git; the int8 export is served, with onnxruntime and numpy
+only (the word embeddings are rows of an fp16 table beside the graph, read as needed).
 """
 from __future__ import annotations
 

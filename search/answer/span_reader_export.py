@@ -7,12 +7,13 @@ git; `make span-reader` retrains it). Output: MODEL/span-reader/span-reader.onnx
 marker (never in git), redone only when the folder's conversion, the adapter file or this
 recipe changed. Served is its dynamic int8 quantisation (span-reader-int8.onnx, written beside
 it): for the two-epoch adapter it reads within 0.01 F1 of fp32 in about two thirds of the time
-and a quarter of the weights' memory (eval/results/span_reader.md). The graph: inputs_embeds (the word embeddings of the tokens), attention_mask →
+and a quarter of the weights' memory (eval/results/span_reader.md).
+The graph: inputs_embeds (the word embeddings of the tokens), attention_mask →
 start_logits, end_logits (batch × tokens); fused by ONNX Runtime's transformer optimiser like
 the encoder's export (indexer/encoders/onnx_export.py), fp32, then int8 (MatMul and Attention,
-weights per output channel), which is what SpanReader loads. The word-embedding table (250k × 384, frozen in training) is
-kept out of the graph, as fp16 in a .npy file the reader memory-maps: in the graph it would
-cost 384 MB resident; mapped, only the pages of the tokens actually read are loaded.
+weights per output channel), which is what SpanReader loads. The word-embedding table (250k ×
+384, frozen in training) is kept out of the graph, as fp16 in a .npy file whose rows the reader
+reads as needed (span_reader.EmbeddingRows): in the graph it would cost 384 MB resident.
 A self-check compares the ONNX logits with the merged torch model's and refuses a drifting export.
 """
 from __future__ import annotations
@@ -114,7 +115,8 @@ def _marker_info(model_dir: Path, adapter: Path) -> dict:
     conversion = Path(model_dir) / ".complete"
     return {"source": hashlib.sha256(conversion.read_bytes()).hexdigest() if conversion.exists() else None,
             "adapter": adapter_fingerprint(adapter),
-            "recipe": {"opset": OPSET, "fused": "bert", "precision": "fp32", "served": "int8 dynamic per channel", "targets": list(LORA_TARGETS),
+            "recipe": {"opset": OPSET, "fused": "bert", "precision": "fp32",
+                       "served": "int8 dynamic per channel", "targets": list(LORA_TARGETS),
                        "inputs": "inputs_embeds", "word_embeddings": "fp16 npy"}}
 
 
