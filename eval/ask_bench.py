@@ -1,7 +1,7 @@
 """`/ask` latency in process: `python -m eval.ask_bench [--questions N]`.
 
 The served answerer (search/answer.served_answerer: the learned reader, the neural span
-reader's spans among its features, the rule answerer as second opinion) over the labelled
+reader's spans among its features and candidates) over the labelled
 questions of eval/data/corpus_qa.jsonl, on an index of corpus/ built with the default
 encoder, in two ways side by side in one run: as served, and with the span reader switched
 off (`LearnedAnswerer.span_reader = None`: what its reading costs per question; an ablation
@@ -9,7 +9,8 @@ made here, not a setting users have). The two alternate per question, which goes
 alternating too, each with its own answerer (so its own vector and span caches); a few
 questions warm both up first. Wall time of `ask()` per question; medians, p95 and their
 ratio; and the process's resident memory after the index is loaded, after the span-off way
-has answered its warm-up questions and at its peak (ru_maxrss) at the end. Writes
+has answered its warm-up questions (the span reader not loaded yet), after the span reader is
+loaded, after the served way's warm-up, and at its peak (ru_maxrss) at the end. Writes
 eval/results/ask_latency.{json,md}. Part of `make bench`, never of `make test`.
 """
 from __future__ import annotations
@@ -56,24 +57,31 @@ def main(argv=None) -> int:
         return 0.0
 
     memory = {"index_loaded_mb": rss_mb()}
-    ways = {"as served (with the span reader)": served_answerer(engine),
-            "span reader off (ablation)": served_answerer(engine)}
-    from search.answer import served_span_reader
+    import search.answer as answer_stage
 
-    list(ways.values())[0].span_reader = served_span_reader()  # whatever weights are served
-    off = list(ways.values())[1]
+    # the span-off way first, built before the span reader is loaded (served_answerer loads it
+    # for weights fitted on its features), so that its warm memory is the answer stage's without it
+    loader = answer_stage.served_span_reader
+    answer_stage.served_span_reader = lambda: None
+    try:
+        off = served_answerer(engine)
+    finally:
+        answer_stage.served_span_reader = loader
     off.span_reader = None
-    for answerer in ways.values():  # served answerers share caches per index version; each way pays its own
-        answerer.similarity_cache = OrderedDict()
-        answerer.span_cache = OrderedDict()
+    off.similarity_cache, off.span_cache = OrderedDict(), OrderedDict()
     questions = load_questions(args.questions + WARMUP)
     load_start = os.getloadavg()[0]
     for q in questions[:WARMUP]:
         off.ask(q)
     memory["span_reader_off_warm_mb"] = rss_mb()
+    served = served_answerer(engine)
+    served.span_reader = loader()  # whatever weights are served
+    served.similarity_cache, served.span_cache = OrderedDict(), OrderedDict()  # each way pays its own
+    memory["span_reader_loaded_mb"] = rss_mb()
+    ways = {"as served (with the span reader)": served, "span reader off (ablation)": off}
     for q in questions[:WARMUP]:
-        for answerer in ways.values():
-            answerer.ask(q)
+        served.ask(q)
+    memory["served_warm_mb"] = rss_mb()
     times: dict[str, list[float]] = {name: [] for name in ways}
     answered: dict[str, int] = {name: 0 for name in ways}
     for i, q in enumerate(questions[WARMUP:]):
@@ -105,10 +113,13 @@ def main(argv=None) -> int:
               f"(median difference): {rows[names[0]]['median_ms'] - rows[names[1]]['median_ms']:.1f} ms. The ablation "
               "answers with weights trained on the span reader's features, so its answers are not a quality measure "
               "(eval/results/*_qa.md is).", "",
-              f"Resident memory (MB): index loaded {memory['index_loaded_mb']}, span reader loaded, off and warm "
-              f"{memory['span_reader_off_warm_mb']}, at the end {memory['end_mb']}, peak {memory['peak_mb']}: the span "
-              f"reader (loaded and reading) adds ~{memory['peak_mb'] - memory['index_loaded_mb']:.0f} MB at most "
-              "(the answers' caches included)."]
+              f"Resident memory (MB): index loaded {memory['index_loaded_mb']}; the span-off way warm "
+              f"({WARMUP} questions, span reader not loaded) {memory['span_reader_off_warm_mb']}; span reader loaded "
+              f"{memory['span_reader_loaded_mb']}; served way warm {memory['served_warm_mb']}; at the end "
+              f"{memory['end_mb']}; peak {memory['peak_mb']}. The span reader (loaded and reading, the served way's "
+              f"caches included) adds {memory['peak_mb'] - memory['span_reader_off_warm_mb']:.0f} MB at most "
+              f"(peak − span-off warm); the whole answer stage {memory['peak_mb'] - memory['index_loaded_mb']:.0f} MB "
+              "(peak − index loaded)."]
     (args.out / "ask_latency.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -16,10 +16,10 @@ laws    eval/data/laws_qa.jsonl over the laws of ../shared/datasets/vlc-laws-2 t
 viwiki  ../shared/datasets/viwiki-qa (extractive reading comprehension, encyclopedic
         text) with the gold context: exact match and token F1 of the answer span against
         the gold spans, and the F1 the span's whole sentence would get, for comparison.
-Writes eval/results/<set>_qa.json and .md: what /ask serves (the reader with the rule
-answerer's agreement below its threshold, judged inside the folds). `--rules` also runs the rule
-answerer alone (search/answer/answerer.py; what /ask served before) on the same questions
-(<set>_qa_rules.*), `--rules-only` only it.
+Writes eval/results/<set>_qa.json and .md: what /ask serves (the learned reader with the
+span reader's features, judged inside the folds), with each outer split's wrong share. (The
+rule answerer that `--rules` ran alone is retired: its last results are
+eval/results/*_qa_rules.*.)
 """
 from __future__ import annotations
 
@@ -197,61 +197,6 @@ def summarize_viwiki(rows: list[dict]) -> dict:
             "by_answer_type": {t: block(vs) for t, vs in sorted(by_type.items())}}
 
 
-def rule_outcomes(name: str, log=print) -> list[dict]:
-    """The rule answerer alone (search/answer/answerer.py, served before) over one labelled set:
-    it learns nothing, so no folds; judged as the reader's outcomes.
-    Retrieval is the one the reader's features are read from (the default encoder's index of
-    corpus/, BM25 over the laws, the viwiki contexts)."""
-    from eval.reader_train import engine_for, load_items
-    from indexer.embedding import Encoder
-    from search.answer.answerer import Answerer as RuleAnswerer
-
-    items = load_items(name)
-    if not items:
-        return []
-    encoder = Encoder() if name != "laws" else None
-    engine = engine_for(name, items, encoder, log)
-    answerer = RuleAnswerer(engine)
-    rows = []
-    for item in items:
-        if name == "viwiki":
-            response = answerer.ask_in(item["question"], {item["context_id"]})
-        else:
-            response = answerer.ask(item["question"])
-        row = {"id": item["id"], "set": name, "answer": response["answer"], "value": response.get("value"),
-               "confidence": response["confidence"],
-               "best_guess": response["answer"] is not None or bool(response.get("best_guess_evidence")),
-               "answerable": item.get("answerable", True), "variant": item.get("variant"),
-               "answer_type": item.get("answer_type"), "asked": response["answer_type"],
-               "gold": item.get("answer") or item.get("answers")}
-        if item.get("answers") is not None:
-            evidence = (response.get("evidence") or [{}])[0]
-            row.update(f1=token_f1(response["answer"], item["answers"]),
-                       em=exact_match(response["answer"], item["answers"]),
-                       sentence_f1=token_f1(evidence.get("sentence"), item["answers"]))
-        else:
-            row["verdict"] = judge_corpus(item, response)
-        rows.append(row)
-    return rows
-
-
-def rules_within_budget(rows: list[dict], budget: float = 0.02) -> dict:
-    """The rule answerer with its confidence cut raised until at most `budget` of all questions
-    get a wrong answer: the lowest such cut, chosen on these same questions (optimistic for
-    the rules, which the learned reader's held-out thresholds are not)."""
-    given = sorted((r for r in rows if r["answer"] is not None), key=lambda r: -r["confidence"])
-    answerable = sum(r["answerable"] for r in rows)
-    best = {"cut": None, "answerable_right": 0.0, "wrong_answers": 0}
-    right = wrong = 0
-    for i, r in enumerate(given):
-        right += r["verdict"] == "right" and r["answerable"]
-        wrong += r["verdict"] == "wrong"
-        last = i == len(given) - 1 or given[i + 1]["confidence"] < r["confidence"]
-        if last and wrong <= budget * len(rows):
-            best = {"cut": r["confidence"], "answerable_right": round(right / answerable, 3), "wrong_answers": wrong}
-    return best
-
-
 # --- reports ------------------------------------------------------------------------------
 def markdown(report: dict, machine: dict) -> str:
     head = f"### {report['dataset']} — {report['questions']} questions\n\n" \
@@ -319,24 +264,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.qa", description=__doc__.split("\n")[0])
     parser.add_argument("dataset", nargs="?", default="all", choices=("corpus", "laws", "viwiki", "all"))
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--rules", action="store_true",
-                        help="also run the rule answerer (search/answer/answerer.py) on the same questions")
-    parser.add_argument("--rules-only", action="store_true", help="only the rule answerer (no cross-validation)")
     args = parser.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     sets = ["corpus", "laws", "viwiki"] if args.dataset == "all" else [args.dataset]
-    if not args.rules_only:
-        for report in run(sets, log).values():
-            write(report, args.out)
-    if args.rules or args.rules_only:
-        for name in sets:
-            rows = rule_outcomes(name, log)
-            summary = summarize_viwiki(rows) if name == "viwiki" else summarize(rows)
-            if name != "viwiki":
-                summary["within_2pct_wrong"] = rules_within_budget(rows)
-            write({"dataset": f"{name}_qa_rules", "questions": len(rows), "summary": summary, "rows": rows,
-                   "evaluation": "the rule answerer (search/answer/answerer.py): no learned weights, no folds"},
-                  args.out)
+    for report in run(sets, log).values():
+        write(report, args.out)
     return 0
 
 

@@ -10,8 +10,8 @@ gold answer (the same value for figures and dates, the gold name for entities; f
 a token F1 with the gold span of at least 0.5). One model per candidate family (figure,
 entity, span): a LightGBM lambdarank ranker, exported as trees to
 search/answer/reader_weights.json (served with numpy, search/answer/reader.py). Whether the
-first choice is given: for figures a logistic verifier over its margin, its score, the rule
-answerer's agreement and a few of its features (fit_verifier), for names and spans a threshold
+first choice is given: for figures a logistic verifier over its margin, its score and a few
+of its features, the span reader's opinion among them (fit_verifier), for names and spans a threshold
 on its margin over the best other answer (search/answer/reader.py decision_scores), with a
 logistic calibration of that margin into the confidence shown; all chosen on out-of-fold
 outcomes of the training part only (the cuts: the most right answers with at most
@@ -170,7 +170,7 @@ def _value(c) -> dict:
 # question_records computes changes in this file (2: the rule answerer's confidence is kept;
 # passages retrieved are cached by the question's analysis, no longer by its text alone; 3: a
 # question about a document itself has its metadata answer as the family "metadata")
-RECORDS_VERSION = "4"  # 4: the span reader's spans as features and candidates
+RECORDS_VERSION = "5"  # 4: the span reader's spans as features and candidates; 5: no rule answerer
 
 
 def span_reader_identity() -> str:
@@ -193,7 +193,7 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
     from search.answer.reader import Reader
 
     sources = [ROOT / "search" / "answer" / f for f in ("learned.py", "candidates.py", "features.py", "question.py",
-                                                      "answerer.py")]
+                                                      "span_reader.py")]
     sources += [ROOT / "indexer" / f for f in ("clauses.py", "numbers.py", "analysis.py", "gazetteer.py")]
     spans_id = span_reader_identity()
     code = hashlib.sha256(b"".join(p.read_bytes() for p in sources) + RECORDS_VERSION.encode() + spans_id.encode()
@@ -229,11 +229,6 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
         return retrieved[key]
 
     answerer.passages_to_read = cached_search
-    # the second opinion the served answerer asks below the reader's threshold (the rule
-    # answerer: it learns nothing, so it is asked once per question, here)
-    from search.answer.answerer import Answerer as RuleAnswerer
-
-    rules = RuleAnswerer(engine) if name != "viwiki" else None
     records, started = [], time.perf_counter()
     for n, item in enumerate(items, start=1):
         if name == "viwiki":
@@ -243,12 +238,9 @@ def question_records(name: str, encoder=None, refresh: bool = False, log=print) 
         for family, cands in found.items():
             for c in cands:
                 c.label = candidate_label(item, family, c)
-        second = rules.ask(item["question"]) if rules is not None else {}
-        second_opinion = {"answer": second.get("answer"), "value": second.get("value"),
-                          "confidence": second.get("confidence")}
         group = f"{name}:{item.get('context_id') or (item.get('gold') or {}).get('doc_id') or _top_doc(response, found)}"
         records.append({"set": name, "item": item, "response": response, "found": found, "group": group,
-                        "answer_type": analysis.asks, "second_opinion": second_opinion})
+                        "answer_type": analysis.asks})
         if n % 25 == 0 or n == len(items):
             log(f"{name}: {n}/{len(items)} questions read ({time.perf_counter() - started:.0f} s)")
             _save(vectors, dict(answerer.similarity_cache))
@@ -434,7 +426,7 @@ VERIFIER_C = (0.01, 0.03, 0.1, 0.3)
 def fit_verifier(outcomes: list[dict], family: str) -> dict | None:
     """A logistic model of P(the first choice is right) over learned.verification_features,
     fitted on the out-of-fold outcomes of the training part (corpus/ and the laws: questions
-    over a whole index, where the rule answerer gives its reading), with the probability
+    over a whole index), with the probability
     threshold for at most WRONG_SHARE wrong answers taken from grouped out-of-fold
     probabilities. Measured on the pooled labelled sets (grouped 5-fold, the same first
     choices), it gave 93–104 right figures where the margin threshold with the rules'
@@ -501,21 +493,17 @@ def outcome(record: dict, chooser, reader) -> dict:
         set_scores(cs, model.raw(matrix(record, f, model.features)), model.calibration)
     family, best = chooser.choose(found, scored=True) if found else (None, None)
     item = record["item"]
-    # as LearnedAnswerer.ask, by its decide: figures by the verifier (the rule answerer's response,
-    # asked once per question in question_records, is its second reading), names and spans by the margin
-    verify, agrees, confidence, answered = None, False, 0.0, False
+    # as LearnedAnswerer.ask, by its decide: figures by the verifier, names and spans by the margin
+    verify, confidence, answered = None, 0.0, False
     if best is not None:
         confidence, answered, verify = chooser.decide(family, best, found[family], item["question"],
-                                                      record["answer_type"],
-                                                      lambda: record.get("second_opinion") or None)
+                                                      record["answer_type"])
         if verify is None and family == "figure":
             # a reader without a verifier yet (the inner folds fitting one): its signs are still
             # what fit_verifier learns from
             from search.answer.learned import verification_features
 
-            verify = verification_features(best, found[family], item["question"], record["answer_type"],
-                                           record.get("second_opinion") or None)
-        agrees = bool(verify and verify["agrees"])
+            verify = verification_features(best, found[family], item["question"], record["answer_type"])
     answer = None
     response = {"answer": None, "value": None}
     if answered:
@@ -525,7 +513,7 @@ def outcome(record: dict, chooser, reader) -> dict:
         right_f1 = token_f1(chooser.answer_fields(best)["answer"], item["answers"]) if best is not None else 0.0
     result = {"id": item["id"], "set": record["set"], "group": record["group"], "family": family,
               "score": best.score if best is not None else 0.0, "answer": answer, "confidence": confidence,
-              "agrees": agrees, "verify": verify,
+              "verify": verify,
               "answerable": item.get("answerable", True), "variant": item.get("variant"),
               "answer_type": item.get("answer_type"), "asked": record["answer_type"],
               "gold": item.get("answer") or item.get("answers"),

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m eval.span_reader_bench", description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
-    parser.add_argument("--int8", action="store_true", help="also measure the int8 export (export it with --int8)")
+    parser.add_argument("--int8", action="store_true", help="also measure the int8 export (the one served; `make model` writes both)")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N questions of each set")
     parser.add_argument("--out", type=Path, default=RESULTS / "span_reader")
     parser.add_argument("--threads", type=int, default=1,
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     variants = {"fp32": export_path(args.model)}
     if args.int8:
         variants["int8"] = export_path(args.model, int8=True)
+    load_start = os.getloadavg()[0]
     results = {"date": date.today().isoformat(), "threads": args.threads, "limit": args.limit, "machine": machine(), "python": platform.python_version(),
                "onnxruntime": onnxruntime.__version__, "adapter_mb": round(ADAPTER_PATH.stat().st_size / 1e6, 2),
                "training": training, "variants": {}}
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         results["variants"][name] = entry
         print(name, json.dumps(entry, ensure_ascii=False), flush=True)
         del reader
+    results["load_average"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
                                             encoding="utf-8")
@@ -155,7 +157,8 @@ def render(r: dict) -> str:
              "Given the question's own passage, the first span read (SQuAD F1 / EM, max over gold answers). "
              "ViQuAD dev = UIT-ViQuAD 1.0 articles held out of training; viwiki-qa never trained on. "
              f"Latency: one `SpanReader.read` over 5 passages of ~200 tokens ({r['threads']} onnxruntime thread(s); "
-             "the 2 cores shared with other engineers' jobs at a load of ~15, so these are upper bounds).", "",
+             f"the 2 cores shared with other jobs, load average {r.get('load_average', ['?', '?'])[0]} at the start and "
+             f"{r.get('load_average', ['?', '?'])[1]} at the end, so these are upper bounds).", "",
              "| export | file MB | ViQuAD dev F1 | EM | viwiki-qa F1 | EM | p50 ms / 5 passages | p95 ms | "
              "RSS before → after MB | peak MB |",
              "|---|---|---|---|---|---|---|---|---|---|"]

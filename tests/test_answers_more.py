@@ -119,8 +119,7 @@ def answerer(engine):
                                       "chi so cai cach hanh chinh nghe an nam 2019 dat bao nhieu phan tram"])
 def test_index_value_not_its_rank_change(answerer, question):
     # issue 12: "5 bậc" (the rise in rank) was returned; the text gives 81,93%. The reader's
-    # choice is 81,93%; whether it is given depends on its margin (and on the rule answerer's
-    # agreement below the threshold), never "5 bậc"
+    # choice is 81,93%; whether it is given depends on the verifier, never "5 bậc"
     response = answerer.ask(question)
     assert chosen(answerer, response) == "81,93%", response
     assert response["answer"] in (None, "81,93%")

@@ -87,7 +87,7 @@ def test_thresholds_keep_wrong_answers_within_the_budget(monkeypatch):
 
 
 def test_the_verifier_learns_what_the_margin_alone_misses(monkeypatch):
-    # 300 figure questions over 12 documents: when the rule answerer names the same figure the
+    # 300 figure questions over 12 documents: when a second sign ("agrees") is set the
     # first choice is almost always right whatever its margin; otherwise only a high margin is
     monkeypatch.setattr(reader_train, "WRONG_SHARE", 0.02)
     rng = np.random.default_rng(0)

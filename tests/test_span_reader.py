@@ -86,3 +86,34 @@ def test_reads_every_passage_and_window(span_reader):
 def test_empty_input(span_reader):
     assert span_reader.read("Ai ký?", []) == []
     assert span_reader.read("Ai ký?", ["", "   "]) == []
+
+
+def test_embedding_rows_are_the_exported_table(span_reader, model_dir):
+    """The rows read with pread (span_reader.EmbeddingRows) are the .npy table's own, repeated
+    ids and all, whichever were read before; an id outside the table is an error, not garbage."""
+    import numpy as np
+
+    from search.answer.span_reader_export import embeddings_path
+
+    table = np.load(embeddings_path(model_dir), mmap_mode="r")
+    ids = np.array([[0, 5, 5, 249_999, 17], [2, 17, 1, 1, 1]])
+    for _ in range(2):  # read, then from the rows kept
+        assert np.array_equal(span_reader.embeddings.lookup(ids), table[ids].astype(np.float32))
+    with pytest.raises(IndexError, match="outside the embedding table"):
+        span_reader.embeddings.lookup(np.array([[table.shape[0]]]))
+
+
+def test_the_encoder_and_the_span_reader_read_one_tokenizer(span_reader, encoder, model_dir):
+    """Served, both tokenise with the one copy of tokenizer.json (~290 MB resident each), so the
+    encoder truncates by hand, exactly as the tokenizer's own truncation did."""
+    from tokenizers import Tokenizer
+
+    if not hasattr(encoder, "tokenizer"):
+        pytest.skip(f"the {encoder.backend} backend reads its own tokenizer")
+    assert span_reader.tokenizer is encoder.tokenizer
+    own = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    own.no_padding()
+    own.enable_truncation(encoder.max_length)
+    texts = ["passage: " + FILLER * 40, "query: Toàn tỉnh tiếp nhận bao nhiêu đơn thư khiếu nại?"]
+    assert encoder.tokenize(texts) == [e.ids for e in own.encode_batch(texts)]
+    assert len(encoder.tokenize(texts)[0]) == encoder.max_length

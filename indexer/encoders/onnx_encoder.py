@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.encoders.base import BaseEncoder
+from indexer.encoders.base import BaseEncoder, shared_tokenizer
 
 
 class OnnxEncoder(BaseEncoder):
     def __init__(self, name: str, model_file: Path, backend: str, threads: int):
         super().__init__()
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         folder = Path(name)
         self.backend = backend
@@ -54,14 +53,15 @@ class OnnxEncoder(BaseEncoder):
         prompts = json.loads(st_config.read_text(encoding="utf-8")).get("prompts", {}) if st_config.exists() else {}
         self.query_prefix = prompts.get("query", "")
         self.passage_prefix = prompts.get("passage", prompts.get("document", ""))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.max_length)
+        self.tokenizer = shared_tokenizer(folder)  # shared with the span reader: never reconfigured
         model_config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self._pad_id = int(model_config.get("pad_token_id") or 0)
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
-        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        # truncated as the tokenizer's own truncation at max_length does: <s>, the first
+        # max_length - 2 tokens, </s>
+        return [ids if len(ids) <= self.max_length else ids[:self.max_length - 1] + ids[-1:]
+                for ids in (e.ids for e in self.tokenizer.encode_batch(list(texts)))]
 
     def _forward(self, token_ids: list[list[int]]) -> np.ndarray:
         out = np.empty((len(token_ids), self.dim), dtype=np.float32)

@@ -5,8 +5,8 @@ question.py    what is asked: answer type, place, level, period, predicate, coun
 learned.py     the answerer served (/ask, tracuu ask; served_answerer below): scope, retrieval
                through the engine's public methods, candidates, the reader's choice,
                abstention, evidence
-answerer.py    the rule answerer: alone it gave a wrong figure to 32% of the labelled
-               questions (eval/qa.py --rules); served only as the reader's second opinion
+span_reader.py the neural span reader (question + passage window → start/end scores): its
+               spans are features and candidates of the learned answerer
 candidates.py  clause-level candidates in the passages read: figures, names, short spans
 features.py    what the reader weighs for each candidate
 reader.py      the learned reader: gradient-boosted trees and a logistic verifier from
@@ -17,7 +17,6 @@ facts.py       the table of figures across provinces × years (GET /facts, tracu
 from collections import OrderedDict
 from functools import lru_cache
 
-from search.answer.answerer import Answerer as RuleAnswerer
 from search.answer.learned import LearnedAnswerer
 from search.answer.reader import Reader
 
@@ -44,19 +43,19 @@ def served_reader() -> Reader:
 
 
 def served_answerer(engine) -> LearnedAnswerer:
-    """What /ask and `tracuu ask` answer with: the learned reader, with the rule answerer as its
-    second opinion, one of the signs its verifier weighs (learned.py, LearnedAnswerer.second_reading).
+    """What /ask and `tracuu ask` answer with: the learned reader, the neural span reader's
+    spans among its features and candidates (learned.py).
 
     Made for one question (it is cheap: what it derives from the index is kept with the index
-    version, IndexView.derived): both answerers read the engine pinned to the version served
-    now, so one answer retrieves and quotes from one version, whatever `tracuu add` or
-    `remove` commits meanwhile."""
+    version, IndexView.derived): it reads the engine pinned to the version served now, so one
+    answer retrieves and quotes from one version, whatever `tracuu add` or `remove` commits
+    meanwhile."""
     engine = engine.pinned()
     cache = engine.view.derived("answers.similarity", OrderedDict)
     reader = served_reader()
     # the span reader is read only for weights fitted on its features (`make reader` with it exported):
     # other weights would score its candidates blind, and pay its cost for nothing
     reads_spans = any("span_margin" in model.features for model in reader.models.values())
-    return LearnedAnswerer(engine, reader=reader, second_opinion=RuleAnswerer(engine),
-                           similarity_cache=cache, span_reader=served_span_reader() if reads_spans else None,
+    return LearnedAnswerer(engine, reader=reader, similarity_cache=cache,
+                           span_reader=served_span_reader() if reads_spans else None,
                            span_cache=engine.view.derived("answers.spans", OrderedDict))

@@ -1,7 +1,8 @@
 """The answerer /ask serves (issue 12): the figure, date, name or short span that answers a
 question, quoted from the source with its sentence as evidence, or an abstention that
 says why. Measured with cross-validation grouped by document by `python -m eval.qa`
-(eval/results/*_qa.md), beside the rule answerer alone (`--rules`).
+(eval/results/*_qa.md). The one answer stage: the rule answerer that stood beside it
+(answerer.py) is retired, what it weighed being features here and its exclusions hard rules.
 
 1. The question is analysed (question.py): answer type, place, level, period, predicate,
    counted thing.
@@ -13,11 +14,12 @@ says why. Measured with cross-validation grouped by document by `python -m eval.
    the other end of a change than the state asked ("sau sắp xếp" of "từ 480 … còn lại 460");
    a sub-period asked (quý I, 6 tháng đầu năm) narrows the choice but does not block it.
 3. Retrieval through the engine's public search (hybrid), inside the scope.
-4. Candidates at clause level in the passages read (candidates.py), their features
-   (features.py), the learned reader's score (reader.py). A figure answers when the
-   verifier's probability that it is right clears its threshold (reader.Verifier; one of
-   its signs is whether the second opinion, the rule answerer of answerer.py, names the same
-   figure); a name or a span when its margin clears its family's threshold (`decide`). A
+4. The neural span reader (span_reader.py) reads the best passages; candidates at clause
+   level in the passages read (candidates.py, with the span reader's spans where the patterns
+   find none), their features (features.py; the span reader's opinion of each among them), the
+   learned reader's score (reader.py). A figure answers when the verifier's probability that it
+   is right clears its threshold (reader.Verifier); a name or a span when its margin clears its
+   family's threshold (`decide`). A
    question about a document itself (who signed it, which body issued it, when) is answered
    from that document's metadata, quoted where its text states it (`document_answer`).
 5. Withheld, the response still carries the first choice's sentence, cited
@@ -77,22 +79,17 @@ VERIFIED_FEATURES = ("similarity_window", "similarity_window_gap", "similarity_s
                      "span_margin", "span_margin_gap", "span_rank", "span_cover", "span_top_margin")
 
 
-def verification_features(best: cand.Candidate, cands: list[cand.Candidate], question: str, asks: str,
-                          second: dict | None) -> dict[str, float]:
+def verification_features(best: cand.Candidate, cands: list[cand.Candidate], question: str,
+                          asks: str) -> dict[str, float]:
     """What the verifier weighs once the reader's first choice `best` is made among `cands`:
-    its margin and ranker score, whether the second opinion (`second`, the rule answerer's
-    response, None when not asked) answered, names the same figure and how sure it was, how
-    many different answers competed, the type asked, how the question is written (English;
-    Vietnamese without diacritics, whose similarities to accented text run lower), a few of
-    the first choice's own features, and whether it stands in a law's article."""
-    agrees = bool(second and second.get("answer") is not None
-                  and same_figure(LearnedAnswerer.answer_fields(best)["value"], second.get("value")))
+    its margin and ranker score, how many different answers competed, the type asked, how the
+    question is written (English; Vietnamese without diacritics, whose similarities to accented
+    text run lower), a few of the first choice's own features — the span reader's opinion of
+    it among them — and whether it stands in a law's article. (The rule answerer's agreement,
+    answerer.py, was one of its signs until the span reader's features measured at least as
+    well without it: docs/answers-issue22.md.)"""
     english = detect_language(question) == "en"
-    # the rule answerer's own confidence (its hand-set mix of unit, context and keyword match)
-    second_confidence = float((second or {}).get("confidence") or 0.0)
-    x = {"margin": best.score, "raw": best.raw, "agrees": float(agrees), "agrees_margin": float(agrees) * best.score,
-         "second_answered": float(bool(second and second.get("answer") is not None)),
-         "second_confidence": second_confidence, "agrees_confidence": float(agrees) * second_confidence,
+    x = {"margin": best.score, "raw": best.raw,
          "answers_log": math.log(max(1, len({c.text for c in cands}))),
          "asks_percent": float(asks == "percent"), "asks_date": float(asks == "date"),
          "question_english": float(english),
@@ -101,18 +98,6 @@ def verification_features(best: cand.Candidate, cands: list[cand.Candidate], que
          "in_article": float(str(best.hit.get("section") or "").startswith("Điều"))}
     x.update({"first_" + name: best.features.get(name, 0.0) for name in VERIFIED_FEATURES})
     return x
-
-
-def same_figure(a: dict | None, b: dict | None) -> bool:
-    """Two answers' values state the same figure: the same date, or the same number (and the
-    same denominator for a ratio), whatever the unit's wording ("1.215 đơn" / "1.215 đơn thư")."""
-    if not a or not b:
-        return False
-    if a.get("kind") == "date" or b.get("kind") == "date":
-        return bool(a.get("date")) and a.get("date") == b.get("date")
-    if a.get("number") is None or b.get("number") is None or abs(a["number"] - b["number"]) > 1e-9:
-        return False
-    return a.get("denominator") == b.get("denominator")
 
 
 class VersionFacts:
@@ -137,12 +122,10 @@ class VersionFacts:
 
 class LearnedAnswerer:
     def __init__(self, engine, reader: Reader | None = None, mode: str = "hybrid", encoder=None,
-                 second_opinion=None, similarity_cache: OrderedDict | None = None, span_reader=None,
+                 similarity_cache: OrderedDict | None = None, span_reader=None,
                  span_cache: OrderedDict | None = None):
         """`mode`: the retrieval the answers read from; `encoder`: the one comparing the question
-        with candidate sentences (default: the engine's); `second_opinion`: an answerer asked for
-        its own reading of a figure question (served: the rule answerer, answerer.py): whether
-        it names the reader's figure is one of the signs the verifier weighs (see `ask`).
+        with candidate sentences (default: the engine's).
         `engine` should be pinned (SearchEngine.pinned()) so one answer reads one index version;
         served_answerer does it. `span_reader`: the neural span reader (span_reader.SpanReader)
         whose spans are features of every candidate and candidates of their own (names, spans);
@@ -153,7 +136,6 @@ class LearnedAnswerer:
         # else is read with it; not version-bound
         self.span_cache: OrderedDict = OrderedDict() if span_cache is None else span_cache
         self.reader = reader or Reader()
-        self.second_opinion = second_opinion
         self.mode = mode
         self._encoder = encoder
         # question and sentence vectors by text (features.add_similarity); not version-bound
@@ -621,8 +603,7 @@ class LearnedAnswerer:
             response["reason"] = ("Các đoạn tìm được không nêu con số/ngày cần hỏi "
                                   "(the passages found do not state what is asked).")
             return response
-        confidence, given, _ = self.decide(family, best, found[family], question, analysis.asks,
-                                           lambda: self.second_reading(family, question, k, filters, doc_id))
+        confidence, given, _ = self.decide(family, best, found[family], question, analysis.asks)
         # clients such as the page cut on this probability
         response["confidence"] = round(confidence, 3)
         if not given:
@@ -640,32 +621,21 @@ class LearnedAnswerer:
         response["reason"] = None
         return response
 
-    def decide(self, family: str, best: cand.Candidate, cands: list[cand.Candidate], question: str, asks: str,
-               second) -> tuple[float, bool, dict | None]:
+    def decide(self, family: str, best: cand.Candidate, cands: list[cand.Candidate], question: str,
+               asks: str) -> tuple[float, bool, dict | None]:
         """(confidence, whether the first choice `best` of `family` is given, the verifier's
         features): the one place an answer is given or withheld, for /ask and for the grouped
-        cross-validation alike (eval/reader_train.outcome). `second`: a function returning the
-        second opinion's response (asked only where the verifier weighs it)."""
+        cross-validation alike (eval/reader_train.outcome)."""
         if family == "metadata":
             return METADATA_CONFIDENCE, True, None
         verifier = self.reader.verifier(family)
         if verifier is not None:
-            # figures: the verifier's probability that the first choice is right, with the rule
-            # answerer's reading of the question as one of its signs (reader.Verifier)
-            verify = verification_features(best, cands, question, asks, second())
+            # figures: the verifier's probability that the first choice is right (reader.Verifier)
+            verify = verification_features(best, cands, question, asks)
             confidence = verifier.probability(verify)
             return confidence, confidence >= verifier.threshold, verify
         # names and spans: the margin over the family's threshold, calibrated
         return best.probability, best.score >= self.reader.threshold(family), None
-
-    def second_reading(self, family: str, question: str, k: int, filters, doc_id) -> dict | None:
-        """The second opinion's answer to the same question (the rule answerer, reading it its
-        own way): two readers that err differently rarely agree on a wrong figure. Asked for
-        figures over the whole index only (a figure has a value to compare; within one
-        document, doc_id, there is no second opinion)."""
-        if self.second_opinion is None or family != "figure" or doc_id is not None:
-            return None
-        return self.second_opinion.ask(question, k=k, filters=filters)
 
     @staticmethod
     def answer_fields(best: cand.Candidate) -> dict:

@@ -165,12 +165,12 @@ def set_scores(candidates: list, raw: np.ndarray, calibration: tuple[float, floa
 
 class Verifier:
     """P(the reader's first choice is right), a logistic model over what is known once the
-    first choice is made (learned.verification_features: its margin and ranker score, whether
-    the rule answerer names the same figure, a few of its own features, how many answers
+    first choice is made (learned.verification_features: its margin and ranker score, a few
+    of its own features, the span reader's opinion of it among them, how many answers
     compete), fitted by eval/reader_train.py on out-of-fold outcomes; the answerer answers at
     or above `threshold`, chosen there for at most 2% wrong answers. On the same out-of-fold
-    first choices it gave more right answers than a cut on the margin with the rules'
-    agreement, at the same share of wrong ones (fit_verifier in eval/reader_train.py)."""
+    first choices it gave more right answers than a cut on the margin, at the same share of
+    wrong ones (fit_verifier in eval/reader_train.py)."""
 
     def __init__(self, spec: dict):
         self.features: list[str] = spec["features"]

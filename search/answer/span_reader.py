@@ -13,13 +13,14 @@ adapters (LoRA) on every layer's attention (query, key, value, output) and FFN (
 layers), every layer's biases and layer norms, and the head; the embedding table and the
 full-rank weights stay as converted. That is one small file, span_reader.safetensors beside
 this one (in git). At set-up (`make model`) the adapters are merged into a copy of the
-converted weights and exported to ONNX (search/answer/span_reader_export.py), inside the
-model folder, never in git; serving needs onnxruntime and numpy only (the word embeddings are
-looked up in a memory-mapped fp16 table beside the graph).
+converted weights and exported to ONNX, fp32 and int8 (search/answer/span_reader_export.py),
+inside the model folder, never in git; the int8 export is served, with onnxruntime and numpy
+only (the word embeddings are rows of an fp16 table beside the graph, read as needed).
 """
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +75,11 @@ class Span:
 
 
 def load_tokenizer(model_dir: Path):
-    from tokenizers import Tokenizer
+    """The model folder's tokenizer (no truncation, no padding), the one copy the process's
+    encoder reads too (indexer.encoders.shared_tokenizer)."""
+    from indexer.encoders import shared_tokenizer
 
-    tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    return tokenizer
+    return shared_tokenizer(model_dir)
 
 
 def question_ids(tokenizer, question: str) -> list[int]:
@@ -193,17 +193,63 @@ def _words(text: str) -> list[str]:
     return re.sub(r"[^\w\s]", " ", text.lower()).split()
 
 
+class EmbeddingRows:
+    """The fp16 word-embedding table (.npy, 250k × 384, 192 MB) read row by row with pread, the
+    rows read kept (768 bytes each; the tokens of Vietnamese text are a few ten thousand of the
+    250k). Memory-mapped, the kernel's read-ahead and fault-around made most of the table
+    resident after a few questions (+144 MB for one question's 15 windows)."""
+
+    def __init__(self, path: Path):
+        from numpy.lib import format as npy
+
+        with open(path, "rb") as fh:
+            version = npy.read_magic(fh)
+            read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, fortran, dtype = read_header(fh)
+            self.offset = fh.tell()
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: not a C-ordered 2-D table")
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        self.row_bytes = shape[1] * self.dtype.itemsize
+        self.fd = os.open(path, os.O_RDONLY)
+        self.rows: dict[int, np.ndarray] = {}
+
+    def lookup(self, ids: np.ndarray) -> np.ndarray:
+        """float32 rows for an array of token ids (any shape)."""
+        unique, inverse = np.unique(ids, return_inverse=True)
+        rows = np.empty((len(unique), self.shape[1]), dtype=self.dtype)
+        for i, token in enumerate(unique.tolist()):
+            row = self.rows.get(token)
+            if row is None:
+                if not 0 <= token < self.shape[0]:
+                    raise IndexError(f"token id {token} outside the embedding table ({self.shape[0]} rows)")
+                row = self.rows[token] = np.frombuffer(
+                    os.pread(self.fd, self.row_bytes, self.offset + token * self.row_bytes), dtype=self.dtype)
+            rows[i] = row
+        return rows.astype(np.float32)[inverse.reshape(ids.shape)]
+
+    def __del__(self):
+        try:
+            os.close(self.fd)
+        except (AttributeError, OSError):
+            pass
+
+
 class SpanReader:
-    """The exported span reader served with onnxruntime (one session, two threads)."""
+    """The exported span reader served with onnxruntime (one session; two threads, or one where
+    the process may run on one core only, as the encoder)."""
 
     def __init__(self, model_dir: Path | str = DEFAULT_MODEL_DIR, onnx_file: Path | str | None = None,
-                 threads: int = 2):
+                 threads: int | None = None):
         import onnxruntime as ort
 
-        from search.answer.span_reader_export import embeddings_path, export_path
+        from indexer.encoders import default_threads
+        from search.answer.span_reader_export import embeddings_path, served_path
+
+        threads = threads or min(2, default_threads())
 
         model_dir = Path(model_dir)
-        onnx_file = Path(onnx_file) if onnx_file else export_path(model_dir)
+        onnx_file = Path(onnx_file) if onnx_file else served_path(model_dir)
         if not onnx_file.exists():
             raise FileNotFoundError(f"{onnx_file} is missing: the span reader is exported at set-up "
                                     f"(`make model`, python -m search.answer.span_reader_export)")
@@ -211,14 +257,19 @@ class SpanReader:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # no arena and no memory pattern: a batch of windows needs ~150 MB of activations that
+        # an arena would keep for the process's life (measured: eval/results/ask_latency.md)
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
+        # idle threads would spin on cores the web server and the encoder need (as the encoder's)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.onnx_file = onnx_file
-        # fp16 word embeddings, memory-mapped: only the rows of tokens read become resident
-        self.embeddings = np.load(embeddings_path(model_dir), mmap_mode="r")
+        self.embeddings = EmbeddingRows(embeddings_path(model_dir))
 
     def logits(self, windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
         ids, mask = batch_arrays(windows)
-        embeds = self.embeddings[ids].astype(np.float32)
+        embeds = self.embeddings.lookup(ids)
         start, end = self.session.run(["start_logits", "end_logits"], {"inputs_embeds": embeds,
                                                                         "attention_mask": mask})
         return start, end
