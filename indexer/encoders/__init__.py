@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from indexer.encoders.base import BaseEncoder, batch_plan, default_threads, shared_tokenizer
+from indexer.encoders.base import BaseEncoder, batch_plan, default_threads, onnx_session_options, shared_tokenizer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "multilingual-e5-small"
@@ -37,7 +37,7 @@ LEGACY_BACKEND = "torch"  # what an index whose manifest names no backend was em
 
 __all__ = ["BACKENDS", "BACKEND_ENV", "BaseEncoder", "DEFAULT_BACKEND", "DEFAULT_MODEL_DIR", "Encoder",
            "EncoderSettingError", "MODEL_ENV", "ModelNotFound", "batch_plan", "default_threads",
-           "model_id", "resolve_backend", "resolve_model", "shared_tokenizer"]
+           "model_id", "onnx_session_options", "resolve_backend", "resolve_model", "shared_tokenizer"]
 
 
 class ModelNotFound(RuntimeError):

@@ -70,6 +70,19 @@ def _load_tokenizer(tokenizer_file: str):
     return tokenizer
 
 
+def onnx_session_options(threads: int):
+    """onnxruntime options for one model served on the CPU (the encoder, the span reader):
+    `threads` intra-op threads, one inter-op, and idle threads that do not spin on cores other
+    processes (other workers, the web server, BM25) need."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 def default_threads() -> int:
     """Threads one encoder may use: the cores this process may run on."""
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.encoders.base import BaseEncoder, shared_tokenizer
+from indexer.encoders.base import BaseEncoder, onnx_session_options, shared_tokenizer
 
 
 class OnnxEncoder(BaseEncoder):
@@ -34,14 +34,9 @@ class OnnxEncoder(BaseEncoder):
         self.threads = threads
         self.name = name
         self.model_file = model_file
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options = onnx_session_options(threads)
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # idle ORT threads would spin on cores other processes (other workers, the web
-        # server, BM25) need
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.dim = int(self.session.get_outputs()[0].shape[-1])

@@ -243,7 +243,7 @@ class SpanReader:
                  threads: int | None = None):
         import onnxruntime as ort
 
-        from indexer.encoders import default_threads
+        from indexer.encoders import default_threads, onnx_session_options
         from search.answer.span_reader_export import embeddings_path, served_path
 
         threads = threads or min(2, default_threads())
@@ -254,15 +254,11 @@ class SpanReader:
             raise FileNotFoundError(f"{onnx_file} is missing: the span reader is exported at set-up "
                                     f"(`make model`, python -m search.answer.span_reader_export)")
         self.tokenizer = load_tokenizer(model_dir)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options = onnx_session_options(threads)
         # no arena and no memory pattern: a batch of windows needs ~150 MB of activations that
         # an arena would keep for the process's life (measured: eval/results/ask_latency.md)
         options.enable_cpu_mem_arena = False
         options.enable_mem_pattern = False
-        # idle threads would spin on cores the web server and the encoder need (as the encoder's)
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.onnx_file = onnx_file
         self.embeddings = EmbeddingRows(embeddings_path(model_dir))
