@@ -100,6 +100,15 @@ def verification_features(best: cand.Candidate, cands: list[cand.Candidate], que
     return x
 
 
+def trim_oldest(cache: OrderedDict, size: int) -> None:
+    """Drop the oldest entries of a cache shared by concurrent requests until it holds `size`."""
+    while len(cache) > size:
+        try:
+            cache.popitem(last=False)
+        except KeyError:  # emptied by another request meanwhile
+            break
+
+
 class VersionFacts:
     """What the answerer derives from one index version (documents, districts, law names,
     a few full documents at hand, years spoken), kept with that version (IndexView.derived)
@@ -441,11 +450,7 @@ class LearnedAnswerer:
         if self.span_reader is not None:
             add_span_reader([c for f, cs in found.items() if f != "metadata" for c in cs], read)
         add_similarity(ctx, every, self.encoder, self.similarity_cache, windows=self.window_similarity)
-        while len(self.similarity_cache) > 50000:
-            try:
-                self.similarity_cache.popitem(last=False)
-            except KeyError:  # emptied by another request meanwhile
-                break
+        trim_oldest(self.similarity_cache, 50000)
         return found
 
     def keep(self, analysis: QuestionAnalysis, found, featurize, ctx: QuestionContext, into: list) -> None:
@@ -468,11 +473,7 @@ class LearnedAnswerer:
             spans = self.span_reader.read(question, missing, top_k=SPANS_PER_PASSAGE)
             for i, text in enumerate(missing):
                 self.span_cache[(question, text)] = [s for s in spans if s.passage == i]
-            while len(self.span_cache) > 20000:
-                try:
-                    self.span_cache.popitem(last=False)
-                except KeyError:
-                    break
+            trim_oldest(self.span_cache, 20000)
         return {t: self.span_cache.get((question, t)) or [] for t in texts}
 
     def document_answer(self, analysis: QuestionAnalysis, hits: list[dict]) -> list[cand.Candidate]:
