@@ -205,12 +205,21 @@ def _has_english_model() -> bool:
     return "eng" in out.split()
 
 
-def _read_digits(image, box_px: tuple[int, int, int, int], dpi: int, psm: int) -> tuple[str, float]:
+def _read_crop(image, box_px: tuple[int, int, int, int], dpi: int, options: tuple[str, ...]) -> list[OcrWord]:
+    """Every word Tesseract reads in one box of the page (pixels; word boxes relative to it),
+    however unsure."""
     buffer = io.BytesIO()
     image.crop(box_px).convert("L").save(buffer, format="PNG")
-    tsv = _run_tesseract(buffer.getvalue(), dpi, ("-l", "eng", "--psm", str(psm),
-                                                   "-c", "tessedit_char_whitelist=0123456789"))
-    words = parse_tsv(tsv, 1.0, min_confidence=-1)
+    return parse_tsv(_run_tesseract(buffer.getvalue(), dpi, options), 1.0, min_confidence=-1)
+
+
+def _read_line(image, box_px: tuple[int, int, int, int], dpi: int) -> list[OcrWord]:
+    """One line of the page read again on its own (psm 7)."""
+    return _read_crop(image, box_px, dpi, ("-l", LANGUAGE, "--psm", "7"))
+
+
+def _read_digits(image, box_px: tuple[int, int, int, int], dpi: int, psm: int) -> tuple[str, float]:
+    words = _read_crop(image, box_px, dpi, ("-l", "eng", "--psm", str(psm), "-c", "tessedit_char_whitelist=0123456789"))
     return "".join(w.text for w in words), min((w.conf for w in words), default=0.0)
 
 
@@ -317,10 +326,7 @@ def _reread_subject(image, kept: list[OcrWord], dpi: int) -> None:
         half = max(centre - line[0].x0, line[-1].x1 - centre) + 0.5 * height
         box = (int((centre - half) / scale), int((top - 0.2 * height) / scale), int((centre + half) / scale),
                int((bottom + 0.2 * height) / scale))
-        buffer = io.BytesIO()
-        image.crop(box).convert("L").save(buffer, format="PNG")
-        reread = parse_tsv(_run_tesseract(buffer.getvalue(), dpi, ("-l", LANGUAGE, "--psm", "7")), 1.0,
-                           min_confidence=-1)
+        reread = _read_line(image, box, dpi)
         if (len(reread) <= len(line) or any(w.conf < SUBJECT_REREAD_MIN_CONFIDENCE for w in reread)
                 or not _is_subsequence([fold(w.text) for w in line], [fold(w.text) for w in reread])):
             continue
@@ -370,12 +376,8 @@ def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
 
     scale = 72.0 / dpi
     page_width = image.width * scale
-    lines: dict = {}
-    for word in kept:
-        if word.top > 0.25 * image.height * scale:  # below the header block
-            lines.setdefault((word.block, word.par, word.line), []).append(word)
-    for line in lines.values():
-        run = _name_run(sorted(line, key=lambda w: w.x0), page_width)
+    for line in _lines_of([w for w in kept if w.top > 0.25 * image.height * scale]):  # below the header block
+        run = _name_run(line, page_width)
         if not run:
             continue
         for word in run:  # the name's own letters: a quote or dash of the signature's strokes goes
@@ -384,10 +386,7 @@ def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
         pad = 0.3 * (bottom - top)
         box = (int((run[0].x0 - pad) / scale), int((top - pad) / scale), int((run[-1].x1 + pad) / scale),
                int((bottom + pad) / scale))
-        buffer = io.BytesIO()
-        image.crop(box).convert("L").save(buffer, format="PNG")
-        reread = parse_tsv(_run_tesseract(buffer.getvalue(), dpi, ("-l", LANGUAGE, "--psm", "7")), 1.0,
-                           min_confidence=-1)
+        reread = _read_line(image, box, dpi)
         remaining = list(reread)
         for word in run:
             same = next((r for r in remaining if fold(r.text) == fold(word.text)), None)
