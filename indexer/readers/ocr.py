@@ -171,22 +171,15 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
         image.convert("L").save(buffer, format="PNG", compress_level=1)
         tsv = _run_tesseract(buffer.getvalue(), dpi)
         page.words = parse_tsv(tsv, scale)
-        try:
-            _read_number_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
-        except Exception:  # OcrUnavailable included: the page as read stands, its number's blank unread
-            pass
-        try:
-            _read_day_blank(image, parse_tsv(tsv, scale, min_confidence=-1), page.words, dpi)
-        except Exception:  # the date stays at the month
-            pass
-        try:
-            _reread_subject(image, page.words, dpi)
-        except Exception:  # the trích yếu as the page read it stands
-            pass
-        try:
-            _reread_names(image, page.words, dpi)
-        except Exception:  # the names as the page read them stand
-            pass
+        all_words = parse_tsv(tsv, scale, min_confidence=-1)  # the blanks' labels, however unsure
+        for reread in (lambda: _read_number_blank(image, all_words, page.words, dpi),
+                       lambda: _read_day_blank(image, all_words, page.words, dpi),
+                       lambda: _reread_subject(image, page.words, dpi),
+                       lambda: _reread_names(image, page.words, dpi)):
+            try:
+                reread()
+            except Exception:  # OcrUnavailable included: what the page read there stands (a number's
+                pass  # blank unread, a date to the month, the trích yếu and names as read)
     except OcrUnavailable:
         raise
     except Exception as err:  # a page tesseract cannot read: reported, the rest goes on
