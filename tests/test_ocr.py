@@ -202,6 +202,26 @@ def test_text_layer_pdf_is_laid_out_as_printed_with_its_header_block():
     assert metadata["date"] == "2025-01-08"
 
 
+@needs_tesseract
+def test_text_layer_pages_ocrd_meet_the_word_and_character_error_bars():
+    """Issue 21's bars, as eval/ocr_bench.py measures them: the text-layer pages of qn-02.pdf
+    and qn-17.pdf rendered at 300 dpi and OCR'd lose at most 1.5 % of their words (bag of
+    words) and 3 % of the characters of their body paragraphs, each page. qn-17's "- Như
+    trên;" (read at confidence 6 on the page) is read again, its "TỈNH QUẢNG NGÃI" is the
+    formula, and its "các cơ quan", "quản lý", "tổng hợp", "điều hành", "sửa đổi, bổ sung"
+    are put right by the corpus's word pairs (indexer/readers/syllables.py, formulas.py)."""
+    from eval.ocr_bench import DATASET, measure_text_layer_pages
+    from indexer.readers.ocr import OCR_DPI
+
+    shared_path("scanned-directives")
+    assert DATASET.exists()
+    pages = measure_text_layer_pages(OCR_DPI)
+    assert [(p["file"], p["page"]) for p in pages] == [("qn-02.pdf", 1), ("qn-02.pdf", 2), ("qn-17.pdf", 1)]
+    for page in pages:
+        assert page["bag_of_words_error"] <= 0.015, page
+        assert page["cer_body"] <= 0.03, page
+
+
 def test_cong_van_title_is_its_v_v_line_not_the_national_header():
     from indexer.metadata import extract_metadata
     from indexer.readers import read_file

@@ -175,7 +175,8 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
         for reread in (lambda: _read_number_blank(image, all_words, page.words, dpi),
                        lambda: _read_day_blank(image, all_words, page.words, dpi),
                        lambda: _reread_subject(image, page.words, dpi),
-                       lambda: _reread_names(image, page.words, dpi)):
+                       lambda: _reread_names(image, page.words, dpi),
+                       lambda: _reread_list_items(image, all_words, page.words, dpi)):
             try:
                 reread()
             except Exception:  # OcrUnavailable included: what the page read there stands (a number's
@@ -279,6 +280,14 @@ def _lines_of(words: list[OcrWord]) -> list[list[OcrWord]]:
     for word in words:
         grouped.setdefault((word.block, word.par, word.line), []).append(word)
     return sorted((sorted(line, key=lambda w: w.x0) for line in grouped.values()), key=lambda l: min(w.top for w in l))
+
+
+def _paragraphs_of(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """Tesseract's paragraphs of `words`, each its lines' words in reading order."""
+    grouped: dict = {}
+    for line in _lines_of(words):
+        grouped.setdefault((line[0].block, line[0].par), []).extend(line)
+    return list(grouped.values())
 
 
 def _is_subsequence(short: list[str], long: list[str]) -> bool:
@@ -392,6 +401,44 @@ def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
         surnames = [s for s in SURNAMES if fold(s) == fold(family.text)]
         if family.text not in SURNAMES and len(surnames) == 1:
             family.text = surnames[0] if not family.text.isupper() else surnames[0].upper()
+
+
+LIST_REREAD_SURE = 90.0  # a word of a distribution-list item read again alone, to be taken
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+
+
+def _reread_list_items(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: int) -> None:
+    """Words of the "Nơi nhận:" list the page read too unsure to keep, read again alone.
+
+    The list's first item ("- Như trên;") sits close under the label and over the next item;
+    the page model read qn-17.pdf's as '"Như' at confidence 6, below `MIN_WORD_CONFIDENCE`,
+    so it was dropped. A dropped word with letters in the list's column (under the label,
+    left of the signature column) is read again in a crop from the label's left edge to a
+    little past the word, as a block (psm 6: as one line, psm 7 runs into the next item);
+    the re-read words of its first line that fall within the word's box are taken when each
+    is read with confidence ≥ `LIST_REREAD_SURE` (eval/results/ocr.md)."""
+    from indexer.readers.layout import DISTRIBUTION_FOLDED, _fold
+
+    scale = 72.0 / dpi
+    lines = _lines_of(all_words)
+    label = next((line for line in lines if DISTRIBUTION_FOLDED.match(_fold(" ".join(w.text for w in line)))), None)
+    if label is None:
+        return
+    height = max(w.bottom for w in label) - min(w.top for w in label)
+    for word in [w for w in all_words if w.conf < MIN_WORD_CONFIDENCE and w.top > label[0].top + height / 2
+                 and w.x0 < label[0].x0 + 2 * height and _LETTERS.search(w.text)]:
+        box = (int((label[0].x0 - height) / scale), int((word.top - 0.3 * height) / scale),
+               int((word.x1 + 2 * height) / scale), int((word.bottom + 0.3 * height) / scale))
+        reread = [OcrWord(w.text, (box[0] + w.x0) * scale, (box[1] + w.top) * scale, (box[0] + w.x1) * scale,
+                          (box[1] + w.bottom) * scale, w.conf, word.block, word.par, word.line)
+                  for w in _read_crop(image, box, dpi, ("-l", LANGUAGE, "--psm", "6"))]
+        inside = [w for w in reread if word.x0 - height <= (w.x0 + w.x1) / 2 <= word.x1]
+        first = [w for w in inside if w.top < min(v.top for v in inside) + height / 2]
+        if first and all(w.conf >= LIST_REREAD_SURE for w in first) and not any(
+                min(k.bottom, f.bottom) - max(k.top, f.top) > (f.bottom - f.top) / 2 and k.x1 > f.x0 and k.x0 < f.x1
+                for k in kept for f in first):  # nothing the page kept is read there already
+            kept += first
+    kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
 
 
 HANDWRITING_CONFIDENCE = 50.0  # the confidence given to digits the classifiers agree on
@@ -553,13 +600,21 @@ def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
 def correct_tone_marks(pages: list[OcrPage]) -> None:
     """Tone marks the model dropped or swapped, corrected in place with the whole document's
     pairs of syllables as evidence (indexer/readers/syllables.py; measured in eval/results/ocr.md)."""
-    from indexer.readers.syllables import correct_syllables, document_pairs
+    from indexer.readers.formulas import restore_formulas
+    from indexer.readers.syllables import correct_by_context, correct_syllables, document_pairs
 
     all_lines = [line for page in pages for line in _lines_of(page.words)]
+    for line in all_lines:  # the fixed formulas of the header and closing blocks first
+        for word, text in zip(line, restore_formulas([w.text for w in line])):
+            word.text = text
     pairs = document_pairs([[(w.text, w.conf) for w in line] for line in all_lines])
     for line in all_lines:
         for word, text in zip(line, correct_syllables([w.text for w in line], [w.conf for w in line], pairs)):
             word.text = text
+    for page in pages:  # then the corpus's pairs, over Tesseract's paragraphs (a pair across a wrapped line)
+        for paragraph in _paragraphs_of(page.words):
+            for word, text in zip(paragraph, correct_by_context([w.text for w in paragraph], [w.conf for w in paragraph])):
+                word.text = text
 
 
 def read_image(path, doc_id: str):
