@@ -23,8 +23,12 @@ layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
   "ngày … tháng", the trích yếu lines under the type line, and the signer's name under the
   seal (eval/results/ocr.md, Trials).
 - Tone marks the `vie` model drops over â ê ô ("cô phần" for "cổ phần") are corrected where
-  the word is no syllable at all or unsure and the document prints the right pair elsewhere
-  (`correct_tone_marks`, indexer/readers/syllables.py).
+  the word is no syllable at all or unsure and the document prints the right pair elsewhere,
+  or where the corpus's word pairs make the mark all but certain; capitals read mid-sentence
+  ("với Các CƠ quan") are lowered where the corpus never capitalises them; the fixed formulas
+  of the header and closing blocks ("TỈNH QUẢNG NGÃI") get their marks back
+  (`correct_tone_marks`, indexer/readers/syllables.py and formulas.py); the "Nơi nhận" list's
+  words read too unsure to keep are read again alone (`_reread_list_items`).
 """
 from __future__ import annotations
 
@@ -598,8 +602,10 @@ def ocr_images(images: list[tuple[int, object]], dpi: int = OCR_DPI,
 
 
 def correct_tone_marks(pages: list[OcrPage]) -> None:
-    """Tone marks the model dropped or swapped, corrected in place with the whole document's
-    pairs of syllables as evidence (indexer/readers/syllables.py; measured in eval/results/ocr.md)."""
+    """Tone marks the model dropped or swapped and capitals it read mid-sentence, corrected in
+    place: the header's and closing's formulas first, then with the whole document's pairs of
+    syllables as evidence, then with the corpus's (indexer/readers/formulas.py, syllables.py;
+    measured in eval/results/ocr.md)."""
     from indexer.readers.formulas import restore_formulas
     from indexer.readers.syllables import correct_by_context, correct_syllables, document_pairs
 

@@ -16,6 +16,13 @@ confidence 92-97, so a low-confidence gate alone misses them; a syllable that ha
 mark is left as read, or a misreading repeated on a page ("cô phần" thrice) outvotes the
 one right reading of it.
 Case is kept as OCR'd ("TINH" → "TỈNH"). Without wordfreq nothing is changed.
+
+Then `correct_by_context`, with the word pairs of Vietnamese text at large (the laws of
+../shared and corpus/, counted by eval/syllable_pairs_table.py into `PAIRS_TABLE`): a tone
+mark the corpus's pairs with the word's neighbours make all but certain ("tông hợp,",
+"và điêu hành", "sửa / đối, bô sung" across a wrapped line), and capitals Tesseract reads
+in the middle of a sentence ("với Các CƠ quan", "quản Lý"). Without the table nothing
+is changed.
 """
 from __future__ import annotations
 
@@ -67,9 +74,10 @@ def _lexicon() -> dict[str, list[tuple[str, float]]]:
 
 
 @lru_cache(maxsize=1)
-def _corpus_table() -> tuple[dict[tuple[str, str], int], dict[str, set[str]], dict[str, tuple[int, int]]]:
-    """(pair counts, toneless form → the table's syllables of that form, syllable → (lower,
-    capitalised) counts mid-sentence) of eval/syllable_pairs_table.py's table; empty without it."""
+def _corpus_table() -> tuple[dict[tuple[str, str], int], dict[str, list[str]], dict[str, tuple[int, int]]]:
+    """(pair counts, toneless form → the table's syllables of that form, sorted, syllable →
+    (lower, capitalised) counts mid-sentence) of eval/syllable_pairs_table.py's table; empty
+    without it."""
     pairs: dict[tuple[str, str], int] = {}
     forms: dict[str, set[str]] = {}
     case: dict[str, tuple[int, int]] = {}
@@ -84,7 +92,7 @@ def _corpus_table() -> tuple[dict[tuple[str, str], int], dict[str, set[str]], di
                     forms.setdefault(toneless(syllable), set()).add(syllable)
             elif kind == "C":
                 case[a] = (int(b), int(rest[0]))
-    return pairs, forms, case
+    return pairs, {shape: sorted(syllables) for shape, syllables in forms.items()}, case  # sorted: ties break alike
 
 
 def _zipf(syllable: str, candidates: list[tuple[str, float]]) -> float:
@@ -190,8 +198,10 @@ def correct_by_context(tokens: list[str], confidences: list[float]) -> list[str]
       letters at least `CONTEXT_MIN` times (`ONE_SIDE_MIN` when only one neighbour pairs
       with it more often: the corpus is laws, and "thời gian qua," pairs as "gian quá" 32
       times) and `CONTEXT_RATIO` times as often as the syllable as read, and no less on
-      either side ("tông hợp" 0, "tổng hợp" 951; "và điêu hành"; "cô phần"), takes it whatever the confidence when the model dropped the mark (the
-      syllable as read has none), below `SWAP_SURE` when it swapped one ("đối" for "đổi")."""
+      either side ("tông hợp" 0, "tổng hợp" 951; "và điêu hành"; "cô phần"), takes it
+      whatever the confidence when the model dropped the mark over â ê ô ơ ư ă (`STACKED`;
+      a bare vowel it reads well: "điểm thi" is no "thì", though the laws say "thì trong"
+      240 times), below `SWAP_SURE` when it swapped one ("đối" for "đổi")."""
     pairs, forms, case = _corpus_table()
     if not pairs:
         return list(tokens)
