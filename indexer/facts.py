@@ -164,6 +164,9 @@ COORDINATED = re.compile(r"[^\d;:()]{0,40}?(?:,|\svà)\s*(?:(?:gần|trên|hơn|
 RATE_NAME = re.compile(r"\b[Tt][ỷỉ] lệ\b(.*?)(?=\b(?:chỉ |hiện |ước )?(?:đạt|là|chiếm)\b|\d|$)")
 # words that tie a rate to the count before it: "…, chiếm tỷ lệ 59,6%", "(giảm 6989 biên chế) tương đương 11,6%"
 RATE_LINKS = {"chiem", "tuong", "duong"}
+# what a measure's unit says it measures: a length, an area
+MEASURES = {"m": "chieu dai", "km": "chieu dai", "m2": "dien tich", "m²": "dien tich", "km2": "dien tich",
+            "km²": "dien tich", "ha": "dien tich"}
 # a rule's consequence: "trường hợp … thì …", "nếu … thì …"
 RULE = re.compile(r"\b(?:[Tt]rường hợp|[Nn]ếu)\b[^;.]*\sth[iì]\s")  # "thi" as some reports misspell it
 # "Từ năm 2015 đến nay": from that year to the year the document reports on
@@ -457,6 +460,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if not q.unit and not sentence[shift:q.start].strip() \
                         and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
                     continue  # a list's number ("5. Về tổng hợp, cập nhật …")
+                if re.match(r"cap\b", folded(q.unit or "")) and re.search(r"\bchinh quyen(?: dia phuong)?\s*$",
+                                                                         folded(sentence[:q.start])):
+                    continue  # "mô hình chính quyền địa phương 02 cấp": the model's name, as "hai cấp" is
+                listing = re.match(r"[^\d;.,()]{0,30}:\s+([^\d]{0,150})", sentence[q.end:])
+                if q.kind == "number" and listing and re.search(r"[;,]", listing.group(1)) and len(listing.group(1)) >= 40:
+                    continue  # the count of the items it lists ("5 nhóm công việc chính: Khéo tham mưu, …; khéo …")
                 if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
                     continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
                 # its own words: back to its clause's start or the figure before it (durations and
@@ -499,8 +508,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     predicate = None
                 tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
                 passive = _passive_predicate(sentence, q, tail)
+                # "ban hành được 05 nghị quyết, 04 chỉ thị, 21 chương trình, 39 công văn triển khai": a figure listed
+                # after others the verb before them governs keeps that verb; the one after it describes the thing
+                listed = bool(coordinated) and bool(COORDINATED.fullmatch(sentence[coordinated[0]:q.start])) \
+                    and told[-1][1] == figure.predicate and figure.predicate not in (None, *WEAK_PREDICATES)
                 if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
-                        and q.kind != "percent":
+                        and q.kind != "percent" and not listed:
                     # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
                     # after the figure governs it, not one its clause inherited
                     predicate = passive
@@ -512,6 +525,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     own_text = header.group(1) + ": "
                     own_words = content_words(own_text) + own_words
                     own_topics = topic_words(folded(own_text)) or own_topics
+                elif header is None:
+                    # "… các nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao: Tổng số nhiệm vụ được giao là 123": a heading
+                    # before a colon that names the figure's own noun says which ones it counts
+                    heading = re.search(r"([^;:()]+):\s[^;:()]*$", sentence[:q.start])
+                    if heading and set(content_words(heading.group(1))) & set(content_words(own_text)):
+                        own_text = heading.group(1) + ": " + own_text
                 if not own_topics and predicate != "meet" and not own_words:
                     parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
                     source_key = next((k for k in parts if topic_words(k)), lead_key)
@@ -558,6 +577,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                                                          for t in told if t[0].quantity.unit])
                 if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
                     described.append("tien")
+                measure = MEASURES.get(folded(q.unit or "").replace(" ", ""))
+                if measure and q.kind == "number":
+                    # "500m" is a length, "3.849 km²" an area; "01 tuyến đường kiểu mẫu 500m": of the thing before it
+                    described += measure.split()
+                    if told and re.fullmatch(r"[^\W\d]*(?:\s[^\W\d]*)?\s*", sentence[told[-1][0].quantity.end:q.start]):
+                        described += told[-1][2]
                 if threshold is not None:
                     described += ["nguong"] + threshold
                 rate_of = None
@@ -953,19 +978,28 @@ def _own_start(sentence: str, start: int, floor: int, pieces: bool = True) -> in
         comma = len(sentence[:start].rstrip()) - 1
         cut = max([sentence.rfind(c, floor, comma) for c in (";", ":", "(", ",", ")")]
                   + [floor + m.end() - 1 for m in re.finditer(r"\svà\s", sentence[floor:comma])])
-        if cut < floor and floor == 0:
-            cut = -1  # "Biên chế công chức, số người làm việc … giảm từ 67.936 người": the sentence's first piece
-        piece = sentence[cut + 1:comma]
+        # no separator before it: the piece opens the sentence, said of the figure when it is a noun listed with
+        # the subject ("Biên chế công chức, số người làm việc … giảm từ 67.936 người"; "Sau sáp nhập, hiện nay
+        # có 265 …" is a time, not a subject)
+        opening = cut < floor
+        allowed = not opening or (floor == 0 and not predicates_in(folded(sentence[:comma]))
+                                  and not OPENING_ADVERBIAL.match(folded(sentence[:comma]).strip()))
+        piece = sentence[max(cut, floor - 1) + 1:comma]
         # the pieces right after the figure before it go on that figure's unit when this figure's clause
         # starts with its verb ("24/63 tỉnh, thành trong cả nước, tăng 5 bậc"); before nouns they list
         # this one's thing ("tố cáo 63 đơn, kiến nghị phản ánh, tranh chấp đất đai 520 đơn")
-        its_unit = floor > 0 and not sentence[floor:max(cut, floor)].strip(" ,") \
-            and bool(predicates_in(folded(sentence[start:start + 12]))[:1]) \
-            and predicates_in(folded(sentence[start:start + 12]))[0][0] == 0
-        if cut >= floor - (floor == 0) and 0 < len(piece.split()) <= 5 and not re.search(r"\d", piece) \
-                and not its_unit:
-            start = cut + 1
+        verbs = predicates_in(folded(sentence[start:start + 12]))
+        its_unit = floor > 0 and not sentence[floor:cut].strip(" ,") and bool(verbs) and verbs[0][0] == 0
+        if allowed and 0 < len(piece.split()) <= 5 and not re.search(r"\d", piece) and not its_unit:
+            start = max(cut, floor - 1) + 1
     return start
+
+
+# what opens a sentence without being its subject: a connective, a time, a place, a manner ("Ngoài ra,", "Đồng
+# thời,", "Theo Kế hoạch,", "Với quyết tâm cao,", "Trong năm 2025,")
+OPENING_ADVERBIAL = re.compile(r"(?:ngoai ra|dong thoi|ben canh do|tuy nhien|mat khac|nhin chung|cu the|theo|voi|qua|"
+                               r"trong|tren|tai|sau|truoc|tu|den|tinh den|hien nay|do|vi|nho|de|khi|neu|nam|thang|"
+                               r"ngay|giai doan|ket qua|nhu vay|vi vay|do do)\b")
 
 
 def _purpose_only(before: str, predicate: str) -> bool:
