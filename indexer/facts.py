@@ -418,25 +418,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
         section = " ".join(passage.get("heading_path") or []) if isinstance(passage.get("heading_path"), list) \
             else str(passage.get("section") or "")
         for s_start, s_end in sentences(body):
-            sentence = body[s_start:s_end]
-            line_start = body.rfind("\n", 0, s_start) + 1
-            line_end = body.find("\n", s_end)
-            paragraph = body[line_start:line_end if line_end != -1 else len(body)]
-            # a passage that starts inside a sentence ("07 phòng, Bộ phận TN&TKQ … " after "từ tháng
-            # 6/2019 …, Tổ kiểm tra đã tiến hành kiểm tra công vụ trực tiếp tại 10 huyện, …;") reads its
-            # first sentence whole: its verb and its years stand before the cut. The figures of the
-            # part before the cut are the previous passage's.
-            shift = len(_sentence_before(text, passage)) if s_start == 0 else 0
-            sentence = text[passage["start"] - shift:passage["start"]] + sentence
-            s_start -= shift
-            at = passage["start"] + s_start
-            whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
-            if whole is not None and text[at:at + len(sentence)] == sentence:
-                paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
-            previous_end = previous_start = 0
-            lead = body[max(line_start, s_start - 300, 0):max(s_start, 0)]
-            cut = lead.rstrip()[:-1].rfind(". ")
-            lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
+            sentence, s_start, shift, paragraph, lead = _sentence_in_passage(text, passage, paragraphs, s_start, s_end)
+            previous_end = 0
             lead_key = folded(lead)
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
             levels_of: dict[int, set] = {}  # the levels of its figures so far
@@ -455,106 +438,27 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if q.kind not in FACT_KINDS or q.number is None:
                     continue
                 cell = row.cell(q.start) if row else None
-                if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
-                    continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
-                if not q.unit and not sentence[shift:q.start].strip() \
-                        and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
-                    continue  # a list's number ("5. Về tổng hợp, cập nhật …")
-                if re.match(r"cap\b", folded(q.unit or "")) and re.search(r"\bchinh quyen(?: dia phuong)?\s*$",
-                                                                         folded(sentence[:q.start])):
-                    continue  # "mô hình chính quyền địa phương 02 cấp": the model's name, as "hai cấp" is
-                listing = re.match(r"[^\d;.,()]{0,30}:\s+([^\d]{0,150})", sentence[q.end:])
-                if q.kind == "number" and listing and re.search(r"[;,]", listing.group(1)) and len(listing.group(1)) >= 40:
-                    continue  # the count of the items it lists ("5 nhóm công việc chính: Khéo tham mưu, …; khéo …")
-                if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
-                    continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
+                if _withheld(sentence, q, row, cell, shift):
+                    continue
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
                 own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end,
                                                pieces=q.kind != "percent"):q.start]
-                previous_start, previous_end = previous_end, q.end
+                previous_end = q.end
                 context_key = folded(figure.context) + " " + folded(own_text)
                 if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
                     after = re.split(r"[;.]|\bso v", sentence[q.end:q.end + 80])[0]
                     if topic_words(folded(after)):
                         context_key = folded(after) + " " + folded(own_text)
                 words = counted_words(figure.counted if q.kind != "percent" else figure.context.replace(q.raw, " "))
-                own_topics = topic_words(context_key)
-                # else the nearest part of its sentence before it that names one ("với 45 vụ việc khiếu
-                # nại, tố cáo phải giải quyết; đến nay đã giải quyết được 38/45 vụ việc"), else the
-                # sentence before it in its paragraph ("- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn.
-                # Số vụ việc đã giải quyết: 08 vụ")
-                predicate = figure.predicate
-                if predicate in WEAK_PREDICATES:
-                    verbs_key = folded(unquoted(figure.context)) + " " + folded(unquoted(own_text))
-                    strong = [g for _, _, g in predicates_in(verbs_key) if g not in WEAK_PREDICATES]
-                    predicate = strong[-1] if strong else predicate
-                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
-                    # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
-                    # đạt 97,4%)": the verb in the rate's name says what it is a rate of
-                    named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
-                    strong = [g for _, _, g in predicates_in(folded(named[-1]))
-                              if g not in WEAK_PREDICATES] if named else []
-                    predicate = strong[0] if strong else predicate
-                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
-                    # "100% Số thủ tục hành chính được các sở, ngành, đưa ra giải quyết tại Trung tâm": the verb
-                    # of the thing it is a rate of
-                    strong = [g for _, _, g in predicates_in(folded(unquoted(_rate_of(sentence, q))))
-                              if g not in WEAK_PREDICATES]
-                    predicate = strong[0] if strong else predicate
-                if predicate and _purpose_only(sentence[:q.start], predicate):
-                    # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
-                    # resolve, not resolved
-                    predicate = None
                 tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
-                passive = _passive_predicate(sentence, q, tail)
-                # "ban hành được 05 nghị quyết, 04 chỉ thị, 21 chương trình, 39 công văn triển khai": a figure listed
-                # after others the verb before them governs keeps that verb; the one after it describes the thing
+                # "ban hành được 05 nghị quyết, 04 chỉ thị, 21 chương trình, 39 công văn triển khai": listed after
+                # figures the verb before them governs
                 listed = bool(coordinated) and bool(COORDINATED.fullmatch(sentence[coordinated[0]:q.start])) \
                     and told[-1][1] == figure.predicate and figure.predicate not in (None, *WEAK_PREDICATES)
-                if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
-                        and q.kind != "percent" and not listed:
-                    # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
-                    # after the figure governs it, not one its clause inherited
-                    predicate = passive
-                source_key = context_key
-                own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
-                header = re.search(r"([^;:()]+):\s*$", sentence[:q.start])
-                if header and not content_words(own_text) and content_words(header.group(1)):
-                    # "Người hoạt động không chuyên trách cấp xã: 5.722 người": the header names the thing
-                    own_text = header.group(1) + ": "
-                    own_words = content_words(own_text) + own_words
-                    own_topics = topic_words(folded(own_text)) or own_topics
-                elif header is None:
-                    # "… các nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao: Tổng số nhiệm vụ được giao là 123": a heading
-                    # before a colon that names the figure's own noun says which ones it counts
-                    heading = re.search(r"([^;:()]+):\s[^;:()]*$", sentence[:q.start])
-                    if heading and set(content_words(heading.group(1))) & set(content_words(own_text)):
-                        own_text = heading.group(1) + ": " + own_text
-                if not own_topics and predicate != "meet" and not own_words:
-                    parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
-                    source_key = next((k for k in parts if topic_words(k)), lead_key)
-                topics = own_topics or topic_words(source_key)
-                if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
-                    # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
-                    # việc": cases named bare are the cases of that kind named before them in the paragraph
-                    noun = re.match(r"(vu viec|vu|don thu|don)\b", folded(q.unit or ""))
-                    named = _cases_named(paragraph_before + " " + sentence[:q.start], noun.group(1)) if noun else None
-                    if named:
-                        topics = topic_words(named)
-                # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
-                # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
-                # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
-                # 08 vụ"), not words that describe other cases ("… khiếu kiện đông người. 15 vụ việc …")
-                part = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]
-                head = re.split(r"\d", part, maxsplit=1)[0]
-                qualifiers = qualifiers_in(context_key) + qualifiers_in(folded(head)) + (
-                    [] if own_topics else [k for k in qualifiers_in(source_key) if k in BORROWED_QUALIFIERS])
-                threshold = _rule_threshold(sentence, q)
-                if threshold is not None:
-                    # "trường hợp dưới 95% thì tiêu chí này đạt 0 điểm": the threshold of what the rule gives
-                    qualifiers.append("nguong")
-                qualifiers = [k for k in QUALIFIER_ORDER if k in qualifiers]
+                predicate = _predicate_of(sentence, figure, own_text, tail, listed)
+                own_text, own_words, own_topics, topics, qualifiers, threshold = _what_it_counts(
+                    sentence, figure, own_text, context_key, predicate, lead_key, paragraph_before)
                 before_key = folded(own_text)
                 if predicate == "resolve" and REQUEST.search(before_key):
                     predicate = "request"
@@ -657,51 +561,14 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                         and unit in ("count", "rate"):
                     continue  # withheld: nothing says what it counts ("100%" alone on a line), no cell to guess
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
-                # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
-                bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
-                listed = ADMIN_LIST.search(folded(f"{q.unit or ''} {tail}"))  # "124 Trung tâm … xã, phường, đặc khu"
-                counted_units = listed or UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
-                                                 else folded(_rate_of(sentence, q)).strip())
-                segment_key = folded(segment)
-                # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
-                # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
-                agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
-                    if "tinh" not in levels_in(segment_key) else set()
-                rest_of_part = re.split(r"[;.()]", sentence[q.end:q.end + 80])[0]
-                owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {rest_of_part}")) if q.kind != "percent" else None
-                unit_key = folded(f"{q.unit or ''} {tail}")
-                if counted_units:  # "480 xã, phường, thị trấn trong toàn tỉnh": the province is their scope, not their level
-                    unit_key = re.sub(r"\btoan (?:tinh|huyen)\b", " ", unit_key)
-                levels = ({bare.group(1)} if bare else set()) or levels_in(unit_key) or (
-                    {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
-                    {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
-                if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
-                    levels = levels_of[id(rate_of)]
-                if changed_from is not None and id(changed_from) in levels_of and not levels:
-                    levels = levels_of[id(changed_from)]
-                same = next((t[0] for t in reversed(told[:-1])
-                             if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
-                             and ";" not in sentence[t[0].quantity.end:q.start]), None)
-                if same is not None and not levels and unit == "count":
-                    # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
-                    # part of a sentence are of one level
-                    levels = levels_of.get(id(same), set())
+                levels = _figure_levels(sentence, figure, own_text, tail, unit, segment, told, levels_of,
+                                        rate_of, changed_from)
                 levels_of[id(figure)] = levels
-                province, district, level = _place(metadata, figure.context, levels)
-                named = _province_named(segment)
-                if named and named != province and not district:
-                    # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
-                    # the figure is the province its own words name, not the document's
-                    province = named
+                province, district, level = _place_of(metadata, figure, levels, segment, cell)
                 if cell is not None:  # a table's cell: its row, its column and the table's subject say it
                     predicate, key_words, words = cell["predicate"], cell["words"], cell["words"]
                     qualifiers, unit = [], unit_class(q.unit, q.kind)
-                    if cell["province"]:
-                        province, district, level = cell["province"], None, LEVEL_NAMES["tinh"]
-                raw, denominator = q.raw, q.denominator
-                out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
-                if out_of:  # a score out of its maximum: "9,49/ 9,5"
-                    raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+                raw, denominator = _value_as_written(sentence, q, cell)
                 if q.start < shift:
                     continue  # in the previous passage's part of the sentence
                 a = _locate(text, passage, body, s_start + q.start, raw)
@@ -729,6 +596,206 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     shared = list(dict.fromkeys(fact["words"] + said_of[after]))
                     fact.update(words=shared, counted=" ".join(shared))
     return facts
+
+
+def _sentence_in_passage(text: str, passage: dict, paragraphs: list[tuple[int, int]], s_start: int,
+                         s_end: int) -> tuple[str, int, int, str, str]:
+    """(sentence, its start in the passage, how much of it stands before the passage, its
+    paragraph, the sentence before it in its paragraph) of a sentence of a passage."""
+    body = passage["text"]
+    sentence = body[s_start:s_end]
+    line_start = body.rfind("\n", 0, s_start) + 1
+    line_end = body.find("\n", s_end)
+    paragraph = body[line_start:line_end if line_end != -1 else len(body)]
+    # a passage that starts inside a sentence ("07 phòng, Bộ phận TN&TKQ … " after "từ tháng
+    # 6/2019 …, Tổ kiểm tra đã tiến hành kiểm tra công vụ trực tiếp tại 10 huyện, …;") reads its
+    # first sentence whole: its verb and its years stand before the cut. The figures of the
+    # part before the cut are the previous passage's.
+    shift = len(_sentence_before(text, passage)) if s_start == 0 else 0
+    sentence = text[passage["start"] - shift:passage["start"]] + sentence
+    s_start -= shift
+    at = passage["start"] + s_start
+    whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
+    if whole is not None and text[at:at + len(sentence)] == sentence:
+        paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
+    lead = body[max(line_start, s_start - 300, 0):max(s_start, 0)]
+    cut = lead.rstrip()[:-1].rfind(". ")
+    lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
+    return sentence, s_start, shift, paragraph, lead
+
+
+def _what_it_counts(sentence: str, figure, own_text: str, context_key: str, predicate: str | None, lead_key: str,
+                    paragraph_before: str) -> tuple:
+    """(own text, own words, own topics, topics, qualifiers, threshold) of a figure: the words its own
+    part of the sentence says (with a header before a colon), the topics it counts (its own, else
+    the nearest part of its sentence or paragraph that names one, else the kind of bare cases named
+    before), its qualifiers (its own words', its list part's head, a borrowed topic's competence; a
+    rule's threshold), and what a rule gives when it stands in the rule's condition."""
+    q = figure.quantity
+    own_topics = topic_words(context_key)
+    source_key = context_key
+    own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
+    header = re.search(r"([^;:()]+):\s*$", sentence[:q.start])
+    if header and not content_words(own_text) and content_words(header.group(1)):
+        # "Người hoạt động không chuyên trách cấp xã: 5.722 người": the header names the thing
+        own_text = header.group(1) + ": "
+        own_words = content_words(own_text) + own_words
+        own_topics = topic_words(folded(own_text)) or own_topics
+    elif header is None:
+        # "… các nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao: Tổng số nhiệm vụ được giao là 123": a heading
+        # before a colon that names the figure's own noun says which ones it counts
+        heading = re.search(r"([^;:()]+):\s[^;:()]*$", sentence[:q.start])
+        if heading and set(content_words(heading.group(1))) & set(content_words(own_text)):
+            own_text = heading.group(1) + ": " + own_text
+    if not own_topics and predicate != "meet" and not own_words:
+        # else the nearest part of its sentence before it that names one ("với 45 vụ việc khiếu
+        # nại, tố cáo phải giải quyết; đến nay đã giải quyết được 38/45 vụ việc"), else the
+        # sentence before it in its paragraph ("- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn.
+        # Số vụ việc đã giải quyết: 08 vụ")
+        parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
+        source_key = next((k for k in parts if topic_words(k)), lead_key)
+    topics = own_topics or topic_words(source_key)
+    if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
+        # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
+        # việc": cases named bare are the cases of that kind named before them in the paragraph
+        noun = re.match(r"(vu viec|vu|don thu|don)\b", folded(q.unit or ""))
+        named = _cases_named(paragraph_before + " " + sentence[:q.start], noun.group(1)) if noun else None
+        if named:
+            topics = topic_words(named)
+    # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
+    # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
+    # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
+    # 08 vụ"), not words that describe other cases ("… khiếu kiện đông người. 15 vụ việc …")
+    part = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]
+    head = re.split(r"\d", part, maxsplit=1)[0]
+    qualifiers = qualifiers_in(context_key) + qualifiers_in(folded(head)) + (
+        [] if own_topics else [k for k in qualifiers_in(source_key) if k in BORROWED_QUALIFIERS])
+    threshold = _rule_threshold(sentence, q)
+    if threshold is not None:
+        # "trường hợp dưới 95% thì tiêu chí này đạt 0 điểm": the threshold of what the rule gives
+        qualifiers.append("nguong")
+    qualifiers = [k for k in QUALIFIER_ORDER if k in qualifiers]
+    return own_text, own_words, own_topics, topics, qualifiers, threshold
+
+
+def _withheld(sentence: str, q, row, cell: dict | None, shift: int) -> bool:
+    """Whether a number is no figure of the document's: a table row's number or a score's
+    maximum, a list's number, a model's name, the count of the items a colon lists, what a rule
+    gives."""
+    if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
+        return True  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
+    if not q.unit and not sentence[shift:q.start].strip() \
+            and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
+        return True  # a list's number ("5. Về tổng hợp, cập nhật …")
+    if re.match(r"cap\b", folded(q.unit or "")) and re.search(r"\bchinh quyen(?: dia phuong)?\s*$",
+                                                             folded(sentence[:q.start])):
+        return True  # "mô hình chính quyền địa phương 02 cấp": the model's name, as "hai cấp" is
+    listing = re.match(r"[^\d;.,()]{0,30}:\s+([^\d]{0,150})", sentence[q.end:])
+    if q.kind == "number" and listing and re.search(r"[;,]", listing.group(1)) and len(listing.group(1)) >= 40:
+        return True  # the count of the items it lists ("5 nhóm công việc chính: Khéo tham mưu, …; khéo …")
+    if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
+        return True  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
+    return False
+
+
+def _predicate_of(sentence: str, figure, own_text: str, tail: str, listed: bool) -> str | None:
+    """What its sentence says was done with a figure (predicate group): its clause's verb, a strong
+    one before a weak one, a rate's verb in its name or its thing, none for a purpose only, the verb
+    after it when its own words have none ("15 vụ việc do Thanh tra Chính phủ chuyển về") unless it
+    is listed after figures the verb before them governs (`listed`: "ban hành được 05 nghị quyết,
+    04 chỉ thị, …, 39 công văn triển khai": the verb after it describes the thing)."""
+    q = figure.quantity
+    predicate = figure.predicate
+    if predicate in WEAK_PREDICATES:
+        verbs_key = folded(unquoted(figure.context)) + " " + folded(unquoted(own_text))
+        strong = [g for _, _, g in predicates_in(verbs_key) if g not in WEAK_PREDICATES]
+        predicate = strong[-1] if strong else predicate
+    if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+        # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
+        # đạt 97,4%)": the verb in the rate's name says what it is a rate of
+        named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
+        strong = [g for _, _, g in predicates_in(folded(named[-1]))
+                  if g not in WEAK_PREDICATES] if named else []
+        predicate = strong[0] if strong else predicate
+    if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+        # "100% Số thủ tục hành chính được các sở, ngành, đưa ra giải quyết tại Trung tâm": the verb
+        # of the thing it is a rate of
+        strong = [g for _, _, g in predicates_in(folded(unquoted(_rate_of(sentence, q))))
+                  if g not in WEAK_PREDICATES]
+        predicate = strong[0] if strong else predicate
+    if predicate and _purpose_only(sentence[:q.start], predicate):
+        # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
+        # resolve, not resolved
+        predicate = None
+    passive = _passive_predicate(sentence, q, tail)
+    if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
+            and q.kind != "percent" and not listed:
+        # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
+        # after the figure governs it, not one its clause inherited
+        predicate = passive
+    return predicate
+
+
+def _figure_levels(sentence: str, figure, own_text: str, tail: str, unit: str, segment: str, told: list[tuple],
+                   levels_of: dict, rate_of, changed_from) -> set[str]:
+    """The administrative levels a figure speaks of: the level its counted thing names ("128 cơ
+    quan, đơn vị cấp huyện"), of the bodies it belongs to, of the units it counts, of the agencies
+    its part names, else its clause's; a rate's is its count's, a changed count's what it changed
+    from, things listed alike in one part share one."""
+    q = figure.quantity
+    # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
+    bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
+    listed = ADMIN_LIST.search(folded(f"{q.unit or ''} {tail}"))  # "124 Trung tâm … xã, phường, đặc khu"
+    counted_units = listed or UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
+                                               else folded(_rate_of(sentence, q)).strip())
+    segment_key = folded(segment)
+    # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
+    # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
+    agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
+        if "tinh" not in levels_in(segment_key) else set()
+    rest_of_part = re.split(r"[;.()]", sentence[q.end:q.end + 80])[0]
+    owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {rest_of_part}")) if q.kind != "percent" else None
+    unit_key = folded(f"{q.unit or ''} {tail}")
+    if counted_units:  # "480 xã, phường, thị trấn trong toàn tỉnh": the province is their scope, not their level
+        unit_key = re.sub(r"\btoan (?:tinh|huyen)\b", " ", unit_key)
+    levels = ({bare.group(1)} if bare else set()) or levels_in(unit_key) or (
+        {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
+        {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
+    if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
+        levels = levels_of[id(rate_of)]
+    if changed_from is not None and id(changed_from) in levels_of and not levels:
+        levels = levels_of[id(changed_from)]
+    same = next((t[0] for t in reversed(told[:-1])
+                 if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
+                 and ";" not in sentence[t[0].quantity.end:q.start]), None)
+    if same is not None and not levels and unit == "count":
+        # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
+        # part of a sentence are of one level
+        levels = levels_of.get(id(same), set())
+    return levels
+
+
+def _place_of(metadata: dict, figure, levels: set[str], segment: str, cell: dict | None) -> tuple:
+    """(province, district, level) of a figure: the document's place at the figure's level, the
+    province its part of the sentence names, a table cell's province."""
+    province, district, level = _place(metadata, figure.context, levels)
+    named = _province_named(segment)
+    if named and named != province and not district:
+        # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
+        # the figure is the province its own words name, not the document's
+        province = named
+    if cell is not None and cell["province"]:
+        province, district, level = cell["province"], None, LEVEL_NAMES["tinh"]
+    return province, district, level
+
+
+def _value_as_written(sentence: str, q, cell: dict | None) -> tuple[str, float | None]:
+    """(raw, denominator): a table's score is written out of its maximum ("9,49/ 9,5")."""
+    raw, denominator = q.raw, q.denominator
+    out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
+    if out_of:
+        raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+    return raw, denominator
 
 
 CASES_OF = re.compile(r"\b(vu viec|vu|don thu|don)\s+((?:\w+\W+){1,6})")
