@@ -595,7 +595,31 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     fact = facts[fact_of[before]]
                     shared = list(dict.fromkeys(fact["words"] + said_of[after]))
                     fact.update(words=shared, counted=" ".join(shared))
+            # "cấp huyện … 1121 điển hình tập thế và 3059 điển hình cá nhân; cấp tỉnh … 549 điển hình tập thể và
+            # 721 điển hình cá nhân trong phong trào “Dân vận khéo”": parts that list the same things in the same
+            # order say the same of them
+            for before, after in _parallel_figures(sentence, [t[0] for t in told]):
+                if id(before) in fact_of and said_of.get(id(after)):
+                    fact = facts[fact_of[id(before)]]
+                    shared = list(dict.fromkeys(fact["words"] + said_of[id(after)]))
+                    fact.update(words=shared, counted=" ".join(shared))
     return facts
+
+
+def _parallel_figures(sentence: str, figures: list) -> list[tuple]:
+    """(figure, its counterpart in a later part) for the ";" parts of a sentence that list the same
+    units in the same order (two or more figures each, brackets aside)."""
+    parts: dict[int, list] = {}
+    for figure in figures:
+        if not figure.parenthetical:  # a bracket's figures annotate, they are no item of the part's list
+            parts.setdefault(sentence.count(";", 0, figure.quantity.start), []).append(figure)
+    listed = [fs for _, fs in sorted(parts.items()) if len(fs) >= 2 and all(f.quantity.unit for f in fs)]
+    pairs = []
+    for i, earlier in enumerate(listed):
+        for later in listed[i + 1:]:
+            if [folded(f.quantity.unit) for f in earlier] == [folded(f.quantity.unit) for f in later]:
+                pairs += list(zip(earlier, later))
+    return pairs
 
 
 def _sentence_in_passage(text: str, passage: dict, paragraphs: list[tuple[int, int]], s_start: int,
@@ -772,6 +796,13 @@ def _figure_levels(sentence: str, figure, own_text: str, tail: str, unit: str, s
         # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
         # part of a sentence are of one level
         levels = levels_of.get(id(same), set())
+    if not levels:
+        # "124 Trung tâm Phục vụ hành chính công xã, phường, đặc khu; … bố trí cho Trung tâm 841 cán bộ": what
+        # belongs to a thing counted before it in its sentence is at that thing's level
+        own_key = folded(own_text)
+        owner_before = next((t[0] for t in reversed(told[:-1]) if len((t[0].quantity.unit or "").split()) >= 2
+                             and re.search(rf"\b{' '.join(folded(t[0].quantity.unit).split()[:2])}\b", own_key)), None)
+        levels = levels_of.get(id(owner_before), set()) if owner_before is not None else levels
     return levels
 
 
