@@ -477,8 +477,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     # is of the same series
                     described += _same_series(sentence, q, told)
                 if q.kind != "percent":  # "40 đơn vị hành chính cấp xã …, giảm 21 đơn vị xã": named in full before
-                    described += _named_in_full(q.unit, [f"{t[0].quantity.unit or ''} {' '.join(sentence[t[0].quantity.end:].split()[:3])}"
-                                                         for t in told if t[0].quantity.unit])
+                    named_before = [f"{t[0].quantity.unit} {' '.join(sentence[t[0].quantity.end:].split()[:3])}"
+                                    for t in told if t[0].quantity.unit]  # a unit with the words right after it
+                    described += _named_in_full(q.unit, named_before)
                 if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
                     described.append("tien")
                 measure = MEASURES.get(folded(q.unit or "").replace(" ", ""))
@@ -592,18 +593,20 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             for before, after in reversed(links):  # the last one's words back to the first
                 said_of[before] = said_of[before] or said_of[after]
                 if before in fact_of and said_of[after]:
-                    fact = facts[fact_of[before]]
-                    shared = list(dict.fromkeys(fact["words"] + said_of[after]))
-                    fact.update(words=shared, counted=" ".join(shared))
+                    _add_words(facts[fact_of[before]], said_of[after])
             # "cấp huyện … 1121 điển hình tập thế và 3059 điển hình cá nhân; cấp tỉnh … 549 điển hình tập thể và
             # 721 điển hình cá nhân trong phong trào “Dân vận khéo”": parts that list the same things in the same
             # order say the same of them
             for before, after in _parallel_figures(sentence, [t[0] for t in told]):
                 if id(before) in fact_of and said_of.get(id(after)):
-                    fact = facts[fact_of[id(before)]]
-                    shared = list(dict.fromkeys(fact["words"] + said_of[id(after)]))
-                    fact.update(words=shared, counted=" ".join(shared))
+                    _add_words(facts[fact_of[id(before)]], said_of[id(after)])
     return facts
+
+
+def _add_words(fact: dict, words: list[str]) -> None:
+    """What is said of a figure elsewhere in its sentence, added to what its fact counts."""
+    shared = list(dict.fromkeys(fact["words"] + words))
+    fact.update(words=shared, counted=" ".join(shared))
 
 
 def _parallel_figures(sentence: str, figures: list) -> list[tuple]:
