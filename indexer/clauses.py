@@ -254,10 +254,12 @@ def sentence_figures(sentence: str) -> list[Figure]:
         clause_key = folded(sentence[clause[0]:clause[1]])
         period = sub_period_key(context_key) or sub_period_key(clause_key) or sentence_period
         levels = levels_in(context_key) or levels_in(clause_key)
-        if not levels and depth_at[q.start] > 0 and out:
+        annotated = [o for o in out if o.quantity.end <= sentence.rfind("(", 0, q.start)]
+        if not levels and depth_at[q.start] > 0 and annotated:
             # "Cán bộ, công chức cấp xã: 10.042 người (giảm 960 người)": a figure in brackets
-            # annotates the one before it and speaks of its level
-            levels = set(out[-1].levels)
+            # annotates the one before the bracket and speaks of its level (not of a figure before
+            # it in the bracket: "(… 38/124 UBND cấp xã, chỉ tiêu đề ra là tối thiểu 20%)")
+            levels = set(annotated[-1].levels)
         out.append(Figure(
             quantity=q, index=index, clause=clause, context=context, predicate=predicate, predicates=groups,
             counted=counted, levels=levels,

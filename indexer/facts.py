@@ -104,6 +104,8 @@ QUALIFIERS = (
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?tinh\b", "chu-tich-tinh", "của Chủ tịch UBND tỉnh"),
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?huyen\b", "chu-tich-huyen", "của Chủ tịch UBND cấp huyện"),
     (r"\bchu tich (?:ubnd|uy ban nhan dan) (?:cap )?xa\b", "chu-tich-xa", "của Chủ tịch UBND cấp xã"),
+    # a rule's threshold ("trường hợp dưới 95% thì tiêu chí này đạt 0 điểm") is no figure achieved
+    (r"\bnguong\b", "nguong", "(ngưỡng điểm)"),
 )
 QUALIFIER_LABEL = {key: label for _, key, label in QUALIFIERS}
 BORROWED_QUALIFIERS = {"ngoai-tham-quyen", "thuoc-tham-quyen", "lan-dau"}
@@ -160,12 +162,18 @@ FROM_TO = re.compile(r"[^\d;()]{0,60}?\s(?:xuống|lên|tăng lên|giảm xuốn
 COORDINATED = re.compile(r"[^\d;:()]{0,40}?(?:,|\svà)\s*(?:(?:gần|trên|hơn|khoảng|có|được)\s+)?", re.IGNORECASE)
 # a rate's name: "Tỷ lệ <what> đạt …" up to its verb "đạt"/"là"/"chiếm" or a figure
 RATE_NAME = re.compile(r"\b[Tt][ỷỉ] lệ\b(.*?)(?=\b(?:chỉ |hiện |ước )?(?:đạt|là|chiếm)\b|\d|$)")
+# words that tie a rate to the count before it: "…, chiếm tỷ lệ 59,6%", "(giảm 6989 biên chế) tương đương 11,6%"
+RATE_LINKS = {"chiem", "tuong", "duong"}
+# what a measure's unit says it measures: a length, an area
+MEASURES = {"m": "chieu dai", "km": "chieu dai", "m2": "dien tich", "m²": "dien tich", "km2": "dien tich",
+            "km²": "dien tich", "ha": "dien tich"}
 # a rule's consequence: "trường hợp … thì …", "nếu … thì …"
 RULE = re.compile(r"\b(?:[Tt]rường hợp|[Nn]ếu)\b[^;.]*\sth[iì]\s")  # "thi" as some reports misspell it
 # "Từ năm 2015 đến nay": from that year to the year the document reports on
 SINCE = re.compile(r"\b([Tt]ừ (?:năm |tháng \d{1,2}/|tháng \d{1,2} năm )?(?:19|20)\d{2}) (?:đến|tới) nay\b")
 # ", riêng năm 2020 vận động được hơn 75 tỷ đồng": a part singled out of what comes before it
 SINGLED_OUT = re.compile(r",\s*riêng\b", re.IGNORECASE)
+STANDING = re.compile(r"\b(?:luôn|thường xuyên) (?:có|ở mức|duy trì)\b[^,;]*$", re.IGNORECASE)
 ANNUAL = re.compile(r"\b(?:hàng|hằng|mỗi) năm\b|\bbình quân (?:mỗi )?năm\b", re.IGNORECASE)
 # a district, town or city named in a figure's own words ("thị xã Thái Hòa", "huyện Bình Sơn")
 DISTRICT_NAMED = re.compile(r"\b(?:huyện|thị xã|Thị xã|Huyện)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,2})")
@@ -306,8 +314,10 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
     """The year(s) a figure speaks for, from the nearest text that names one: its own words
     ("năm 2016 có 109 điểm sáng; năm 2017 có 105 …"), its sentence, its paragraph, its section
     heading, else the document."""
-    if ANNUAL.search(sentence[:max(0, figure.quantity.start)].rsplit(";", 1)[-1]):
-        # "trung bình hàng năm … phát hiện trên 3.000 vụ": a yearly figure of no year said
+    if ANNUAL.search(sentence[:max(0, figure.quantity.start)].rsplit(";", 1)[-1]) \
+            or STANDING.search(sentence[:max(0, figure.quantity.start)].rsplit(";", 1)[-1][-40:]):
+        # "trung bình hàng năm … phát hiện trên 3.000 vụ": a yearly figure of no year said; "số người nghiện …
+        # luôn có trên 10.000 người": a standing figure, of no one year
         return {"from": None, "to": None, "sub": None, "source": "unknown", "inferred": False}
     low, high, source = document_period
     own_years = _years(_since(own, high)) if own else None
@@ -318,7 +328,8 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
     if own_years is not None:
         # "năm 2016 có 109 điểm sáng; …, 6 tháng đầu năm 2020 …": a sub-period of another year is not its
         sub = sub_period_key(folded(own)) if own_years[0] == own_years[1] else None
-        return {"from": own_years[0], "to": own_years[1], "sub": sub, "source": "sentence", "inferred": False}
+        return {"from": own_years[0], "to": own_years[1], "sub": _reporting_sub_period(sub, own), "source": "sentence",
+                "inferred": False}
     # the sentence speaks for the figure up to the end of its part: a year in a later part ("…; năm 2019
     # triển khai …", ", riêng năm 2020 vận động được …") or in a bracket after it ("(năm 2016 có 109 …")
     # is that part's
@@ -345,8 +356,21 @@ def _period(document_period: tuple, sentence: str, paragraph: str, section: str,
             break
     # a sub-period ("6 tháng đầu năm", "tháng 5") is of one year: a span of years has none
     sub = figure.sub_period if low is not None and high == low else None
-    return {"from": low, "to": high, "sub": sub, "source": source,
+    return {"from": low, "to": high, "sub": _reporting_sub_period(sub, sentence), "source": source,
             "inferred": source != "sentence"}
+
+
+# a month written as a date, not as a period reported on ("Tháng 9/2019, Thường trực Tỉnh ủy tổ chức gặp mặt
+# 800 đồng chí"; "trong tháng 5/2018" is a period)
+EVENT_MONTH = re.compile(r"(?<![Tt]rong )\b[Tt]háng \d{1,2}/(?:19|20)\d{2}\b")
+
+
+def _reporting_sub_period(sub: str | None, text: str) -> str | None:
+    """A month is a sub-period only when the text reports over it: the month of a dated event
+    ("Tháng 5/2018 Ban Thường vụ Tỉnh ủy tổ chức cuộc gặp mặt …") dates the event within its year."""
+    if sub and re.fullmatch(r"m\d+", sub) and EVENT_MONTH.search(text) and not re.search(r"\b[Tt]rong tháng\b", text):
+        return None
+    return sub
 
 
 def _wording(sentence: str, figure) -> str:
@@ -394,25 +418,8 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
         section = " ".join(passage.get("heading_path") or []) if isinstance(passage.get("heading_path"), list) \
             else str(passage.get("section") or "")
         for s_start, s_end in sentences(body):
-            sentence = body[s_start:s_end]
-            line_start = body.rfind("\n", 0, s_start) + 1
-            line_end = body.find("\n", s_end)
-            paragraph = body[line_start:line_end if line_end != -1 else len(body)]
-            # a passage that starts inside a sentence ("07 phòng, Bộ phận TN&TKQ … " after "từ tháng
-            # 6/2019 …, Tổ kiểm tra đã tiến hành kiểm tra công vụ trực tiếp tại 10 huyện, …;") reads its
-            # first sentence whole: its verb and its years stand before the cut. The figures of the
-            # part before the cut are the previous passage's.
-            shift = len(_sentence_before(text, passage)) if s_start == 0 else 0
-            sentence = text[passage["start"] - shift:passage["start"]] + sentence
-            s_start -= shift
-            at = passage["start"] + s_start
-            whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
-            if whole is not None and text[at:at + len(sentence)] == sentence:
-                paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
-            previous_end = previous_start = 0
-            lead = body[max(line_start, s_start - 300, 0):max(s_start, 0)]
-            cut = lead.rstrip()[:-1].rfind(". ")
-            lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
+            sentence, s_start, shift, paragraph, lead = _sentence_in_passage(text, passage, paragraphs, s_start, s_end)
+            previous_end = 0
             lead_key = folded(lead)
             told: list[tuple] = []  # (figure, predicate, described words) of the sentence so far
             levels_of: dict[int, set] = {}  # the levels of its figures so far
@@ -431,86 +438,27 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if q.kind not in FACT_KINDS or q.number is None:
                     continue
                 cell = row.cell(q.start) if row else None
-                if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
-                    continue  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
-                if not q.unit and not sentence[shift:q.start].strip() \
-                        and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
-                    continue  # a list's number ("5. Về tổng hợp, cập nhật …")
-                if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
-                    continue  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
+                if _withheld(sentence, q, row, cell, shift):
+                    continue
                 # its own words: back to its clause's start or the figure before it (durations and
                 # dates in between are words: "… định kỳ … trong 5 năm là 12.001 lượt")
                 own_text = sentence[_own_start(sentence, max(figure.clause[0], previous_end), previous_end,
                                                pieces=q.kind != "percent"):q.start]
-                previous_start, previous_end = previous_end, q.end
+                previous_end = q.end
                 context_key = folded(figure.context) + " " + folded(own_text)
                 if q.kind == "percent":  # "đạt 100% đơn thư khiếu nại, tố cáo": the rate's thing follows it
                     after = re.split(r"[;.]|\bso v", sentence[q.end:q.end + 80])[0]
                     if topic_words(folded(after)):
                         context_key = folded(after) + " " + folded(own_text)
                 words = counted_words(figure.counted if q.kind != "percent" else figure.context.replace(q.raw, " "))
-                own_topics = topic_words(context_key)
-                # else the nearest part of its sentence before it that names one ("với 45 vụ việc khiếu
-                # nại, tố cáo phải giải quyết; đến nay đã giải quyết được 38/45 vụ việc"), else the
-                # sentence before it in its paragraph ("- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn.
-                # Số vụ việc đã giải quyết: 08 vụ")
-                predicate = figure.predicate
-                if predicate in WEAK_PREDICATES:
-                    verbs_key = folded(unquoted(figure.context)) + " " + folded(unquoted(own_text))
-                    strong = [g for _, _, g in predicates_in(verbs_key) if g not in WEAK_PREDICATES]
-                    predicate = strong[-1] if strong else predicate
-                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
-                    # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
-                    # đạt 97,4%)": the verb in the rate's name says what it is a rate of
-                    named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
-                    strong = [g for _, _, g in predicates_in(folded(named[-1]))
-                              if g not in WEAK_PREDICATES] if named else []
-                    predicate = strong[0] if strong else predicate
-                if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
-                    # "100% Số thủ tục hành chính được các sở, ngành, đưa ra giải quyết tại Trung tâm": the verb
-                    # of the thing it is a rate of
-                    strong = [g for _, _, g in predicates_in(folded(unquoted(_rate_of(sentence, q))))
-                              if g not in WEAK_PREDICATES]
-                    predicate = strong[0] if strong else predicate
-                if predicate and _purpose_only(sentence[:q.start], predicate):
-                    # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
-                    # resolve, not resolved
-                    predicate = None
                 tail = _unit_tail(sentence, q) if q.kind != "percent" else ""
-                passive = _passive_predicate(sentence, q, tail)
-                if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
-                        and q.kind != "percent":
-                    # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
-                    # after the figure governs it, not one its clause inherited
-                    predicate = passive
-                source_key = context_key
-                own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
-                header = re.search(r"([^;:()]+):\s*$", sentence[:q.start])
-                if header and not content_words(own_text) and content_words(header.group(1)):
-                    # "Người hoạt động không chuyên trách cấp xã: 5.722 người": the header names the thing
-                    own_text = header.group(1) + ": "
-                    own_words = content_words(own_text) + own_words
-                    own_topics = topic_words(folded(own_text)) or own_topics
-                if not own_topics and predicate != "meet" and not own_words:
-                    parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
-                    source_key = next((k for k in parts if topic_words(k)), lead_key)
-                topics = own_topics or topic_words(source_key)
-                if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
-                    # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
-                    # việc": cases named bare are the cases of that kind named before them in the paragraph
-                    noun = re.match(r"(vu viec|vu|don thu|don)\b", folded(q.unit or ""))
-                    named = _cases_named(paragraph_before + " " + sentence[:q.start], noun.group(1)) if noun else None
-                    if named:
-                        topics = topic_words(named)
-                # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
-                # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
-                # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
-                # 08 vụ"), not words that describe other cases ("… khiếu kiện đông người. 15 vụ việc …")
-                part = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]
-                head = re.split(r"\d", part, maxsplit=1)[0]
-                qualifiers = qualifiers_in(context_key) + qualifiers_in(folded(head)) + (
-                    [] if own_topics else [k for k in qualifiers_in(source_key) if k in BORROWED_QUALIFIERS])
-                qualifiers = [k for k in QUALIFIER_ORDER if k in qualifiers]
+                # "ban hành được 05 nghị quyết, 04 chỉ thị, 21 chương trình, 39 công văn triển khai": listed after
+                # figures the verb before them governs
+                listed = bool(coordinated) and bool(COORDINATED.fullmatch(sentence[coordinated[0]:q.start])) \
+                    and told[-1][1] == figure.predicate and figure.predicate not in (None, *WEAK_PREDICATES)
+                predicate = _predicate_of(sentence, figure, own_text, tail, listed)
+                own_text, own_words, own_topics, topics, qualifiers, threshold = _what_it_counts(
+                    sentence, figure, own_text, context_key, predicate, lead_key, paragraph_before)
                 before_key = folded(own_text)
                 if predicate == "resolve" and REQUEST.search(before_key):
                     predicate = "request"
@@ -524,8 +472,24 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if q.kind == "percent":  # what the rate's name says it is of ("Tỷ lệ văn bản điện tử được ký số …")
                     named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
                     described += content_words(named[-1]) if named else []
+                    # "mục tiêu … đạt ít nhất 20% địa bàn cấp xã “không ma túy” trong năm 2025 và đến hết năm 2030 có
+                    # ít nhất 50% địa bàn cấp xã “không ma tuý”": a rate of the same thing as one before it in its part
+                    # is of the same series
+                    described += _same_series(sentence, q, told)
+                if q.kind != "percent":  # "40 đơn vị hành chính cấp xã …, giảm 21 đơn vị xã": named in full before
+                    named_before = [f"{t[0].quantity.unit} {' '.join(sentence[t[0].quantity.end:].split()[:3])}"
+                                    for t in told if t[0].quantity.unit]  # a unit with the words right after it
+                    described += _named_in_full(q.unit, named_before)
                 if q.kind == "money":  # "9.209,56 tỷ đồng" is an amount of money ("tiền")
                     described.append("tien")
+                measure = MEASURES.get(folded(q.unit or "").replace(" ", ""))
+                if measure and q.kind == "number":
+                    # "500m" is a length, "3.849 km²" an area; "01 tuyến đường kiểu mẫu 500m": of the thing before it
+                    described += measure.split()
+                    if told and re.fullmatch(r"[^\W\d]*(?:\s[^\W\d]*)?\s*", sentence[told[-1][0].quantity.end:q.start]):
+                        described += told[-1][2]
+                if threshold is not None:
+                    described += ["nguong"] + threshold
                 rate_of = None
                 # ", riêng năm 2020 vận động được hơn 75 tỷ đồng": singled out of the figure before it
                 singled = bool(told) and bool(SINGLED_OUT.search(sentence, told[-1][0].quantity.end, q.start))
@@ -534,7 +498,7 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                 if parent is not None and (predicate is None or predicate in WEAK_PREDICATES) \
                         and parent[1] not in (None, *WEAK_PREDICATES):
                     predicate = parent[1]
-                if q.kind == "percent" and told and not [w for w in described if w not in ("chiem",)] \
+                if q.kind == "percent" and told and not [w for w in described if w not in RATE_LINKS] \
                         and q.start - told[-1][0].quantity.end < 120 \
                         and (not figure.parenthetical or told[-1][0].parenthetical):
                     # "245/411 xã đạt chuẩn nông thôn mới, chiếm tỷ lệ 59,6%", "trong đó có 78 quyết định công
@@ -555,7 +519,9 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     described += content_words(re.split(r"[;:]", before)[-1])
                 # "(từ 230 xã, phường, thị trấn xuống còn 209)": the figure a count changed to counts what the
                 # figure it changed from counts, at its level
-                changed_from = told[-1][0] if told and not q.unit and q.kind == told[-1][0].quantity.kind \
+                # ("giảm từ 67.936 người xuống còn 60.059 người": the same unit, or none)
+                changed_from = told[-1][0] if told and q.kind == told[-1][0].quantity.kind \
+                    and (not q.unit or folded(q.unit) == folded(told[-1][0].quantity.unit or "")) \
                     and FROM_TO.fullmatch(sentence[told[-1][0].quantity.end:q.start]) \
                     and re.search(r"\btừ\s*$", sentence[:told[-1][0].quantity.start]) else None
                 if changed_from is not None:
@@ -571,6 +537,12 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                     links.append((id(coordinated[3]), id(figure)))
                 said_of[id(figure)] = content_words(_said_after(sentence, q, tail)) if q.kind != "percent" else []
                 coordinated = (q.end, coordinated[1] if joined else content_words(own_text), q.kind, figure)
+                elided = _elided_part(sentence, q, tail, told) if not content_words(own_text) and cell is None else None
+                if elided is not None:
+                    # "21/21 sở … phân công lãnh đạo …; 10/10 Ủy ban nhân dân huyện, thành phố; 209/209 …": a part
+                    # that is only a figure and its thing says what the part before it says
+                    described += said_of.get(id(elided[0]), [])
+                    predicate = predicate or elided[1]
                 if not content_words(own_text) and cell is None and not figure.parenthetical and subject \
                         and rate_of is None and parent is None and not joined:
                     # "Chỉ số CCHC của tỉnh Nghệ An năm 2019 đạt 81,93%, xếp thứ hạng 24/63 tỉnh, …, tăng 5 bậc":
@@ -590,48 +562,14 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
                         and unit in ("count", "rate"):
                     continue  # withheld: nothing says what it counts ("100%" alone on a line), no cell to guess
                 segment = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]  # its part of a ";" list
-                # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
-                bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
-                listed = ADMIN_LIST.search(folded(f"{q.unit or ''} {tail}"))  # "124 Trung tâm … xã, phường, đặc khu"
-                counted_units = listed or UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
-                                                 else folded(_rate_of(sentence, q)).strip())
-                segment_key = folded(segment)
-                # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
-                # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
-                agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
-                    if "tinh" not in levels_in(segment_key) else set()
-                rest_of_part = re.split(r"[;.()]", sentence[q.end:q.end + 80])[0]
-                owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {rest_of_part}")) if q.kind != "percent" else None
-                levels = ({bare.group(1)} if bare else set()) or levels_in(folded(f"{q.unit or ''} {tail}")) or (
-                    {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
-                    {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
-                if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
-                    levels = levels_of[id(rate_of)]
-                if changed_from is not None and id(changed_from) in levels_of and not levels:
-                    levels = levels_of[id(changed_from)]
-                same = next((t[0] for t in reversed(told[:-1])
-                             if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
-                             and ";" not in sentence[t[0].quantity.end:q.start]), None)
-                if same is not None and not levels and unit == "count":
-                    # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
-                    # part of a sentence are of one level
-                    levels = levels_of.get(id(same), set())
+                levels = _figure_levels(sentence, figure, own_text, tail, unit, segment, told, levels_of,
+                                        rate_of, changed_from)
                 levels_of[id(figure)] = levels
-                province, district, level = _place(metadata, figure.context, levels)
-                named = _province_named(segment)
-                if named and named != province and not district:
-                    # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
-                    # the figure is the province its own words name, not the document's
-                    province = named
+                province, district, level = _place_of(metadata, figure, levels, segment, cell)
                 if cell is not None:  # a table's cell: its row, its column and the table's subject say it
                     predicate, key_words, words = cell["predicate"], cell["words"], cell["words"]
                     qualifiers, unit = [], unit_class(q.unit, q.kind)
-                    if cell["province"]:
-                        province, district, level = cell["province"], None, LEVEL_NAMES["tinh"]
-                raw, denominator = q.raw, q.denominator
-                out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
-                if out_of:  # a score out of its maximum: "9,49/ 9,5"
-                    raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+                raw, denominator = _value_as_written(sentence, q, cell)
                 if q.start < shift:
                     continue  # in the previous passage's part of the sentence
                 a = _locate(text, passage, body, s_start + q.start, raw)
@@ -655,10 +593,243 @@ def document_facts(record: dict, passages: list[dict]) -> list[dict]:
             for before, after in reversed(links):  # the last one's words back to the first
                 said_of[before] = said_of[before] or said_of[after]
                 if before in fact_of and said_of[after]:
-                    fact = facts[fact_of[before]]
-                    shared = list(dict.fromkeys(fact["words"] + said_of[after]))
-                    fact.update(words=shared, counted=" ".join(shared))
+                    _add_words(facts[fact_of[before]], said_of[after])
+            # "cấp huyện … 1121 điển hình tập thế và 3059 điển hình cá nhân; cấp tỉnh … 549 điển hình tập thể và
+            # 721 điển hình cá nhân trong phong trào “Dân vận khéo”": parts that list the same things in the same
+            # order say the same of them
+            for before, after in _parallel_figures(sentence, [t[0] for t in told]):
+                if id(before) in fact_of and said_of.get(id(after)):
+                    _add_words(facts[fact_of[id(before)]], said_of[id(after)])
     return facts
+
+
+def _add_words(fact: dict, words: list[str]) -> None:
+    """What is said of a figure elsewhere in its sentence, added to what its fact counts."""
+    shared = list(dict.fromkeys(fact["words"] + words))
+    fact.update(words=shared, counted=" ".join(shared))
+
+
+def _parallel_figures(sentence: str, figures: list) -> list[tuple]:
+    """(figure, its counterpart in a later part) for the ";" parts of a sentence that list the same
+    units in the same order (two or more figures each, brackets aside)."""
+    parts: dict[int, list] = {}
+    for figure in figures:
+        if not figure.parenthetical:  # a bracket's figures annotate, they are no item of the part's list
+            parts.setdefault(sentence.count(";", 0, figure.quantity.start), []).append(figure)
+    listed = [fs for _, fs in sorted(parts.items()) if len(fs) >= 2 and all(f.quantity.unit for f in fs)]
+    pairs = []
+    for i, earlier in enumerate(listed):
+        for later in listed[i + 1:]:
+            if [folded(f.quantity.unit) for f in earlier] == [folded(f.quantity.unit) for f in later]:
+                pairs += list(zip(earlier, later))
+    return pairs
+
+
+def _sentence_in_passage(text: str, passage: dict, paragraphs: list[tuple[int, int]], s_start: int,
+                         s_end: int) -> tuple[str, int, int, str, str]:
+    """(sentence, its start in the passage, how much of it stands before the passage, its
+    paragraph, the sentence before it in its paragraph) of a sentence of a passage."""
+    body = passage["text"]
+    sentence = body[s_start:s_end]
+    line_start = body.rfind("\n", 0, s_start) + 1
+    line_end = body.find("\n", s_end)
+    paragraph = body[line_start:line_end if line_end != -1 else len(body)]
+    # a passage that starts inside a sentence ("07 phòng, Bộ phận TN&TKQ … " after "từ tháng
+    # 6/2019 …, Tổ kiểm tra đã tiến hành kiểm tra công vụ trực tiếp tại 10 huyện, …;") reads its
+    # first sentence whole: its verb and its years stand before the cut. The figures of the
+    # part before the cut are the previous passage's.
+    shift = len(_sentence_before(text, passage)) if s_start == 0 else 0
+    sentence = text[passage["start"] - shift:passage["start"]] + sentence
+    s_start -= shift
+    at = passage["start"] + s_start
+    whole = next(((a, b) for a, b in paragraphs if a <= at < b), None)
+    if whole is not None and text[at:at + len(sentence)] == sentence:
+        paragraph = text[whole[0]:whole[1]]  # a long paragraph split over passages: all of it
+    lead = body[max(line_start, s_start - 300, 0):max(s_start, 0)]
+    cut = lead.rstrip()[:-1].rfind(". ")
+    lead = lead[cut + 1:] if cut >= 0 else lead  # the sentence before, not the whole paragraph
+    return sentence, s_start, shift, paragraph, lead
+
+
+def _what_it_counts(sentence: str, figure, own_text: str, context_key: str, predicate: str | None, lead_key: str,
+                    paragraph_before: str) -> tuple:
+    """(own text, own words, own topics, topics, qualifiers, threshold) of a figure: the words its own
+    part of the sentence says (with a header before a colon), the topics it counts (its own, else
+    the nearest part of its sentence or paragraph that names one, else the kind of bare cases named
+    before), its qualifiers (its own words', its list part's head, a borrowed topic's competence; a
+    rule's threshold), and what a rule gives when it stands in the rule's condition."""
+    q = figure.quantity
+    own_topics = topic_words(context_key)
+    source_key = context_key
+    own_words = content_words(own_text) + (content_words(q.unit or "") if q.kind != "percent" else [])
+    header = re.search(r"([^;:()]+):\s*$", sentence[:q.start])
+    if header and not content_words(own_text) and content_words(header.group(1)):
+        # "Người hoạt động không chuyên trách cấp xã: 5.722 người": the header names the thing
+        own_text = header.group(1) + ": "
+        own_words = content_words(own_text) + own_words
+        own_topics = topic_words(folded(own_text)) or own_topics
+    elif header is None:
+        # "… các nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao: Tổng số nhiệm vụ được giao là 123": a heading
+        # before a colon that names the figure's own noun says which ones it counts
+        heading = re.search(r"([^;:()]+):\s[^;:()]*$", sentence[:q.start])
+        if heading and set(content_words(heading.group(1))) & set(content_words(own_text)):
+            own_text = heading.group(1) + ": " + own_text
+    if not own_topics and predicate != "meet" and not own_words:
+        # else the nearest part of its sentence before it that names one ("với 45 vụ việc khiếu
+        # nại, tố cáo phải giải quyết; đến nay đã giải quyết được 38/45 vụ việc"), else the
+        # sentence before it in its paragraph ("- Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn.
+        # Số vụ việc đã giải quyết: 08 vụ")
+        parts = [folded(part) for part in sentence[:max(figure.clause[0], 0)].split(";")][::-1]
+        source_key = next((k for k in parts if topic_words(k)), lead_key)
+    topics = own_topics or topic_words(source_key)
+    if not topics and predicate != "meet" and unit_class(q.unit, q.kind) == "cases":
+        # "… các vụ việc KNTC công dân khiếu kiện … Tổ công tác đã chỉ đạo lập danh sách 19 vụ
+        # việc": cases named bare are the cases of that kind named before them in the paragraph
+        noun = re.match(r"(vu viec|vu|don thu|don)\b", folded(q.unit or ""))
+        named = _cases_named(paragraph_before + " " + sentence[:q.start], noun.group(1)) if noun else None
+        if named:
+            topics = topic_words(named)
+    # its list part's head says how all its figures were counted ("tiếp định kỳ và đột xuất:
+    # 11 lượt/20 người với 11 vụ việc"); a topic borrowed from elsewhere lends only its
+    # competence ("Tổng số đơn khiếu nại thuộc thẩm quyền: 12 đơn. Số vụ việc đã giải quyết:
+    # 08 vụ"), not words that describe other cases ("… khiếu kiện đông người. 15 vụ việc …")
+    part = sentence[sentence.rfind(";", 0, q.start) + 1:q.start]
+    head = re.split(r"\d", part, maxsplit=1)[0]
+    qualifiers = qualifiers_in(context_key) + qualifiers_in(folded(head)) + (
+        [] if own_topics else [k for k in qualifiers_in(source_key) if k in BORROWED_QUALIFIERS])
+    threshold = _rule_threshold(sentence, q)
+    if threshold is not None:
+        # "trường hợp dưới 95% thì tiêu chí này đạt 0 điểm": the threshold of what the rule gives
+        qualifiers.append("nguong")
+    qualifiers = [k for k in QUALIFIER_ORDER if k in qualifiers]
+    return own_text, own_words, own_topics, topics, qualifiers, threshold
+
+
+def _withheld(sentence: str, q, row, cell: dict | None, shift: int) -> bool:
+    """Whether a number is no figure of the document's: a table row's number or a score's
+    maximum, a list's number, a model's name, the count of the items a colon lists, what a rule
+    gives."""
+    if row and (cell is None or sentence[:q.start].rstrip().endswith("/")):
+        return True  # a table row's number ("STT: 1") or a score's maximum ("9,49/ 9,5")
+    if not q.unit and not sentence[shift:q.start].strip() \
+            and re.match(r"[.)](?:\s|$)", sentence[q.end:q.end + 2]):
+        return True  # a list's number ("5. Về tổng hợp, cập nhật …")
+    if re.match(r"cap\b", folded(q.unit or "")) and re.search(r"\bchinh quyen(?: dia phuong)?\s*$",
+                                                             folded(sentence[:q.start])):
+        return True  # "mô hình chính quyền địa phương 02 cấp": the model's name, as "hai cấp" is
+    listing = re.match(r"[^\d;.,()]{0,30}:\s+([^\d]{0,150})", sentence[q.end:])
+    if q.kind == "number" and listing and re.search(r"[;,]", listing.group(1)) and len(listing.group(1)) >= 40:
+        return True  # the count of the items it lists ("5 nhóm công việc chính: Khéo tham mưu, …; khéo …")
+    if RULE.search(sentence[:q.start].rsplit(";", 1)[-1]):
+        return True  # what a rule gives ("trường hợp đạt dưới 80% thì tiêu chí này đạt 0 điểm"), no figure
+    return False
+
+
+def _predicate_of(sentence: str, figure, own_text: str, tail: str, listed: bool) -> str | None:
+    """What its sentence says was done with a figure (predicate group): its clause's verb, a strong
+    one before a weak one, a rate's verb in its name or its thing, none for a purpose only, the verb
+    after it when its own words have none ("15 vụ việc do Thanh tra Chính phủ chuyển về") unless it
+    is listed after figures the verb before them governs (`listed`: "ban hành được 05 nghị quyết,
+    04 chỉ thị, …, 39 công văn triển khai": the verb after it describes the thing)."""
+    q = figure.quantity
+    predicate = figure.predicate
+    if predicate in WEAK_PREDICATES:
+        verbs_key = folded(unquoted(figure.context)) + " " + folded(unquoted(own_text))
+        strong = [g for _, _, g in predicates_in(verbs_key) if g not in WEAK_PREDICATES]
+        predicate = strong[-1] if strong else predicate
+    if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+        # "Tỷ lệ xử lý văn bản, hồ sơ … chỉ đạt 76,9%", "Tỷ lệ hồ sơ giải quyết đúng hẹn … (…, hiện
+        # đạt 97,4%)": the verb in the rate's name says what it is a rate of
+        named = RATE_NAME.findall(sentence[:q.start].rsplit(";", 1)[-1])
+        strong = [g for _, _, g in predicates_in(folded(named[-1]))
+                  if g not in WEAK_PREDICATES] if named else []
+        predicate = strong[0] if strong else predicate
+    if q.kind == "percent" and (predicate is None or predicate in WEAK_PREDICATES):
+        # "100% Số thủ tục hành chính được các sở, ngành, đưa ra giải quyết tại Trung tâm": the verb
+        # of the thing it is a rate of
+        strong = [g for _, _, g in predicates_in(folded(unquoted(_rate_of(sentence, q))))
+                  if g not in WEAK_PREDICATES]
+        predicate = strong[0] if strong else predicate
+    if predicate and _purpose_only(sentence[:q.start], predicate):
+        # "… xác định để rà soát, giải quyết (01 vụ đông người; 03 vụ cá nhân)": cases to
+        # resolve, not resolved
+        predicate = None
+    passive = _passive_predicate(sentence, q, tail)
+    if passive and not [g for _, _, g in predicates_in(folded(own_text)) if g not in WEAK_PREDICATES] \
+            and q.kind != "percent" and not listed:
+        # "15 vụ việc do Thanh tra Chính phủ chuyển về", "10 huyện được kiểm tra": the verb
+        # after the figure governs it, not one its clause inherited
+        predicate = passive
+    return predicate
+
+
+def _figure_levels(sentence: str, figure, own_text: str, tail: str, unit: str, segment: str, told: list[tuple],
+                   levels_of: dict, rate_of, changed_from) -> set[str]:
+    """The administrative levels a figure speaks of: the level its counted thing names ("128 cơ
+    quan, đơn vị cấp huyện"), of the bodies it belongs to, of the units it counts, of the agencies
+    its part names, else its clause's; a rate's is its count's, a changed count's what it changed
+    from, things listed alike in one part share one."""
+    q = figure.quantity
+    # "128 cơ quan, đơn vị cấp huyện", "251 UBND cấp xã": the level its counted thing names
+    bare = re.fullmatch(r"\s*(?:cap\s+)?(tinh|huyen|xa)\s*", folded(own_text))  # "(tỉnh 1458, huyện 257, xã 110)"
+    listed = ADMIN_LIST.search(folded(f"{q.unit or ''} {tail}"))  # "124 Trung tâm … xã, phường, đặc khu"
+    counted_units = listed or UNIT_LEVEL.match(folded(q.unit or "") if q.kind != "percent"
+                                               else folded(_rate_of(sentence, q)).strip())
+    segment_key = folded(segment)
+    # "các huyện, thành, thị tổ chức hòa giải 35.942 vụ": the districts' figure, unless the
+    # part names the province beside them ("các sở thuộc UBND tỉnh, UBND các huyện")
+    agencies = {LEVEL_KEYS[m] for m in AGENCY_LEVEL.findall(segment_key)} \
+        if "tinh" not in levels_in(segment_key) else set()
+    rest_of_part = re.split(r"[;.()]", sentence[q.end:q.end + 80])[0]
+    owner = OWNER_LEVEL.search(folded(f"{q.unit or ''} {rest_of_part}")) if q.kind != "percent" else None
+    unit_key = folded(f"{q.unit or ''} {tail}")
+    if counted_units:  # "480 xã, phường, thị trấn trong toàn tỉnh": the province is their scope, not their level
+        unit_key = re.sub(r"\btoan (?:tinh|huyen)\b", " ", unit_key)
+    levels = ({bare.group(1)} if bare else set()) or levels_in(unit_key) or (
+        {LEVEL_KEYS[owner.group(1)]} if owner else set()) or (
+        {UNIT_LEVELS[counted_units.group(1)]} if counted_units else set()) or agencies or figure.levels
+    if rate_of is not None and id(rate_of) in levels_of and not levels_in(folded(own_text)):
+        levels = levels_of[id(rate_of)]
+    if changed_from is not None and id(changed_from) in levels_of and not levels:
+        levels = levels_of[id(changed_from)]
+    same = next((t[0] for t in reversed(told[:-1])
+                 if folded(t[0].quantity.unit or "") == folded(q.unit or "-")
+                 and ";" not in sentence[t[0].quantity.end:q.start]), None)
+    if same is not None and not levels and unit == "count":
+        # "112 Trung tâm … cấp xã …, 98 Trung tâm …, 85 Trung tâm …": the same things listed in one
+        # part of a sentence are of one level
+        levels = levels_of.get(id(same), set())
+    if not levels:
+        # "124 Trung tâm Phục vụ hành chính công xã, phường, đặc khu; … bố trí cho Trung tâm 841 cán bộ": what
+        # belongs to a thing counted before it in its sentence is at that thing's level
+        own_key = folded(own_text)
+        owner_before = next((t[0] for t in reversed(told[:-1]) if len((t[0].quantity.unit or "").split()) >= 2
+                             and re.search(rf"\b{' '.join(folded(t[0].quantity.unit).split()[:2])}\b", own_key)), None)
+        levels = levels_of.get(id(owner_before), set()) if owner_before is not None else levels
+    return levels
+
+
+def _place_of(metadata: dict, figure, levels: set[str], segment: str, cell: dict | None) -> tuple:
+    """(province, district, level) of a figure: the document's place at the figure's level, the
+    province its part of the sentence names, a table cell's province."""
+    province, district, level = _place(metadata, figure.context, levels)
+    named = _province_named(segment)
+    if named and named != province and not district:
+        # "…; Đắk Nông: 9,45/ 9,5; 99,5%", "Sở Tư pháp tỉnh Đắk Nông tự kiểm tra 23 …":
+        # the figure is the province its own words name, not the document's
+        province = named
+    if cell is not None and cell["province"]:
+        province, district, level = cell["province"], None, LEVEL_NAMES["tinh"]
+    return province, district, level
+
+
+def _value_as_written(sentence: str, q, cell: dict | None) -> tuple[str, float | None]:
+    """(raw, denominator): a table's score is written out of its maximum ("9,49/ 9,5")."""
+    raw, denominator = q.raw, q.denominator
+    out_of = re.match(r"/\s?(\d+(?:,\d+)?)(?![\d/])", sentence[q.end:]) if cell and q.kind == "number" else None
+    if out_of:
+        raw, denominator = sentence[q.start:q.end + out_of.end()], float(out_of.group(1).replace(",", "."))
+    return raw, denominator
 
 
 CASES_OF = re.compile(r"\b(vu viec|vu|don thu|don)\s+((?:\w+\W+){1,6})")
@@ -669,6 +840,52 @@ def _cases_named(text: str, noun: str) -> str | None:
     cao …' for a bare 'vụ việc'; a bare 'vụ' of a court is another thing), if any."""
     kinds = [m.group(2) for m in CASES_OF.finditer(folded(text)) if m.group(1) == noun and topic_words(m.group(2))]
     return kinds[-1] if kinds else None
+
+
+def _rule_threshold(sentence: str, q) -> list[str] | None:
+    """The content words of what a rule gives ("tiêu chí này đạt 0 điểm") when the figure stands in
+    the rule's condition ("trường hợp dưới 95% thì …", "nếu … đạt dưới 80% thì …"), else None."""
+    condition = re.search(r"\b(?:[Tt]rường hợp|[Nn]ếu)\b[^;.()]*$", sentence[:q.start])
+    then = re.match(r"[^;.()]*?\sth[iì]\s([^;.()]*)", sentence[q.end:])
+    return content_words(then.group(1)) if condition and then else None
+
+
+def _same_series(sentence: str, q, told: list[tuple]) -> list[str]:
+    """What is said of the rate before a rate in the same part of its sentence when both are rates
+    of the same thing (their things' words alike), else nothing."""
+    thing = counted_words(_rate_of(sentence, q))
+    for figure, _, described in reversed(told):
+        if figure.quantity.kind == "percent" and thing and ";" not in sentence[figure.quantity.end:q.start] \
+                and counted_words(_rate_of(sentence, figure.quantity)) == thing:
+            return described
+    return []
+
+
+def _elided_part(sentence: str, q, tail: str, told: list[tuple]) -> tuple | None:
+    """The figure told before (figure, predicate, described) when a figure's part of a ";" list holds nothing but the figure
+    and its thing, and the part before it has a figure of the same kind: its verb is elided."""
+    end = sentence.find(";", q.end)
+    rest = sentence[q.end + len(tail):end if end != -1 else len(sentence)]
+    if not told or rest.strip(" ,.…") or ";" not in sentence[told[-1][0].quantity.end:q.start] \
+            or told[-1][0].quantity.kind != q.kind:
+        return None
+    return told[-1]
+
+
+def _named_in_full(unit: str | None, units_before: list[str | None]) -> list[str]:
+    """A unit that shortens one named before it in its sentence counts what the full name counts:
+    "giảm 21 đơn vị xã" after "sắp xếp 40 đơn vị hành chính cấp xã" counts administrative units
+    (every word of the short name among the full one's, in order; "điển hình cá nhân" is no
+    short "điển hình tập thể")."""
+    short = re.findall(r"[^\W\d_]+", folded(unit or ""))
+    if len(short) < 2:
+        return []
+    for full in reversed(units_before):
+        words = re.findall(r"[^\W\d_]+", folded(full or ""))
+        rest = iter(words)
+        if len(words) > len(short) and words[0] == short[0] and all(w in rest for w in short):
+            return counted_words(" ".join(words))
+    return []
 
 
 def _subject(opening: str) -> list[str]:
@@ -832,11 +1049,20 @@ def _own_start(sentence: str, start: int, floor: int, pieces: bool = True) -> in
     """Where a figure's own words start: its clause's start, but a short bracket that only
     names something ("Tốc độ tăng trưởng kinh tế (GRDP) bình quân … đạt 14,6%") does not cut
     its clause, nor does the dash of a compound ("công nghiệp - xây dựng đạt 22,7%")."""
-    if start > floor and sentence[start - 1:start].isspace() and re.match(r"(?:giảm|tăng)\s", sentence[start:]):
+    if start > floor and sentence[start - 1:start].isspace() and re.match(r"(?:giảm|tăng)\s", sentence[start:]) \
+            and sentence[:start].rstrip()[-1:] not in (",", ";", ":", "("):
         # "nông, lâm nghiệp, thủy sản tăng 1,1%": a clause cut only before its verb keeps its subject
         start = max(floor, max(sentence.rfind(c, floor, start) for c in (";", ":", "(", "*")) + 1)
     if start > floor and re.search(r"[a-zà-ỹđ] - $", sentence[:start]) and sentence[start:start + 1].islower():
         start = max(floor, max(sentence.rfind(c, floor, start - 3) for c in (";", ":", "(", ",")) + 1)
+    while start > floor and sentence[:start].rstrip().endswith(","):
+        # "cung cấp dịch vụ công trực tuyến mức độ 3, mức độ 4 tỉnh Bắc Giang với 176 TTHC": a comma between
+        # the same noun numbered twice lists things, it does not end the clause
+        head = re.match(r"([^\W\d_]+(?: [^\W\d_]+)?) \d+\b", sentence[start:])
+        before = sentence[:start].rstrip()[:-1]
+        if not head or not re.search(rf"\b{re.escape(head.group(1))} \d+\s*$", before):
+            break
+        start = max(floor, max(before.rfind(c, floor) for c in (";", ":", "(", ",", ")")) + 1)
     while start > floor and sentence[:start].rstrip().endswith(")"):
         close = sentence[:start].rstrip().rfind(")")
         open_ = sentence.rfind("(", floor, close)
@@ -853,10 +1079,28 @@ def _own_start(sentence: str, start: int, floor: int, pieces: bool = True) -> in
         comma = len(sentence[:start].rstrip()) - 1
         cut = max([sentence.rfind(c, floor, comma) for c in (";", ":", "(", ",", ")")]
                   + [floor + m.end() - 1 for m in re.finditer(r"\svà\s", sentence[floor:comma])])
-        piece = sentence[cut + 1:comma]
-        if cut >= floor and 0 < len(piece.split()) <= 5 and not re.search(r"\d", piece):
-            start = cut + 1
+        # no separator before it: the piece opens the sentence, said of the figure when it is a noun listed with
+        # the subject ("Biên chế công chức, số người làm việc … giảm từ 67.936 người"; "Sau sáp nhập, hiện nay
+        # có 265 …" is a time, not a subject)
+        opening = cut < floor
+        allowed = not opening or (floor == 0 and not predicates_in(folded(sentence[:comma]))
+                                  and not OPENING_ADVERBIAL.match(folded(sentence[:comma]).strip()))
+        piece = sentence[max(cut, floor - 1) + 1:comma]
+        # the pieces right after the figure before it go on that figure's unit when this figure's clause
+        # starts with its verb ("24/63 tỉnh, thành trong cả nước, tăng 5 bậc"); before nouns they list
+        # this one's thing ("tố cáo 63 đơn, kiến nghị phản ánh, tranh chấp đất đai 520 đơn")
+        verbs = predicates_in(folded(sentence[start:start + 12]))
+        its_unit = floor > 0 and not sentence[floor:cut].strip(" ,") and bool(verbs) and verbs[0][0] == 0
+        if allowed and 0 < len(piece.split()) <= 5 and not re.search(r"\d", piece) and not its_unit:
+            start = max(cut, floor - 1) + 1
     return start
+
+
+# what opens a sentence without being its subject: a connective, a time, a place, a manner ("Ngoài ra,", "Đồng
+# thời,", "Theo Kế hoạch,", "Với quyết tâm cao,", "Trong năm 2025,")
+OPENING_ADVERBIAL = re.compile(r"(?:ngoai ra|dong thoi|ben canh do|tuy nhien|mat khac|nhin chung|cu the|theo|voi|qua|"
+                               r"trong|tren|tai|sau|truoc|tu|den|tinh den|hien nay|do|vi|nho|de|khi|neu|nam|thang|"
+                               r"ngay|giai doan|ket qua|nhu vay|vi vay|do do)\b")
 
 
 def _purpose_only(before: str, predicate: str) -> bool:
@@ -895,7 +1139,7 @@ def _said_after(sentence: str, q, tail: str) -> str:
     # a name in quotes is one thing: its commas do not end the clause ('“xã, phường không ma túy”')
     rest = re.sub(r"“[^”]{0,60}”", lambda m: m.group().replace(",", " "), rest)
     rest = re.split(r"[;().:]|,\s|\bso v|\s+và\s+(?=\S*\d)|\d", rest)[0]
-    return " ".join(rest.split()[:14])
+    return " ".join(rest.split()[:24])
 
 
 def _rate_of(sentence: str, q) -> str:
