@@ -154,3 +154,25 @@ def test_body_is_never_a_wrong_name(answerer):
 def test_body_is_a_name(answerer):
     # the reader's choice (its margin decides whether it is given): the body, not a span
     assert chosen(answerer, answerer.ask(BODY_QUESTION)) == "Thanh tra Chính phủ"
+
+
+def test_read_spans_never_cut_a_name():
+    # the span reader's "Thanh tra Chính" (of "Thanh tra Chính phủ") made a refit choose half a
+    # body's name: a span starting or ending inside a name the patterns find is no candidate
+    from search.answer.candidates import entity_candidates, read_span_candidates
+    from search.answer.question import analyze_question
+    from search.answer.span_reader import Span
+
+    text = "Năm 2019, Thanh tra Chính phủ chuyển 15 vụ việc khiếu nại kéo dài để tỉnh Bắc Giang rà soát."
+    hit = {"text": text, "metadata": {}}
+    analysis = analyze_question("Cơ quan nào chuyển 15 vụ việc khiếu nại kéo dài?")
+
+    def span(piece):
+        start = text.index(piece)
+        return Span(0, start, start + len(piece), piece, 5.0, 0.0)
+
+    spans = [span("Thanh tra Chính"), span("Chính phủ chuyển 15 vụ việc"), span("Thanh tra Chính phủ chuyển"),
+             span("15 vụ việc khiếu nại kéo dài")]
+    assert "Thanh tra Chính phủ" in {c.text for c in entity_candidates(analysis, hit, 1)}
+    kept = {c.text for c in read_span_candidates("span", analysis, hit, 1, spans, [])}
+    assert kept == {"Thanh tra Chính phủ chuyển", "15 vụ việc khiếu nại kéo dài"}

@@ -219,19 +219,24 @@ def question_words(analysis: QuestionAnalysis) -> set[str]:
 MAX_READ_NAME_WORDS = 10
 
 
-def read_span_candidates(kind: str, hit: dict, rank: int, spans: list, existing: list[Candidate],
-                         limit: int = 5) -> list[Candidate]:
+def read_span_candidates(kind: str, analysis: QuestionAnalysis, hit: dict, rank: int, spans: list,
+                         existing: list[Candidate], limit: int = 5) -> list[Candidate]:
     """Candidates of family `kind` (entity | span) from the span reader's best spans in one
     passage (span_reader.Span, best first) where the candidate generator has none covering
     the same words: a name its patterns miss (a lower-case body, a name in quotes), a span
     that does not start or end at one of its cut points. An entity is kept only when short
-    and capitalised, as a name is."""
+    and capitalised, as a name is. A span that starts or ends inside a name the patterns
+    find is no candidate ("Thanh tra Chính" out of "Thanh tra Chính phủ"): a name is
+    quoted whole or not at all."""
     text = hit["text"]
     have = {(c.start, c.end) for c in existing if c.hit["text"] == text}
+    names = [(c.start, c.end) for c in entity_candidates(analysis, hit, rank)]
     out = []
     for s in spans[:limit]:
         if (s.start, s.end) in have or s.end <= s.start:
             continue
+        if any(a < s.start < b or a < s.end < b for a, b in names):
+            continue  # cuts a name the patterns find
         piece = text[s.start:s.end]
         if kind == "entity" and (len(piece.split()) > MAX_READ_NAME_WORDS
                                  or not any(w[:1].isupper() for w in piece.split())):

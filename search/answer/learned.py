@@ -100,6 +100,15 @@ def verification_features(best: cand.Candidate, cands: list[cand.Candidate], que
     return x
 
 
+def names_something(c: cand.Candidate) -> bool:
+    """Whether a span holds a name: a capitalised word other than its sentence's first (which
+    every sentence capitalises)."""
+    words = c.text.split()
+    if c.start == c.sentence[0]:
+        words = words[1:]
+    return any(w[:1].isupper() for w in words)
+
+
 def trim_oldest(cache: OrderedDict, size: int) -> None:
     """Drop the oldest entries of a cache shared by concurrent requests until it holds `size`."""
     while len(cache) > size:
@@ -428,8 +437,9 @@ class LearnedAnswerer:
                 self.keep(analysis, cand.entity_candidates(analysis, hit, hit["rank"]), entity_features, ctx, entities)
             for hit in hits[:SPAN_READER_PASSAGES]:
                 # names the patterns miss, read by the span reader
-                self.keep(analysis, cand.read_span_candidates("entity", hit, hit["rank"], read.get(hit["text"]) or [],
-                                                              entities), entity_features, ctx, entities)
+                self.keep(analysis, cand.read_span_candidates("entity", analysis, hit, hit["rank"],
+                                                              read.get(hit["text"]) or [], entities),
+                          entity_features, ctx, entities)
             add_relative(entities, ("keywords_near", "keywords_in_sentence") + ALIGNMENT_RELATIVE)
             add_rank(entities, "align_10")
             found["entity"] = entities
@@ -438,8 +448,9 @@ class LearnedAnswerer:
             for hit in hits[:3]:
                 self.keep(analysis, cand.span_candidates(analysis, hit, hit["rank"]), span_features, ctx, spans)
             for hit in hits[:SPAN_READER_PASSAGES]:
-                self.keep(analysis, cand.read_span_candidates("span", hit, hit["rank"], read.get(hit["text"]) or [],
-                                                              spans), span_features, ctx, spans)
+                self.keep(analysis, cand.read_span_candidates("span", analysis, hit, hit["rank"],
+                                                              read.get(hit["text"]) or [], spans),
+                          span_features, ctx, spans)
             add_relative(spans, ("left_context", "right_context", "sentence_context", "clause_context")
                          + ALIGNMENT_RELATIVE)
             add_rank(spans, "align_10")
@@ -636,7 +647,10 @@ class LearnedAnswerer:
             confidence = verifier.probability(verify)
             return confidence, confidence >= verifier.threshold, verify
         # names and spans: the margin over the family's threshold, calibrated
-        return best.probability, best.score >= self.reader.threshold(family), None
+        given = best.score >= self.reader.threshold(family)
+        if family == "span" and asks == "entity" and not names_something(best):
+            given = False  # "Ai ký …?" is answered by a name, never by "Trên đây" (a sentence's opening words)
+        return best.probability, given, None
 
     @staticmethod
     def answer_fields(best: cand.Candidate) -> dict:
