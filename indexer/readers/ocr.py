@@ -249,8 +249,10 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
         digits = readings[0][0]
         read = bool(digits and len(digits) <= 4 and all(r[0] == digits and r[1] >= DIGITS_MIN_CONFIDENCE
                                                         for r in readings))
-        if not read:  # handwritten: the digit classifiers, all three agreeing on every digit
-            digits = classify_handwritten_digits(image.crop(box)) or ""
+        if not read:  # handwritten: the digit reader, every digit read surely
+            from indexer.readers.digits import read_handwritten_digits
+
+            digits = read_handwritten_digits(image.crop(box)) or ""
             read = bool(digits) and int(digits) > 0
             readings = [(digits, HANDWRITING_CONFIDENCE)]
         kept_label = next((w for w in kept if w == label), None)
@@ -394,81 +396,7 @@ def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
             family.text = surnames[0] if not family.text.isupper() else surnames[0].upper()
 
 
-HANDWRITING_CONFIDENCE = 50.0  # the confidence given to digits the classifiers agree on
-
-
-@lru_cache(maxsize=1)
-def _digit_classifiers():
-    """Three classifiers of handwritten digits (an RBF SVM, 5 nearest neighbours, a logistic
-    regression), trained on scikit-learn's own handwritten digits (load_digits: 1,797 digits
-    of 43 writers as 8×8 counts of a 32×32 bitmap; shipped with scikit-learn, no download)."""
-    from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.svm import SVC
-    from threadpoolctl import threadpool_limits
-
-    digits = load_digits()
-    with threadpool_limits(1):  # 0.5 s; with BLAS threads on the shared cores, 45 s
-        return [model.fit(digits.data, digits.target) for model in
-                (SVC(gamma=0.001, C=10), KNeighborsClassifier(5), LogisticRegression(max_iter=3000))]
-
-
-def digit_glyphs(crop):
-    """The ink of a blank as one 8×8 feature row per written glyph, left to right: dark
-    connected components big enough to be strokes (specks and the dots of a printed blank
-    go), those overlapping horizontally joined (a "7"'s crossbar), each centred in a square
-    and counted into 8×8 cells of a 32×32 bitmap as load_digits is. None if a stroke is cut
-    by the crop's side."""
-    import numpy as np
-    from PIL import Image
-    from scipy import ndimage
-
-    ink = np.asarray(crop.convert("L")) < 128
-    labels, _ = ndimage.label(ink)
-    boxes = []
-    for number, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is None or (labels[box] == number).sum() < 30 or box[0].stop - box[0].start < 0.175 * ink.shape[0]:
-            continue
-        if box[1].start == 0 or box[1].stop == ink.shape[1]:
-            return []  # a stroke cut by the crop's side: the blank is not where it was looked for
-        boxes.append([box[1].start, box[1].stop, box[0].start, box[0].stop, [number]])
-    boxes.sort()
-    glyphs: list[list] = []
-    for box in boxes:
-        if glyphs and box[0] < glyphs[-1][1] - 3:
-            last = glyphs[-1]
-            last[:4] = [min(last[0], box[0]), max(last[1], box[1]), min(last[2], box[2]), max(last[3], box[3])]
-            last[4] += box[4]
-        else:
-            glyphs.append(box)
-    rows = []
-    for x0, x1, y0, y1, numbers in glyphs:
-        glyph = np.isin(labels[y0:y1, x0:x1], numbers)
-        side = max(glyph.shape)
-        square = np.zeros((side, side), dtype=np.uint8)
-        top, left = (side - glyph.shape[0]) // 2, (side - glyph.shape[1]) // 2
-        square[top:top + glyph.shape[0], left:left + glyph.shape[1]] = glyph * 255
-        bitmap = np.asarray(Image.fromarray(square).resize((32, 32), Image.BILINEAR)) > 127
-        rows.append(bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3)).reshape(-1).astype(float))
-    return rows
-
-
-def classify_handwritten_digits(crop, max_digits: int = 4) -> str | None:
-    """The digits handwritten in a blank's crop, or None: every glyph must be read the same
-    by the three classifiers (`_digit_classifiers`). Measured on the 7 scans (eval/results/ocr.md):
-    a digit one classifier reads otherwise is often misread by the others too, so a
-    reading is taken only when they are unanimous on all its digits."""
-    rows = digit_glyphs(crop)
-    if not 1 <= len(rows) <= max_digits:
-        return None
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        votes = [model.predict(rows) for model in _digit_classifiers()]
-    if any(list(v) != list(votes[0]) for v in votes[1:]):
-        return None
-    return "".join(str(int(d)) for d in votes[0])
+HANDWRITING_CONFIDENCE = 50.0  # the confidence given to handwritten digits read (indexer/readers/digits.py)
 
 
 _DAY_LABEL = re.compile(r"^ng[àa]y", re.IGNORECASE)
@@ -501,7 +429,9 @@ def _read_day_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: i
         if any(w.text.isdigit() and w.conf >= DIGITS_MIN_CONFIDENCE for w in kept
                if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0):
             return  # a typed day the page read stands
-        day = classify_handwritten_digits(image.crop(box), max_digits=2)
+        from indexer.readers.digits import read_handwritten_digits
+
+        day = read_handwritten_digits(image.crop(box), max_digits=2)
         if not day or not 1 <= int(day) <= 31:
             return
         for word in [w for w in kept if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0
