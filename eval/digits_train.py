@@ -16,7 +16,9 @@ on them. The other 9,000 are trained on, each seen as it is and in `AUGMENTED` r
 distortions (rotation, shear, scale, stroke width), all put through the reader's own
 preparation (`indexer.readers.digits.mnist_image`) from a 4× enlarged, thresholded copy —
 as a scanned glyph at 300 dpi is. The network (conv 5×5 ×16 → pool → conv 5×5 ×32 →
-pool → 64 → 10) is trained with torch at development time; the reader runs it with numpy.
+pool → 64 → 10) is trained `ENSEMBLE` times from different seeds with torch at development
+time; the reader averages the three with numpy (an ensemble is surer where the digit is
+clear and less sure where one network alone is confidently wrong).
 Everything is seeded (numpy, torch; one torch thread): the same data gives the same weights.
 """
 from __future__ import annotations
@@ -34,6 +36,7 @@ HELDOUT = ROOT / "tests" / "fixtures" / "mnist_heldout.npz"
 HELDOUT_COUNT = 1000
 AUGMENTED = 3          # random distortions of each training digit, besides the digit itself
 EPOCHS = 10
+ENSEMBLE = 3           # networks trained from different seeds; the reader averages their probabilities
 SEED = 0
 UPSCALE = 4            # an MNIST digit's 20 px are ~80 px at 300 dpi in these blanks
 
@@ -152,8 +155,11 @@ def main(argv=None) -> int:
     x = np.concatenate(x)
     y = np.tile(labels[trained], AUGMENTED + 1)
     print(f"{len(x)} training images prepared in {time.perf_counter() - started:.0f} s", flush=True)
-    model = train(x, y, args.epochs)
-    weights = {name: value.detach().numpy().astype(np.float32) for name, value in model.state_dict().items()}
+    weights = {}
+    for member in range(ENSEMBLE):
+        model = train(x, y, args.epochs, seed=SEED + member)
+        weights |= {f"net{member}.{name}": value.detach().numpy().astype(np.float32)
+                    for name, value in model.state_dict().items()}
     np.savez_compressed(WEIGHTS, **weights)
 
     held_x = prepare(np.round(images[held] * 255) / 255)

