@@ -7,9 +7,9 @@ in digits_weights.npz beside this file, 1.3 MB, run here with numpy alone).
 - `mnist_image` prepares a glyph as MNIST's digits were: stroke width normalised, fitted
   into 20×20 and placed by its centre of mass in a 28×28 box. The training script puts
   MNIST's own digits through the same function, so the network sees the same kind of input.
-- `read_handwritten_digits` takes a reading only when every glyph's most likely digit has probability
-  ≥ `MIN_PROBABILITY` (tuned on the 9 scanned directives: eval/results/ocr.md): a wrong day
-  or number is worse than none.
+- `read_handwritten_digits` takes a reading only when every glyph's most likely digit has
+  probability ≥ `MIN_PROBABILITY` (tuned on the 9 scanned directives: eval/results/ocr.md):
+  a wrong day or number is worse than none.
 """
 from __future__ import annotations
 
@@ -37,31 +37,23 @@ def stroke_width(glyph: np.ndarray) -> float:
     distance to the background (a ridge of the distance transform)."""
     from scipy import ndimage
 
-    distance = ndimage.distance_transform_edt(np.pad(glyph, 1))[1:-1, 1:-1]
     if not glyph.any():
         return 0.0
+    distance = ndimage.distance_transform_edt(np.pad(glyph, 1))[1:-1, 1:-1]
     ridge = glyph & (distance >= ndimage.maximum_filter(distance, size=3) - 0.5)
     return float(glyph.sum()) / max(1, int(ridge.sum()))
 
 
 def mnist_image(glyph: np.ndarray) -> np.ndarray:
     """A glyph (bool array, True = ink) as an MNIST digit: a 28×28 float32 array in [0, 1]."""
-    from PIL import Image
     from scipy import ndimage
 
-    rows, cols = np.nonzero(glyph)
     out = np.zeros((SIDE, SIDE), dtype=np.float32)
-    if rows.size == 0:
+    if not glyph.any():
         return out
-    glyph = glyph[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    height, width = glyph.shape
-    scale = WORK / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     # at 4× the final size, so the width can be corrected in steps of a quarter pixel
-    work = np.asarray(Image.fromarray(glyph.astype(np.uint8) * 255).resize(size, Image.BILINEAR)) > 127
-    work = np.pad(work, WORK // 4)
-    width_now = stroke_width(work)
-    steps = int(round((STROKE - width_now) / 2))
+    work = np.pad(_fitted(glyph.astype(np.uint8) * 255, WORK, "bilinear") > 127, WORK // 4)
+    steps = int(round((STROKE - stroke_width(work)) / 2))
     if steps > 0:
         work = ndimage.binary_dilation(work, iterations=steps)
     elif steps < 0:  # thinned no further than keeps every stroke (erosion must not break the glyph)
@@ -70,18 +62,26 @@ def mnist_image(glyph: np.ndarray) -> np.ndarray:
             if ndimage.label(thinner)[1] != ndimage.label(work)[1] or thinner.sum() < 0.3 * work.sum():
                 break
             work = thinner
-    rows, cols = np.nonzero(work)
-    work = work[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.float32)
-    height, width = work.shape
-    scale = BOX / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(Image.fromarray(work * 255).resize(size, Image.BOX), dtype=np.float32) / 255
+    small = _fitted(work.astype(np.float32) * 255, BOX, "box").astype(np.float32) / 255
     # centre of mass to the box's centre, as MNIST's digits were placed
-    top, left = (SIDE - size[1]) // 2, (SIDE - size[0]) // 2
-    out[top:top + size[1], left:left + size[0]] = small
+    top, left = (SIDE - small.shape[0]) // 2, (SIDE - small.shape[1]) // 2
+    out[top:top + small.shape[0], left:left + small.shape[1]] = small
     cy, cx = ndimage.center_of_mass(out)
     shifted = ndimage.shift(out, (SIDE / 2 - 0.5 - cy, SIDE / 2 - 0.5 - cx), order=1, mode="constant")
     return np.clip(shifted, 0, 1).astype(np.float32)
+
+
+def _fitted(image: np.ndarray, side: int, resample: str) -> np.ndarray:
+    """`image` cut to the bounding box of its non-zero pixels and resized (PIL's `resample`
+    filter), its proportions kept, so that its longer side is `side` pixels."""
+    from PIL import Image
+
+    rows, cols = np.nonzero(image)
+    image = image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    scale = side / max(image.shape)
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    filters = {"bilinear": Image.BILINEAR, "box": Image.BOX}
+    return np.asarray(Image.fromarray(image).resize(size, filters[resample]))
 
 
 def digit_glyphs(crop, label_end: int = 0) -> list[np.ndarray]:

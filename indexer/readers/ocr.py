@@ -19,7 +19,7 @@ layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
 - A page whose mean word confidence is below `LOW_CONFIDENCE` is flagged
   ("trang 3: chất lượng quét thấp").
 - What the page model reads worst is read again on its own: the blank of "Số: …" (digits;
-  handwritten ones by three classifiers that must agree), the handwritten day of
+  handwritten ones by the digit reader, indexer/readers/digits.py), the handwritten day of
   "ngày … tháng", the trích yếu lines under the type line, and the signer's name under the
   seal (eval/results/ocr.md, Trials).
 - Tone marks the `vie` model drops over â ê ô ("cô phần" for "cổ phần") are corrected where
@@ -190,6 +190,7 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
 
 _NUMBER_LABEL = re.compile(r"^S[ốôoó]\s*[:.]", re.IGNORECASE)
 DIGITS_MIN_CONFIDENCE = 50.0  # each of two readings of a number's blank, to be taken
+LABEL_LEAD = 0.5  # line heights of the printed label a handwritten blank's crop takes in
 
 
 @lru_cache(maxsize=1)
@@ -225,8 +226,10 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
     digits, as one line (psm 7) and as one word (psm 8); the digits are taken only when both
     readings agree, each with confidence ≥ `DIGITS_MIN_CONFIDENCE` (measured on the 7 scans
     in eval/results/ocr.md: 2 numbers read, right; the other handwritten ones not read, none
-    read wrong). They replace the noise OCR'd there. A label and code read too unsure to be
-    kept (qn-05.pdf's "Số:" at confidence 7) are kept: the number's code is known."""
+    read wrong); else handwritten digits are read by the digit reader
+    (indexer/readers/digits.py). They replace the noise OCR'd there. A label and code read
+    too unsure to be kept (qn-05.pdf's "Số:" at confidence 7) are kept: the number's code
+    is known."""
     if not _has_english_model():
         return
     scale = 72.0 / dpi
@@ -271,6 +274,12 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
                                 min(r[1] for r in readings), label.block, label.par, label.line))
         if code not in kept:
             kept.append(code)
+        kept_code = next(w for w in kept if w == code)
+        tail = next((w for w in kept if (w.block, w.par, w.line) == line and w.text.startswith("-")
+                     and 0 <= w.x0 - kept_code.x1 < height), None)
+        if tail is not None:  # qn-05.pdf's "/TTr -UBND", printed so: a số hiệu has no space
+            kept_code.text, kept_code.x1 = kept_code.text + tail.text, tail.x1
+            kept.remove(tail)
         kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
         return
 
@@ -402,7 +411,6 @@ def _reread_names(image, kept: list[OcrWord], dpi: int) -> None:
 HANDWRITING_CONFIDENCE = 50.0  # the confidence given to handwritten digits read (indexer/readers/digits.py)
 
 
-LABEL_LEAD = 0.5         # line heights of the printed label a handwritten blank's crop takes in
 DAY_LABEL_HEIGHTS = 2.15  # the width of a printed "ngày": 2.0–2.14 line heights on the scans
 _DAY_LABEL = re.compile(r"^ng[àa]y", re.IGNORECASE)
 _MONTH_LABEL = re.compile(r"^th[áa]ng$", re.IGNORECASE)
@@ -412,9 +420,11 @@ def _read_day_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: i
     """The handwritten day of "…, ngày 06 tháng 01 năm 2025", between "ngày" and "tháng".
 
     Tesseract reads a handwritten day confidently wrong (qn-03.pdf: "4" at 96 for 11), so the
-    day is read by the digit classifiers alone, unanimous on both digits, and taken only
-    when it is a day (1–31). The label's own share of its box is left out ("ngày06" is
-    read as one word): about 2.3 heights of the line's "tháng"."""
+    day is read by the digit reader alone (indexer/readers/digits.py: every digit sure), and
+    taken only when it is a day (1–31). Tesseract's box of "ngày" may take in the day
+    ("ngày06" read as one word), so the label is reckoned `DAY_LABEL_HEIGHTS` line heights
+    wide, and the crop begins half a line inside it: a day written close to the label is
+    not cut, and the label's strokes are left out."""
     scale = 72.0 / dpi
     header = [w for w in all_words if w.bottom < 0.3 * image.height * scale]
     for i, month in enumerate(header):
