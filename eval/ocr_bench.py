@@ -216,6 +216,8 @@ def _near(field: str, expected: str, got, fold) -> bool:
 
 
 def markdown(report: dict) -> str:
+    from indexer.readers.digits import MIN_PROBABILITY
+
     m = report["machine"]
     lines = [f"# OCR of scanned directives — {report['date']}", "",
              f"{m.get('cpu')}, {m.get('cores')} cores; {report['tesseract']}, `vie`, page segmentation 3, "
@@ -255,7 +257,7 @@ def markdown(report: dict) -> str:
               "and read from the widgets' appearance (indexer/readers/pdf.py). On the scans, the number's "
               "blank is OCR'd again as digits (two Tesseract readings must agree), else read by the "
               "handwritten-digit reader (indexer/readers/digits.py: three small networks trained on MNIST, "
-              "eval/digits_train.py), taken only when every digit's probability is ≥ 0.95; the day's blank by "
+              f"eval/digits_train.py), taken only when every digit's probability is ≥ {MIN_PROBABILITY}; the day's blank by "
               "that reader alone (Tesseract misreads a handwritten day confidently), a day 1–31. Digits "
               "written touching each other or the printed label are not read. A number or day not read "
               "keeps its code (\"/CT-UBND\") or stays at the month: a wrong one is worse than none. The "
