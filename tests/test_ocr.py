@@ -300,7 +300,8 @@ def test_every_scanned_directive_is_indexed_and_found_by_its_second_paragraph(sc
 
 def test_scanned_numbers_are_read_where_the_blank_can_be_read_and_never_wrong(scanned_index):
     """The number's blank is read again as digits: qn-08's typed '53' and qn-07's handwritten
-    '46' are read; a number whose handwritten digits cannot be read keeps its code only, never
+    '46' are read by Tesseract, the handwritten '01', '07', '24', '08' of qn-01, 04, 05, 06 by
+    the digit reader; a number whose handwritten digits cannot be read keeps its code only, never
     OCR noise ('O{_ /TTr-UBND') nor wrong digits. Labels: eval/data/scanned_directives_meta.jsonl."""
     import json
 
@@ -318,24 +319,30 @@ def test_scanned_numbers_are_read_where_the_blank_can_be_read_and_never_wrong(sc
         # spaces as printed aside ("/TTr -UBND")
         assert got and re.sub(r"\s", "", got) in (label["number"], code), (label["doc_id"], got, label["number"])
     assert numbers["qn-08.pdf"] == "53/TB-UBND" and numbers["qn-07.pdf"] == "46/TB-UBND"
+    # handwritten, read by indexer/readers/digits.py
+    assert numbers["qn-01.pdf"] == "01/TTr-UBND" and numbers["qn-04.pdf"] == "07/CT-UBND"
+    # qn-05's code is printed "/TTr -UBND": one code all the same
+    assert numbers["qn-05.pdf"] == "24/TTr-UBND" and numbers["qn-06.pdf"] == "08/CT-UBND"
     assert numbers["qn-02.pdf"] == "11/TB-UBND" and numbers["qn-17.pdf"] == "507/UBND-KGVX"  # widgets
 
 
 def test_scanned_directives_days_signers_and_subjects(scanned_index):
-    """Issue 21 (h-ocr4): a handwritten day or number is read only when the three digit
-    classifiers agree on every digit, so a date is the labelled day or, unread, its month —
-    never a wrong day (qn-08's "07" and qn-01's number "01" are read); the signer's name,
-    read again alone, keeps its tone marks (qn-01 "Tuấn", qn-07/qn-08 "Hiền"), and qn-06's
-    signer under the seal is found ("“Trân" → "Trần"); the trích yếu lines a stamp or the
-    type line crowded are whole (qn-06, qn-07), every subject within 3 % of its label. Labels: eval/data/scanned_directives_meta.jsonl."""
+    """Issue 21: the metadata of the 9 files — number, date, type, trích yếu, signer — is
+    right for ≥ 90 % of the 45 fields (eval/results/ocr.md), and never wrong: a handwritten
+    day the digit reader is not sure of (indexer/readers/digits.py) leaves the date at its
+    month, a number its code. The signer's name, read again alone, keeps its tone marks
+    (qn-01 "Tuấn", qn-07/qn-08 "Hiền"), and qn-06's signer under the seal is found ("“Trân" →
+    "Trần"); the trích yếu lines a stamp or the type line crowded are whole (qn-06, qn-07),
+    every subject within 3 % of its label. Labels: eval/data/scanned_directives_meta.jsonl."""
     import json
 
-    from eval.ocr_bench import same_subject
+    from eval.ocr_bench import FIELDS, same_subject
     from indexer.store import open_store
 
     index_dir, _ = scanned_index
     store = open_store(index_dir)
     labels = Path(__file__).resolve().parents[1] / "eval" / "data" / "scanned_directives_meta.jsonl"
+    right = 0
     for line in labels.read_text(encoding="utf-8").splitlines():
         label = json.loads(line)
         metadata = store.document(label["doc_id"])["metadata"]
@@ -343,32 +350,12 @@ def test_scanned_directives_days_signers_and_subjects(scanned_index):
         assert metadata.get("signer") == label["signer"], (label["doc_id"], metadata.get("signer"))
         # within 3 % character error, as eval/ocr_bench.py counts it (qn-06: "thực hiện d lự án")
         assert same_subject(label["subject"], metadata.get("subject")), (label["doc_id"], metadata.get("subject"))
-    assert store.document("qn-08.pdf")["metadata"]["date"] == "2025-02-07"
-    assert store.document("qn-01.pdf")["metadata"]["number"] == "01/TTr-UBND"
-
-
-def test_handwritten_digits_are_read_only_when_the_classifiers_agree():
-    """Pen strokes of a "0" and a "7" in a blank are read "07"; an empty blank, or one whose
-    crop cuts a stroke (the blank looked for in the wrong place), gives nothing."""
-    from PIL import Image, ImageDraw
-
-    from indexer.readers.ocr import classify_handwritten_digits
-
-    def blank(strokes):
-        image = Image.new("L", (170, 70), 255)
-        draw = ImageDraw.Draw(image)
-        for kind, points in strokes:
-            if kind == "ellipse":
-                draw.ellipse(points, outline=0, width=6)
-            else:
-                draw.line(points, fill=0, width=6, joint="curve")
-        return image
-
-    seven = ("line", [(80, 10), (120, 10), (95, 62)])
-    assert classify_handwritten_digits(blank([("ellipse", (20, 8, 55, 62)), seven])) == "07"
-    assert classify_handwritten_digits(blank([])) is None
-    assert classify_handwritten_digits(blank([("ellipse", (-20, 8, 30, 62)), seven])) is None
-    assert classify_handwritten_digits(blank([("ellipse", (20, 8, 55, 62)), seven]), max_digits=1) is None
+        right += sum(same_subject(label[f], metadata.get(f)) if f == "subject" else metadata.get(f) == label[f]
+                     for f in FIELDS)
+    assert right >= 41, f"{right}/45 metadata fields right"  # the bar: ≥ 90 %
+    days = {d: store.document(d)["metadata"]["date"] for d in ("qn-05.pdf", "qn-06.pdf", "qn-07.pdf", "qn-08.pdf")}
+    assert days == {"qn-05.pdf": "2025-02-07", "qn-06.pdf": "2018-04-03", "qn-07.pdf": "2025-01-24",
+                    "qn-08.pdf": "2025-02-07"}, days
 
 
 @needs_tesseract

@@ -19,7 +19,7 @@ layout step (`indexer/readers/layout.py`) as a text-layer PDF gives its words.
 - A page whose mean word confidence is below `LOW_CONFIDENCE` is flagged
   ("trang 3: chất lượng quét thấp").
 - What the page model reads worst is read again on its own: the blank of "Số: …" (digits;
-  handwritten ones by three classifiers that must agree), the handwritten day of
+  handwritten ones by the digit reader, indexer/readers/digits.py), the handwritten day of
   "ngày … tháng", the trích yếu lines under the type line, and the signer's name under the
   seal (eval/results/ocr.md, Trials).
 - Tone marks the `vie` model drops over â ê ô ("cô phần" for "cổ phần") are corrected where
@@ -195,6 +195,7 @@ def ocr_image(image, number: int = 1, dpi: int = OCR_DPI) -> OcrPage:
 
 _NUMBER_LABEL = re.compile(r"^S[ốôoó]\s*[:.]", re.IGNORECASE)
 DIGITS_MIN_CONFIDENCE = 50.0  # each of two readings of a number's blank, to be taken
+LABEL_LEAD = 0.5  # line heights of the printed label a handwritten blank's crop takes in
 
 
 @lru_cache(maxsize=1)
@@ -230,8 +231,10 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
     digits, as one line (psm 7) and as one word (psm 8); the digits are taken only when both
     readings agree, each with confidence ≥ `DIGITS_MIN_CONFIDENCE` (measured on the 7 scans
     in eval/results/ocr.md: 2 numbers read, right; the other handwritten ones not read, none
-    read wrong). They replace the noise OCR'd there. A label and code read too unsure to be
-    kept (qn-05.pdf's "Số:" at confidence 7) are kept: the number's code is known."""
+    read wrong); else handwritten digits are read by the digit reader
+    (indexer/readers/digits.py). They replace the noise OCR'd there. A label and code read
+    too unsure to be kept (qn-05.pdf's "Số:" at confidence 7) are kept: the number's code
+    is known."""
     if not _has_english_model():
         return
     scale = 72.0 / dpi
@@ -254,8 +257,13 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
         digits = readings[0][0]
         read = bool(digits and len(digits) <= 4 and all(r[0] == digits and r[1] >= DIGITS_MIN_CONFIDENCE
                                                         for r in readings))
-        if not read:  # handwritten: the digit classifiers, all three agreeing on every digit
-            digits = classify_handwritten_digits(image.crop(box)) or ""
+        if not read:  # handwritten: the digit reader, every digit read surely
+            from indexer.readers.digits import read_handwritten_digits
+
+            lead = int(LABEL_LEAD * height / scale)
+            # from half a line into the label (a digit written close to it is not cut) to the code's "/"
+            hand_box = (box[0] - lead, box[1], int(code.x0 / scale), box[3])
+            digits = read_handwritten_digits(image.crop(hand_box), label_end=lead) or ""
             read = bool(digits) and int(digits) > 0
             readings = [(digits, HANDWRITING_CONFIDENCE)]
         kept_label = next((w for w in kept if w == label), None)
@@ -271,6 +279,12 @@ def _read_number_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
                                 min(r[1] for r in readings), label.block, label.par, label.line))
         if code not in kept:
             kept.append(code)
+        kept_code = next(w for w in kept if w == code)
+        tail = next((w for w in kept if (w.block, w.par, w.line) == line and w.text.startswith("-")
+                     and 0 <= w.x0 - kept_code.x1 < height), None)
+        if tail is not None:  # qn-05.pdf's "/TTr -UBND", printed so: a số hiệu has no space
+            kept_code.text, kept_code.x1 = kept_code.text + tail.text, tail.x1
+            kept.remove(tail)
         kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
         return
 
@@ -445,83 +459,10 @@ def _reread_list_items(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
     kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
 
 
-HANDWRITING_CONFIDENCE = 50.0  # the confidence given to digits the classifiers agree on
+HANDWRITING_CONFIDENCE = 50.0  # the confidence given to handwritten digits read (indexer/readers/digits.py)
 
 
-@lru_cache(maxsize=1)
-def _digit_classifiers():
-    """Three classifiers of handwritten digits (an RBF SVM, 5 nearest neighbours, a logistic
-    regression), trained on scikit-learn's own handwritten digits (load_digits: 1,797 digits
-    of 43 writers as 8×8 counts of a 32×32 bitmap; shipped with scikit-learn, no download)."""
-    from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.svm import SVC
-    from threadpoolctl import threadpool_limits
-
-    digits = load_digits()
-    with threadpool_limits(1):  # 0.5 s; with BLAS threads on the shared cores, 45 s
-        return [model.fit(digits.data, digits.target) for model in
-                (SVC(gamma=0.001, C=10), KNeighborsClassifier(5), LogisticRegression(max_iter=3000))]
-
-
-def digit_glyphs(crop):
-    """The ink of a blank as one 8×8 feature row per written glyph, left to right: dark
-    connected components big enough to be strokes (specks and the dots of a printed blank
-    go), those overlapping horizontally joined (a "7"'s crossbar), each centred in a square
-    and counted into 8×8 cells of a 32×32 bitmap as load_digits is. None if a stroke is cut
-    by the crop's side."""
-    import numpy as np
-    from PIL import Image
-    from scipy import ndimage
-
-    ink = np.asarray(crop.convert("L")) < 128
-    labels, _ = ndimage.label(ink)
-    boxes = []
-    for number, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is None or (labels[box] == number).sum() < 30 or box[0].stop - box[0].start < 0.175 * ink.shape[0]:
-            continue
-        if box[1].start == 0 or box[1].stop == ink.shape[1]:
-            return []  # a stroke cut by the crop's side: the blank is not where it was looked for
-        boxes.append([box[1].start, box[1].stop, box[0].start, box[0].stop, [number]])
-    boxes.sort()
-    glyphs: list[list] = []
-    for box in boxes:
-        if glyphs and box[0] < glyphs[-1][1] - 3:
-            last = glyphs[-1]
-            last[:4] = [min(last[0], box[0]), max(last[1], box[1]), min(last[2], box[2]), max(last[3], box[3])]
-            last[4] += box[4]
-        else:
-            glyphs.append(box)
-    rows = []
-    for x0, x1, y0, y1, numbers in glyphs:
-        glyph = np.isin(labels[y0:y1, x0:x1], numbers)
-        side = max(glyph.shape)
-        square = np.zeros((side, side), dtype=np.uint8)
-        top, left = (side - glyph.shape[0]) // 2, (side - glyph.shape[1]) // 2
-        square[top:top + glyph.shape[0], left:left + glyph.shape[1]] = glyph * 255
-        bitmap = np.asarray(Image.fromarray(square).resize((32, 32), Image.BILINEAR)) > 127
-        rows.append(bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3)).reshape(-1).astype(float))
-    return rows
-
-
-def classify_handwritten_digits(crop, max_digits: int = 4) -> str | None:
-    """The digits handwritten in a blank's crop, or None: every glyph must be read the same
-    by the three classifiers (`_digit_classifiers`). Measured on the 7 scans (eval/results/ocr.md):
-    a digit one classifier reads otherwise is often misread by the others too, so a
-    reading is taken only when they are unanimous on all its digits."""
-    rows = digit_glyphs(crop)
-    if not 1 <= len(rows) <= max_digits:
-        return None
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        votes = [model.predict(rows) for model in _digit_classifiers()]
-    if any(list(v) != list(votes[0]) for v in votes[1:]):
-        return None
-    return "".join(str(int(d)) for d in votes[0])
-
-
+DAY_LABEL_HEIGHTS = 2.15  # the width of a printed "ngày": 2.0–2.14 line heights on the scans
 _DAY_LABEL = re.compile(r"^ng[àa]y", re.IGNORECASE)
 _MONTH_LABEL = re.compile(r"^th[áa]ng$", re.IGNORECASE)
 
@@ -530,9 +471,11 @@ def _read_day_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: i
     """The handwritten day of "…, ngày 06 tháng 01 năm 2025", between "ngày" and "tháng".
 
     Tesseract reads a handwritten day confidently wrong (qn-03.pdf: "4" at 96 for 11), so the
-    day is read by the digit classifiers alone, unanimous on both digits, and taken only
-    when it is a day (1–31). The label's own share of its box is left out ("ngày06" is
-    read as one word): about 2.3 heights of the line's "tháng"."""
+    day is read by the digit reader alone (indexer/readers/digits.py: every digit sure), and
+    taken only when it is a day (1–31). Tesseract's box of "ngày" may take in the day
+    ("ngày06" read as one word), so the label is reckoned `DAY_LABEL_HEIGHTS` line heights
+    wide, and the crop begins half a line inside it: a day written close to the label is
+    not cut, and the label's strokes are left out."""
     scale = 72.0 / dpi
     header = [w for w in all_words if w.bottom < 0.3 * image.height * scale]
     for i, month in enumerate(header):
@@ -544,15 +487,18 @@ def _read_day_blank(image, all_words: list[OcrWord], kept: list[OcrWord], dpi: i
         if label is None:
             continue
         height = month.bottom - month.top
-        start = label.x0 + min(label.x1 - label.x0, 2.3 * height)
-        box = (int(start / scale), int((month.top - height / 2) / scale), int(month.x0 / scale),
+        start = label.x0 + min(label.x1 - label.x0, DAY_LABEL_HEIGHTS * height)
+        lead = int(LABEL_LEAD * height / scale)  # a digit written close to the label is not cut
+        box = (int(start / scale) - lead, int((month.top - height / 2) / scale), int(month.x0 / scale),
                int((month.bottom + height / 2) / scale))
-        if box[2] - box[0] < 10 or label.x1 > month.x0 + 2:
+        if box[2] - box[0] < 10 + lead or label.x1 > month.x0 + 2:
             return  # the label's box runs into "tháng": the line is misread there
         if any(w.text.isdigit() and w.conf >= DIGITS_MIN_CONFIDENCE for w in kept
                if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0):
             return  # a typed day the page read stands
-        day = classify_handwritten_digits(image.crop(box), max_digits=2)
+        from indexer.readers.digits import read_handwritten_digits
+
+        day = read_handwritten_digits(image.crop(box), max_digits=2, label_end=lead)
         if not day or not 1 <= int(day) <= 31:
             return
         for word in [w for w in kept if (w.block, w.par, w.line) == line and start <= (w.x0 + w.x1) / 2 < month.x0
