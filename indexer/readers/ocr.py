@@ -217,6 +217,13 @@ def _read_line(image, box_px: tuple[int, int, int, int], dpi: int) -> list[OcrWo
     return _read_crop(image, box_px, dpi, ("-l", LANGUAGE, "--psm", "7"))
 
 
+def _on_page(words: list[OcrWord], box_px: tuple[int, int, int, int], scale: float, anchor: OcrWord) -> list[OcrWord]:
+    """Words read in a crop (`_read_crop`: pixels relative to `box_px`) placed on the page
+    (points), in the line of `anchor`, the page's word they stand for."""
+    return [OcrWord(w.text, (box_px[0] + w.x0) * scale, (box_px[1] + w.top) * scale, (box_px[0] + w.x1) * scale,
+                    (box_px[1] + w.bottom) * scale, w.conf, anchor.block, anchor.par, anchor.line) for w in words]
+
+
 def _read_digits(image, box_px: tuple[int, int, int, int], dpi: int, psm: int) -> tuple[str, float]:
     words = _read_crop(image, box_px, dpi, ("-l", "eng", "--psm", str(psm), "-c", "tessedit_char_whitelist=0123456789"))
     return "".join(w.text for w in words), min((w.conf for w in words), default=0.0)
@@ -353,8 +360,7 @@ def _reread_subject(image, kept: list[OcrWord], dpi: int) -> None:
         for word in line:
             kept.remove(word)
         first = line[0]
-        kept += [OcrWord(w.text, (box[0] + w.x0) * scale, (box[1] + w.top) * scale, (box[0] + w.x1) * scale,
-                         (box[1] + w.bottom) * scale, w.conf, first.block, first.par, first.line) for w in reread]
+        kept += _on_page(reread, box, scale, first)
     kept.sort(key=lambda w: (w.block, w.par, w.line, w.x0))
 
 
@@ -447,9 +453,7 @@ def _reread_list_items(image, all_words: list[OcrWord], kept: list[OcrWord], dpi
                  and w.x0 < label[0].x0 + 2 * height and _LETTERS.search(w.text)]:
         box = (int((label[0].x0 - height) / scale), int((word.top - 0.3 * height) / scale),
                int((word.x1 + 2 * height) / scale), int((word.bottom + 0.3 * height) / scale))
-        reread = [OcrWord(w.text, (box[0] + w.x0) * scale, (box[1] + w.top) * scale, (box[0] + w.x1) * scale,
-                          (box[1] + w.bottom) * scale, w.conf, word.block, word.par, word.line)
-                  for w in _read_crop(image, box, dpi, ("-l", LANGUAGE, "--psm", "6"))]
+        reread = _on_page(_read_crop(image, box, dpi, ("-l", LANGUAGE, "--psm", "6")), box, scale, word)
         inside = [w for w in reread if word.x0 - height <= (w.x0 + w.x1) / 2 <= word.x1]
         first = [w for w in inside if w.top < min(v.top for v in inside) + height / 2]
         if first and all(w.conf >= LIST_REREAD_SURE for w in first) and not any(
